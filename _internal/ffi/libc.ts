@@ -1,0 +1,228 @@
+/**
+ * Every libc symbol the library uses, declared once (x86_64 Linux, glibc).
+ *
+ * The library is opened on first use, so modules that never need FFI
+ * (threading, queue) never ask for `--allow-ffi`. Blocking calls that must
+ * not stall the event loop have a `nonblocking` twin (`*_async`), which Deno
+ * runs on another OS thread: errno is not readable after those, so callers
+ * re-check state instead.
+ *
+ * @module
+ */
+
+import { OSError, PermissionError } from "../errors.ts";
+
+const symbols = {
+  // errors
+  __errno_location: { parameters: [], result: "pointer" },
+  strerror: { parameters: ["i32"], result: "pointer" },
+  // processes
+  getpid: { parameters: [], result: "i32" },
+  getppid: { parameters: [], result: "i32" },
+  gettid: { parameters: [], result: "i32" },
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+  waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
+  waitpid_async: {
+    name: "waitpid",
+    parameters: ["i32", "buffer", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  waitid: { parameters: ["i32", "i32", "buffer", "i32"], result: "i32" },
+  waitid_async: {
+    name: "waitid",
+    parameters: ["i32", "i32", "buffer", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  execv: { parameters: ["buffer", "buffer"], result: "i32" },
+  execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  execvp: { parameters: ["buffer", "buffer"], result: "i32" },
+  execvpe: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  posix_spawn: {
+    parameters: ["buffer", "buffer", "pointer", "pointer", "buffer", "buffer"],
+    result: "i32",
+  },
+  posix_spawnp: {
+    parameters: ["buffer", "buffer", "pointer", "pointer", "buffer", "buffer"],
+    result: "i32",
+  },
+  posix_spawn_file_actions_init: { parameters: ["buffer"], result: "i32" },
+  posix_spawn_file_actions_destroy: { parameters: ["buffer"], result: "i32" },
+  posix_spawn_file_actions_adddup2: {
+    parameters: ["buffer", "i32", "i32"],
+    result: "i32",
+  },
+  posix_spawn_file_actions_addclose: {
+    parameters: ["buffer", "i32"],
+    result: "i32",
+  },
+  posix_spawn_file_actions_addopen: {
+    parameters: ["buffer", "i32", "buffer", "i32", "u32"],
+    result: "i32",
+  },
+  posix_spawn_file_actions_addchdir_np: {
+    parameters: ["buffer", "buffer"],
+    result: "i32",
+  },
+  posix_spawnattr_init: { parameters: ["buffer"], result: "i32" },
+  posix_spawnattr_destroy: { parameters: ["buffer"], result: "i32" },
+  posix_spawnattr_setflags: { parameters: ["buffer", "i16"], result: "i32" },
+  posix_spawnattr_setsigdefault: {
+    parameters: ["buffer", "buffer"],
+    result: "i32",
+  },
+  posix_spawnattr_setsigmask: {
+    parameters: ["buffer", "buffer"],
+    result: "i32",
+  },
+  posix_spawnattr_setpgroup: { parameters: ["buffer", "i32"], result: "i32" },
+  sigemptyset: { parameters: ["buffer"], result: "i32" },
+  sigfillset: { parameters: ["buffer"], result: "i32" },
+  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  setpgid: { parameters: ["i32", "i32"], result: "i32" },
+  // environment
+  getenv: { parameters: ["buffer"], result: "pointer" },
+  setenv: { parameters: ["buffer", "buffer", "i32"], result: "i32" },
+  unsetenv: { parameters: ["buffer"], result: "i32" },
+  sysconf: { parameters: ["i32"], result: "i64" },
+  fflush: { parameters: ["pointer"], result: "i32" },
+  // files and descriptors
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  read_async: {
+    name: "read",
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    nonblocking: true,
+  },
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  write_async: {
+    name: "write",
+    parameters: ["i32", "buffer", "usize"],
+    result: "isize",
+    nonblocking: true,
+  },
+  lseek: { parameters: ["i32", "i64", "i32"], result: "i64" },
+  fstat: { parameters: ["i32", "buffer"], result: "i32" },
+  ftruncate: { parameters: ["i32", "i64"], result: "i32" },
+  fsync: { parameters: ["i32"], result: "i32" },
+  dup: { parameters: ["i32"], result: "i32" },
+  dup2: { parameters: ["i32", "i32"], result: "i32" },
+  dup3: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  pipe2: { parameters: ["buffer", "i32"], result: "i32" },
+  fcntl: { parameters: ["i32", "i32", "i64"], result: "i32" },
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
+  poll_async: {
+    name: "poll",
+    parameters: ["buffer", "u64", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  // shared memory and maps
+  shm_open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  shm_unlink: { parameters: ["buffer"], result: "i32" },
+  memfd_create: { parameters: ["buffer", "u32"], result: "i32" },
+  mmap: {
+    parameters: ["pointer", "usize", "i32", "i32", "i32", "i64"],
+    result: "pointer",
+  },
+  munmap: { parameters: ["pointer", "usize"], result: "i32" },
+  mremap: {
+    parameters: ["pointer", "usize", "usize", "i32"],
+    result: "pointer",
+  },
+  msync: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  madvise: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  mprotect: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  memmove: { parameters: ["pointer", "pointer", "usize"], result: "pointer" },
+  // futexes (SYS_futex = 202 on x86_64): syscall(202, addr, op, val, timeout, addr2, val3)
+  syscall6: {
+    name: "syscall",
+    parameters: ["i64", "pointer", "i32", "i32", "pointer", "pointer", "i32"],
+    result: "i64",
+  },
+  syscall6_async: {
+    name: "syscall",
+    parameters: ["i64", "pointer", "i32", "i32", "pointer", "pointer", "i32"],
+    result: "i64",
+    nonblocking: true,
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The bound symbols. */
+export type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
+
+let lib: Deno.DynamicLibrary<typeof symbols> | undefined;
+
+/**
+ * The libc bindings, opened on first use.
+ * @throws {PermissionError} If FFI is not allowed (`--allow-ffi`).
+ */
+export function libc(): Libc {
+  if (lib === undefined) {
+    try {
+      lib = Deno.dlopen("libc.so.6", symbols);
+    } catch (e) {
+      if (
+        e instanceof Error &&
+        (e.name === "NotCapable" || e.name === "PermissionDenied")
+      ) {
+        throw new PermissionError(
+          "This feature calls libc through Deno's FFI: run with --allow-ffi",
+          undefined,
+          null,
+          null,
+          { cause: e },
+        );
+      }
+      throw e;
+    }
+  }
+  return lib.symbols;
+}
+
+/** The calling thread's errno (valid right after a failed synchronous call). */
+export function errno(): number {
+  const p = libc().__errno_location();
+  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+}
+
+/**
+ * Throws Python's OSError subclass for the current errno.
+ * @param filename The file involved, for the message.
+ */
+export function raiseErrno(filename?: string | null): never {
+  throw new OSError(errno(), undefined, filename ?? null);
+}
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated C string. */
+export function cstr(s: string): Uint8Array<ArrayBuffer> {
+  const bytes = encoder.encode(s);
+  const out = new Uint8Array(bytes.length + 1);
+  out.set(bytes);
+  return out;
+}
+
+/**
+ * A NULL-terminated array of C strings (`char *const argv[]`). The strings
+ * are returned too: they must stay referenced while the array is in use.
+ */
+export function cstrArray(
+  items: readonly string[],
+): { array: Uint8Array<ArrayBuffer>; keep: Uint8Array[] } {
+  const keep = items.map(cstr);
+  const array = new Uint8Array((items.length + 1) * 8);
+  const view = new DataView(array.buffer);
+  keep.forEach((s, i) => {
+    view.setBigUint64(
+      i * 8,
+      BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(s))),
+      true,
+    );
+  });
+  return { array, keep };
+}

@@ -1,0 +1,503 @@
+/**
+ * The shared heap: one block of shared memory with an allocator in it, where
+ * every shareable object of the library lives. Two backings:
+ *
+ * - in a process: one growable SharedArrayBuffer that every thread (Worker)
+ *   maps ({@linkcode SabBacking});
+ * - across processes: one large sparse shared-memory segment that every
+ *   process of a program maps (multiprocessing), with futex waits.
+ *
+ * Why one heap: a SharedArrayBuffer reaches another Worker only through
+ * `postMessage`, but shareable objects must also travel inside queue items
+ * and task rings, which are bytes. With every region in one buffer that each
+ * Worker (or process) maps once at start, a region is just a number (its
+ * unit index), and anyone can rebuild any object from it. A growable
+ * SharedArrayBuffer grows in place, and every Worker sees the new length; a
+ * sparse segment costs memory only for the pages in use.
+ *
+ * Layout: 16-byte units. A block is a 16-byte header (size in units, flags,
+ * two free-list links) followed by the payload; a pointer is the unit index
+ * of the payload. Small blocks (≤ 2 KiB) come from per-size-class free
+ * lists; large blocks are first-fit with boundary-tag coalescing. The heap
+ * never shrinks (a growable SharedArrayBuffer cannot), but freed blocks are
+ * reused.
+ *
+ * Refcounted objects start with `[tag, refcount]`: the tag makes a wrong
+ * pointer fail loudly, the refcount lets every thread that holds the object
+ * release it (through a FinalizationRegistry) and the last one free it.
+ *
+ * @module
+ */
+
+import { isMainThread } from "node:worker_threads";
+import { SabWords, type WaitWords } from "./words.ts";
+import { LockCore } from "./lock_core.ts";
+
+/** The memory under a heap and how to wait on it. */
+export interface Backing {
+  /** The whole memory (a growable SharedArrayBuffer, or a mapped ArrayBuffer). */
+  readonly buffer: ArrayBufferLike;
+  /** Makes at least `bytes` bytes usable, or throws {@linkcode HeapExhausted}. */
+  ensure(bytes: number): void;
+  /** Wait/notify words over `nWords` words at `byteOffset`. */
+  words(byteOffset: number, nWords: number): WaitWords;
+}
+
+/** The in-process backing: a growable SharedArrayBuffer. */
+export class SabBacking implements Backing {
+  /** The growable SharedArrayBuffer. */
+  readonly buffer: SharedArrayBuffer;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+  }
+
+  /** A fresh backing, reserving as much address space as the system allows. */
+  static create(): SabBacking {
+    let lastError: unknown;
+    for (const max of MAX_BYTES_CHOICES) {
+      try {
+        return new SabBacking(
+          new SharedArrayBuffer(INITIAL_BYTES, { maxByteLength: max }),
+        );
+      } catch (e) {
+        lastError = e; // the address space reservation failed: try smaller
+      }
+    }
+    throw lastError;
+  }
+
+  ensure(bytes: number): void {
+    const sab = this.buffer;
+    if (bytes <= sab.byteLength) return;
+    if (bytes > sab.maxByteLength) {
+      throw new HeapExhausted(
+        `Cannot allocate ${bytes} bytes: the shared heap is full`,
+      );
+    }
+    let size = sab.byteLength;
+    while (size < bytes) size *= 2;
+    try {
+      sab.grow(Math.min(size, sab.maxByteLength));
+    } catch (e) {
+      throw new HeapExhausted(
+        `Cannot grow the shared heap to ${bytes} bytes (${e})`,
+      );
+    }
+  }
+
+  words(byteOffset: number, nWords: number): SabWords {
+    return new SabWords(new Int32Array(this.buffer, byteOffset, nWords));
+  }
+}
+
+/** Bytes per allocation unit. */
+export const UNIT = 16;
+const WORDS_PER_UNIT = UNIT / 4;
+const MAGIC = 0x70796863; // "pyhc"
+const HEADER_UNITS = 256; // 4 KiB of heap header
+
+// Heap header words.
+const H_MAGIC = 0;
+const H_LOCK = 1;
+const H_TOP = 2;
+const H_LARGE = 3;
+const H_SMALL = 8; // .. H_SMALL + SMALL_CLASSES.length
+/** Well-known root slots (see {@linkcode Heap.root}). */
+const H_ROOTS = 64;
+const N_ROOTS = 64;
+
+// Block header words (relative to the block's first word).
+const B_SIZE = 0; // units, header included
+const B_FLAGS = 1;
+const B_NEXT = 2;
+const B_PREV = 3;
+
+const F_USED = 1;
+const F_LARGE = 2;
+const F_PREV_FREE = 4; // the block before this one is a free large block
+
+/** Block sizes in units (header included) of the small size classes. */
+const SMALL_CLASSES = [
+  2,
+  3,
+  4,
+  5,
+  6,
+  8,
+  10,
+  12,
+  16,
+  20,
+  24,
+  32,
+  40,
+  48,
+  64,
+  80,
+  96,
+  128,
+];
+const SMALL_MAX = SMALL_CLASSES[SMALL_CLASSES.length - 1]!;
+/** Class index for each block size in units up to SMALL_MAX. */
+const CLASS_OF = new Uint8Array(SMALL_MAX + 1);
+for (let u = 0, c = 0; u <= SMALL_MAX; u++) {
+  while (SMALL_CLASSES[c]! < u) c++;
+  CLASS_OF[u] = c;
+}
+
+const INITIAL_BYTES = 1 << 20;
+const MAX_BYTES_CHOICES = [2 ** 36, 2 ** 34, 2 ** 32, 2 ** 30];
+
+/** Well-known root slots of the heap (objects every thread must find). */
+export const Root = {
+  /** The thread registry. */
+  REGISTRY: 0,
+  /** The pool of thread Workers. */
+  POOL: 1,
+} as const;
+
+/** Frees what an object owns before its block is freed. */
+export type Destructor = (heap: Heap, ptr: number) => void;
+const destructors = new Map<number, Destructor>();
+
+/**
+ * Registers the destructor for objects with `tag`.
+ * @param tag The object type tag (see layout.ts).
+ * @param fn Called once when the last reference is released.
+ */
+export function registerDestructor(tag: number, fn: Destructor): void {
+  destructors.set(tag, fn);
+}
+
+/** Thrown when the heap cannot grow. */
+export class HeapExhausted extends RangeError {
+  override name = "MemoryError";
+}
+
+/** A shared heap (one per process, or one per program across processes). */
+export class Heap {
+  /** The memory and waits behind the heap. */
+  readonly backing: Backing;
+  /** A view over the whole heap (allocator metadata; tracks growth). */
+  readonly #all: Int32Array;
+  /** A byte view over the whole heap (bulk copies; tracks growth). */
+  readonly u8: Uint8Array;
+  readonly #header: WaitWords;
+  readonly #lock: LockCore;
+  readonly #finalizer: FinalizationRegistry<number>;
+
+  constructor(backing: Backing) {
+    this.backing = backing;
+    const buffer = backing.buffer;
+    this.#all = new Int32Array(buffer);
+    this.u8 = new Uint8Array(buffer);
+    this.#header = backing.words(0, HEADER_UNITS * WORDS_PER_UNIT);
+    this.#lock = new LockCore(this.#header, H_LOCK);
+    this.#finalizer = new FinalizationRegistry((ptr) => this.release(ptr));
+    const magic = this.#header.compareExchange(H_MAGIC, 0, MAGIC);
+    if (magic === 0) {
+      this.#header.store(H_TOP, HEADER_UNITS);
+    } else if (magic !== MAGIC) {
+      throw new TypeError(
+        "Cannot attach heap: the buffer is not a pyconc heap",
+      );
+    }
+  }
+
+  /** The memory as a SharedArrayBuffer (in-process heaps only). */
+  get sab(): SharedArrayBuffer {
+    const b = this.backing.buffer;
+    if (!(b instanceof SharedArrayBuffer)) {
+      throw new TypeError("heap: not an in-process heap");
+    }
+    return b;
+  }
+
+  /**
+   * Allocates a block with at least `bytes` bytes of payload, 16-byte
+   * aligned, zero-filled unless `zero` is false.
+   * @returns the payload's unit index (byte offset = ptr * 16).
+   */
+  alloc(bytes: number, zero = true): number {
+    const units = Math.ceil(bytes / UNIT) + 1;
+    this.#lock.acquireSync(Infinity);
+    let ptr: number;
+    try {
+      ptr = units <= SMALL_MAX
+        ? this.#allocSmall(units)
+        : this.#allocLarge(units);
+    } finally {
+      this.#lock.release();
+    }
+    if (zero) this.u8.fill(0, ptr * UNIT, ptr * UNIT + bytes);
+    return ptr;
+  }
+
+  /** Returns a block to the heap. */
+  free(ptr: number): void {
+    const b = ptr - 1;
+    this.#lock.acquireSync(Infinity);
+    try {
+      const a = this.#all;
+      const w = b * WORDS_PER_UNIT;
+      const flags = a[w + B_FLAGS]!;
+      if (!(flags & F_USED)) {
+        throw new Error(`heap: double free of block ${ptr}`);
+      }
+      if (flags & F_LARGE) {
+        this.#freeLarge(b);
+      } else {
+        const c = CLASS_OF[a[w + B_SIZE]!]!;
+        a[w + B_NEXT] = a[H_SMALL + c]!;
+        a[H_SMALL + c] = b;
+      }
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /** The usable payload size in bytes of an allocated block. */
+  sizeOf(ptr: number): number {
+    return (this.#all[(ptr - 1) * WORDS_PER_UNIT + B_SIZE]! - 1) * UNIT;
+  }
+
+  /** A fixed-length Int32Array over `nWords` words of a block. */
+  int32(ptr: number, nWords: number): Int32Array {
+    return new Int32Array(this.backing.buffer, ptr * UNIT, nWords);
+  }
+
+  /** Wait/notify words over `nWords` words of a block. */
+  words(ptr: number, nWords: number): WaitWords {
+    return this.backing.words(ptr * UNIT, nWords);
+  }
+
+  /** A fixed-length byte view over a block. */
+  bytes(ptr: number, length: number): Uint8Array {
+    return new Uint8Array(this.backing.buffer, ptr * UNIT, length);
+  }
+
+  /** A float64 view over `n` doubles at word `word` of a block (8-byte aligned). */
+  float64(ptr: number, word: number, n: number): Float64Array {
+    return new Float64Array(this.backing.buffer, ptr * UNIT + word * 4, n);
+  }
+
+  /** Reads a root slot (0 when unset). */
+  root(slot: number): number {
+    return this.#header.load(H_ROOTS + slot);
+  }
+
+  /**
+   * Sets a root slot if it is still unset.
+   * @returns the slot's value afterwards (the winner's, on a race).
+   */
+  setRoot(slot: number, ptr: number): number {
+    if (slot < 0 || slot >= N_ROOTS) {
+      throw new RangeError(`heap: bad root ${slot}`);
+    }
+    const old = this.#header.compareExchange(H_ROOTS + slot, 0, ptr);
+    return old === 0 ? ptr : old;
+  }
+
+  /**
+   * Allocates a refcounted object: `[tag, refcount = 1, ...fields]`.
+   * @param tag The type tag (layout.ts).
+   * @param nWords Words including the two header words.
+   */
+  allocObject(tag: number, nWords: number): number {
+    const ptr = this.alloc(nWords * 4);
+    const w = ptr * WORDS_PER_UNIT;
+    Atomics.store(this.#all, w + 1, 1);
+    Atomics.store(this.#all, w, tag);
+    return ptr;
+  }
+
+  /**
+   * Checks that `ptr` is an object with `tag`.
+   * @throws {TypeError} If it is not: a wrong region fails loudly.
+   */
+  checkTag(ptr: number, tag: number, what: string): void {
+    const w = ptr * WORDS_PER_UNIT;
+    if (
+      ptr <= HEADER_UNITS || w >= this.#all.length ||
+      Atomics.load(this.#all, w) !== tag
+    ) {
+      throw new TypeError(
+        `Cannot attach ${what}: the shared region holds another object`,
+      );
+    }
+  }
+
+  /** Adds a reference to an object. */
+  retain(ptr: number): void {
+    Atomics.add(this.#all, ptr * WORDS_PER_UNIT + 1, 1);
+  }
+
+  /** Drops a reference; the last one runs the destructor and frees. */
+  release(ptr: number): void {
+    const w = ptr * WORDS_PER_UNIT;
+    if (Atomics.sub(this.#all, w + 1, 1) !== 1) return;
+    const tag = Atomics.exchange(this.#all, w, 0);
+    destructors.get(tag)?.(this, ptr);
+    this.free(ptr);
+  }
+
+  /**
+   * Ties one reference of object `ptr` to the life of `holder`: when the
+   * holder is garbage-collected, the reference is released.
+   */
+  hold(holder: object, ptr: number): void {
+    this.#finalizer.register(holder, ptr);
+  }
+
+  #allocSmall(units: number): number {
+    const a = this.#all;
+    const c = CLASS_OF[units]!;
+    const head = a[H_SMALL + c]!;
+    if (head !== 0) {
+      const w = head * WORDS_PER_UNIT;
+      a[H_SMALL + c] = a[w + B_NEXT]!;
+      a[w + B_NEXT] = 0;
+      return head + 1;
+    }
+    const size = SMALL_CLASSES[c]!;
+    const b = this.#bump(size);
+    a[b * WORDS_PER_UNIT + B_FLAGS] = F_USED;
+    return b + 1;
+  }
+
+  #allocLarge(units: number): number {
+    const a = this.#all;
+    // First fit over the large free list.
+    for (
+      let b = a[H_LARGE]! >>> 0;
+      b !== 0;
+      b = a[b * WORDS_PER_UNIT + B_NEXT]! >>> 0
+    ) {
+      const w = b * WORDS_PER_UNIT;
+      const size = a[w + B_SIZE]! >>> 0;
+      if (size < units) continue;
+      this.#unlink(b);
+      if (size - units > SMALL_MAX) {
+        // Split: the tail stays free (its successor keeps F_PREV_FREE).
+        const rest = b + units;
+        a[w + B_SIZE] = units;
+        this.#makeFree(rest, size - units);
+      } else {
+        this.#setPrevFree(b + size, false);
+      }
+      // A free large block never follows another one (they merge), so the
+      // block before `b` is in use: no F_PREV_FREE.
+      a[w + B_FLAGS] = F_USED | F_LARGE;
+      return b + 1;
+    }
+    const b = this.#bump(units);
+    a[b * WORDS_PER_UNIT + B_FLAGS] = F_USED | F_LARGE;
+    return b + 1;
+  }
+
+  #freeLarge(b: number): void {
+    const a = this.#all;
+    let size = a[b * WORDS_PER_UNIT + B_SIZE]! >>> 0;
+    const top = a[H_TOP]! >>> 0;
+    // Merge with the next block if it is a free large block.
+    const next = b + size;
+    if (next < top) {
+      const nf = a[next * WORDS_PER_UNIT + B_FLAGS]!;
+      if ((nf & (F_USED | F_LARGE)) === F_LARGE) {
+        this.#unlink(next);
+        size += a[next * WORDS_PER_UNIT + B_SIZE]! >>> 0;
+      }
+    }
+    // Merge with the previous block if it is a free large block.
+    if (a[b * WORDS_PER_UNIT + B_FLAGS]! & F_PREV_FREE) {
+      const prevSize = a[b * WORDS_PER_UNIT - 1]! >>> 0; // its footer
+      const prev = b - prevSize;
+      this.#unlink(prev);
+      b = prev;
+      size += prevSize;
+    }
+    if (b + size === top) {
+      a[H_TOP] = b; // give the tail back to the bump region
+      return;
+    }
+    this.#makeFree(b, size);
+  }
+
+  /**
+   * Writes a free large block (header, footer, list) at `b`. Its
+   * predecessor is never a free large block (they would have merged).
+   */
+  #makeFree(b: number, size: number): void {
+    const a = this.#all;
+    const w = b * WORDS_PER_UNIT;
+    a[w + B_SIZE] = size;
+    a[w + B_FLAGS] = F_LARGE;
+    a[(b + size) * WORDS_PER_UNIT - 1] = size; // footer
+    const head = a[H_LARGE]! >>> 0;
+    a[w + B_NEXT] = head;
+    a[w + B_PREV] = 0;
+    if (head !== 0) a[head * WORDS_PER_UNIT + B_PREV] = b;
+    a[H_LARGE] = b;
+    this.#setPrevFree(b + size, true);
+  }
+
+  #unlink(b: number): void {
+    const a = this.#all;
+    const w = b * WORDS_PER_UNIT;
+    const next = a[w + B_NEXT]! >>> 0;
+    const prev = a[w + B_PREV]! >>> 0;
+    if (prev === 0) a[H_LARGE] = next;
+    else a[prev * WORDS_PER_UNIT + B_NEXT] = next;
+    if (next !== 0) a[next * WORDS_PER_UNIT + B_PREV] = prev;
+  }
+
+  #setPrevFree(b: number, on: boolean): void {
+    if (b >= (this.#all[H_TOP]! >>> 0)) return;
+    const w = b * WORDS_PER_UNIT + B_FLAGS;
+    const a = this.#all;
+    a[w] = on ? a[w]! | F_PREV_FREE : a[w]! & ~F_PREV_FREE;
+  }
+
+  /** Carves `units` from the top, growing the buffer when needed. */
+  #bump(units: number): number {
+    const a = this.#all;
+    const b = a[H_TOP]! >>> 0;
+    const end = b + units;
+    this.backing.ensure(end * UNIT);
+    a[H_TOP] = end;
+    const w = b * WORDS_PER_UNIT;
+    a[w + B_SIZE] = units;
+    a[w + B_NEXT] = 0;
+    a[w + B_PREV] = 0;
+    return b;
+  }
+}
+
+let current: Heap | undefined;
+
+/**
+ * The process's heap: created by the main thread on first use, installed in
+ * each Worker by the worker bootstrap before any user code runs.
+ */
+export function heap(): Heap {
+  if (current !== undefined) return current;
+  if (!isMainThread) {
+    throw new Error("pyconc: the shared heap is not installed in this worker");
+  }
+  current = new Heap(SabBacking.create());
+  return current;
+}
+
+/** Installs the heap received from the thread that created this Worker. */
+export function installHeap(sab: SharedArrayBuffer): Heap {
+  if (current === undefined || current.backing.buffer !== sab) {
+    current = new Heap(new SabBacking(sab));
+  }
+  return current;
+}
+
+/** True once a heap exists in this thread (without creating one). */
+export function hasHeap(): boolean {
+  return current !== undefined;
+}

@@ -1,0 +1,75 @@
+/**
+ * Type tags and word layouts of the objects in the in-process heap.
+ *
+ * Every heap object starts with `[tag, refcount]`; the tag makes a region
+ * passed to the wrong class fail loudly (see `Heap.checkTag`). Field indices
+ * are relative to the object's first word.
+ *
+ * @module
+ */
+
+import { LOCK_WORDS } from "./lock_core.ts";
+import { RLOCK_WORDS } from "./rlock_core.ts";
+import { CONDITION_WORDS } from "./condition_core.ts";
+import { SEMAPHORE_WORDS } from "./semaphore_core.ts";
+import { EVENT_WORDS } from "./event_core.ts";
+import { BARRIER_WORDS } from "./barrier_core.ts";
+
+/** Object type tags (word 0 of every heap object). */
+export const Tag = {
+  LOCK: 0x4c4f434b, // "LOCK"
+  RLOCK: 0x524c434b,
+  CONDITION: 0x434f4e44,
+  SEMAPHORE: 0x53454d41,
+  EVENT: 0x45564e54,
+  BARRIER: 0x42415252,
+  THREAD: 0x54485244,
+  REGISTRY: 0x52454753,
+  BYTES: 0x42595445,
+  QUEUE: 0x51554555,
+  POOL: 0x504f4f4c,
+} as const;
+
+/** The two header words of every object. */
+export const HEADER = 2;
+
+/** Lock: the mutex word. */
+export const LockLayout = { CORE: HEADER, WORDS: HEADER + LOCK_WORDS } as const;
+
+/** RLock: lock, owner pid, owner ident, count. */
+export const RLockLayout = {
+  CORE: HEADER,
+  WORDS: HEADER + RLOCK_WORDS,
+} as const;
+
+/** Condition: the bound lock (object pointer and kind), then the condition words. */
+export const ConditionLayout = {
+  LOCK_PTR: HEADER,
+  LOCK_KIND: HEADER + 1,
+  CORE: HEADER + 2,
+  WORDS: HEADER + 2 + CONDITION_WORDS,
+} as const;
+
+/** Semaphore and BoundedSemaphore (the codec tag says which). */
+export const SemaphoreLayout = {
+  CORE: HEADER,
+  WORDS: HEADER + SEMAPHORE_WORDS,
+} as const;
+
+/** Event. */
+export const EventLayout = {
+  CORE: HEADER,
+  WORDS: HEADER + EVENT_WORDS,
+} as const;
+
+/**
+ * Barrier: the core, the encoded action (a byte block: pointer and length),
+ * and the default timeout in ms as a float64 at an 8-byte-aligned word.
+ */
+export const BarrierLayout = {
+  CORE: HEADER,
+  ACTION_PTR: HEADER + BARRIER_WORDS,
+  ACTION_LEN: HEADER + BARRIER_WORDS + 1,
+  TIMEOUT_F64: (HEADER + BARRIER_WORDS + 2 + 1) & ~1, // word index, even
+  WORDS: ((HEADER + BARRIER_WORDS + 2 + 1) & ~1) + 2,
+} as const;

@@ -1,0 +1,24 @@
+/**
+ * Which agent (JavaScript thread) this code runs in: the main thread is
+ * agent 0; each thread Worker gets a number from the supervisor. Messages
+ * for a thread's starter (its excepthook) are routed by this number.
+ *
+ * @module
+ */
+
+import { isMainThread } from "node:worker_threads";
+
+let id = 0;
+
+/** This agent's number (0 on the main thread). */
+export function agentId(): number {
+  return id;
+}
+
+/** Set once by the worker bootstrap. */
+export function setAgentId(value: number): void {
+  id = value;
+}
+
+/** Whether this is the process's main thread. */
+export const isMainAgent: boolean = isMainThread;

@@ -1,0 +1,49 @@
+/**
+ * Test helpers shared by the suites.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { activeCount, enumerate } from "../threading/mod.ts";
+
+/** Seconds elapsed while running `fn`. */
+export async function timed<T>(fn: () => T | Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const value = await fn();
+  return [value, (performance.now() - t0) / 1000];
+}
+
+/**
+ * CPython's `assertTimeout`: a wait took about as long as asked (at least
+ * 0.6× and less than 10×; machines are noisy).
+ */
+export function assertTimeout(actual: number, expected: number): void {
+  assert.ok(
+    actual >= expected * 0.6,
+    `waited ${actual}s, expected about ${expected}s`,
+  );
+  assert.ok(
+    actual < expected * 10,
+    `waited ${actual}s, expected about ${expected}s`,
+  );
+}
+
+/** Asserts that no thread but the main one is alive (nothing leaked). */
+export function assertNoThreads(): void {
+  assert.equal(
+    activeCount(),
+    1,
+    `threads left running: ${enumerate().map(String).join(", ")}`,
+  );
+}
+
+/**
+ * A Deno.test that also checks that every thread it started has ended.
+ */
+export function threadTest(name: string, fn: () => void | Promise<void>): void {
+  Deno.test(name, async () => {
+    await fn();
+    assertNoThreads();
+  });
+}
