@@ -11,3 +11,4 @@ import "../threading/condition.ts";
 import "../threading/semaphore.ts";
 import "../threading/event.ts";
 import "../threading/barrier.ts";
+import "../threading/local.ts";

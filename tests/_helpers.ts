@@ -47,3 +47,40 @@ export function threadTest(name: string, fn: () => void | Promise<void>): void {
     assertNoThreads();
   });
 }
+
+/**
+ * Waits (without blocking the event loop, without polling) until
+ * `i32[index] >= value`: threads bump the word with `Atomics.add` and
+ * `Atomics.notify` it.
+ */
+export async function waitUntil(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  seconds = 30,
+): Promise<void> {
+  const deadline = performance.now() + seconds * 1000;
+  for (;;) {
+    const seen = Atomics.load(i32, index);
+    if (seen >= value) return;
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      throw new Error(`timed out waiting for word ${index} to reach ${value}`);
+    }
+    const r = Atomics.waitAsync(i32, index, seen, left);
+    if (r.async) {
+      const keep = setTimeout(() => {}, left);
+      try {
+        await r.value;
+      } finally {
+        clearTimeout(keep);
+      }
+    }
+  }
+}
+
+/** Bumps a word and wakes whoever waits on it (from any thread). */
+export function bump(i32: Int32Array, index: number): void {
+  Atomics.add(i32, index, 1);
+  Atomics.notify(i32, index);
+}

@@ -11,10 +11,14 @@ let size = 0;
  *
  * Without an argument, returns the current setting (0 means the default).
  * With a size, sets it and returns the previous one: 0 resets to the
- * default; any other value must be at least 32768 bytes. A Worker's stack is
- * set in whole MiB (through `resourceLimits.stackSizeMb`), so a size is
- * rounded up to the next MiB when the Worker starts; threads started with a
- * different setting never reuse each other's Workers.
+ * default; any other value must be at least 32768 bytes, as in Python.
+ *
+ * Where Deno allows: the size is passed to the thread's Worker as
+ * `resourceLimits.stackSizeMb` (rounded up to whole MiB), and threads with
+ * different settings never share a Worker. Deno 2.9 runs each Worker on an
+ * OS thread of fixed size, so the recursion depth a thread reaches barely
+ * changes (measured: ≈ 21,000 frames of a small function with the default,
+ * ≈ 19,000 with 16 MiB).
  *
  * @param newSize Bytes, or 0 for the default.
  * @returns the previous setting.

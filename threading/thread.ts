@@ -239,13 +239,15 @@ export class Thread {
    * Runs the target with its arguments (Python's `run`). The Worker calls
    * it; subclasses override it. Called directly, it runs in this thread.
    */
-  async run(): Promise<void> {
+  run(): void | Promise<void> {
     const s = stateOf(this);
-    let fn: ((...args: unknown[]) => unknown) | undefined;
-    if (typeof s.target === "function") fn = s.target;
-    else if (s.spec !== undefined) fn = await loadTarget(s.spec);
-    if (fn === undefined) return;
-    await (s.kwargs !== undefined ? fn(...s.args, s.kwargs) : fn(...s.args));
+    if (s.target === undefined && s.spec === undefined) return;
+    return (async () => {
+      const fn = typeof s.target === "function"
+        ? s.target
+        : await loadTarget(s.spec!);
+      await (s.kwargs !== undefined ? fn(...s.args, s.kwargs) : fn(...s.args));
+    })();
   }
 
   #joinable(): ThreadState {
@@ -266,7 +268,7 @@ export class Thread {
    * @throws {RuntimeError} If the thread was not started, or is the current one.
    */
   async join(timeout: number | null = null): Promise<void> {
-    const s = this.#joinable();
+    const s = joinable(this);
     await runAsync(joining(s.words!, toMs(timeout)));
     reportEnded(s.entry);
   }
@@ -276,7 +278,7 @@ export class Thread {
    * @param timeout Seconds to wait at most, or null for no limit.
    */
   joinSync(timeout: number | null = null): void {
-    const s = this.#joinable();
+    const s = joinable(this);
     runSync(joining(s.words!, toMs(timeout)));
     reportEnded(s.entry);
   }
@@ -336,6 +338,22 @@ export class Thread {
     if (s.ident !== null) status += ` ${s.ident}`;
     return `<${s.reprName ?? this.constructor.name}(${this.name}, ${status})>`;
   }
+}
+
+/**
+ * Checks that a thread can be joined. (A module function, not a private
+ * method: Thread objects rebuilt in a Worker or made as proxies are created
+ * without the constructor, so they carry no private brand.)
+ */
+function joinable(t: Thread): ThreadState {
+  const s = stateOf(t);
+  if (!s.started) {
+    throw new RuntimeError("cannot join thread before it is started");
+  }
+  if (t === currentThread()) {
+    throw new RuntimeError("cannot join current thread");
+  }
+  return s;
 }
 
 /** Waits while a thread's state is STARTED. */

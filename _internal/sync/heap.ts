@@ -116,6 +116,7 @@ const B_PREV = 3;
 const F_USED = 1;
 const F_LARGE = 2;
 const F_PREV_FREE = 4; // the block before this one is a free large block
+const F_SMALL_FREE = 8; // a small block on its class's free list
 
 /** Block sizes in units (header included) of the small size classes. */
 const SMALL_CLASSES = [
@@ -242,13 +243,15 @@ export class Heap {
       const a = this.#all;
       const w = b * WORDS_PER_UNIT;
       const flags = a[w + B_FLAGS]!;
-      if (!(flags & F_USED)) {
+      if (!(flags & F_USED) || (flags & F_SMALL_FREE)) {
         throw new Error(`heap: double free of block ${ptr}`);
       }
       if (flags & F_LARGE) {
         this.#freeLarge(b);
       } else {
+        // Small blocks stay "used" for their large neighbours' coalescing.
         const c = CLASS_OF[a[w + B_SIZE]!]!;
+        a[w + B_FLAGS] = flags | F_SMALL_FREE;
         a[w + B_NEXT] = a[H_SMALL + c]!;
         a[H_SMALL + c] = b;
       }
@@ -358,6 +361,7 @@ export class Heap {
       const w = head * WORDS_PER_UNIT;
       a[H_SMALL + c] = a[w + B_NEXT]!;
       a[w + B_NEXT] = 0;
+      a[w + B_FLAGS] = a[w + B_FLAGS]! & ~F_SMALL_FREE;
       return head + 1;
     }
     const size = SMALL_CLASSES[c]!;

@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+
+const decoder = new TextDecoder();
+
+async function runScript(
+  name: string,
+): Promise<{ code: number; out: string; err: string; ms: number }> {
+  const t0 = performance.now();
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL(`./_scripts/${name}`, import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: r.code,
+    out: decoder.decode(r.stdout),
+    err: decoder.decode(r.stderr),
+    ms: performance.now() - t0,
+  };
+}
+
+Deno.test("A running non-daemon thread keeps the process alive until it ends", async () => {
+  const r = await runScript("non_daemon.ts");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, "main done\nthread done\n");
+});
+
+Deno.test("A daemon thread does not keep the process alive", async () => {
+  const r = await runScript("daemon.ts");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, "main done\n");
+  assert.ok(r.ms < 20_000, `the process ended (${r.ms} ms)`);
+});
+
+Deno.test("The default excepthook prints 'Exception in thread NAME:' and the stack", async () => {
+  const r = await runScript("uncaught.ts");
+  assert.equal(r.code, 0, "an error in a thread does not fail the process");
+  assert.match(
+    r.err,
+    /^Exception in thread failing:\nRangeError: boom\n\s+at /,
+  );
+});
