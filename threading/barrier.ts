@@ -1,5 +1,5 @@
 import { ValueError } from "../_internal/errors.ts";
-import { heap, registerDestructor } from "../_internal/sync/heap.ts";
+import { type Heap, heap, registerDestructor } from "../_internal/sync/heap.ts";
 import {
   BarrierCore,
   BrokenBarrierError,
@@ -7,9 +7,13 @@ import {
 import { BarrierLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
+  classOf,
+  HEAP,
+  type HeapClass,
   heapRecord,
   isAttaching,
   registerHeapClass,
+  TAG,
 } from "../_internal/sync/heap_object.ts";
 import { toMs } from "../_internal/sync/timeout.ts";
 import { runAsync, runSync } from "../_internal/sync/words.ts";
@@ -54,6 +58,14 @@ registerErrorClass(BrokenBarrierError);
  * ```
  */
 export class Barrier {
+  /** @internal The heap instances live in (multiprocessing overrides it). */
+  static [HEAP](): Heap {
+    return heap();
+  }
+
+  /** @internal The codec tag of this class. */
+  static readonly [TAG]: string = "threading.Barrier";
+
   readonly #ptr: number;
   readonly #core: BarrierCore;
   readonly #timeoutMs: number;
@@ -72,7 +84,7 @@ export class Barrier {
     action?: Target | null,
     timeout: number | null = null,
   ) {
-    const h = heap();
+    const h = (new.target as unknown as HeapClass)[HEAP]();
     const attaching = isAttaching();
     let local: (() => unknown) | undefined;
     if (!attaching) {
@@ -86,6 +98,7 @@ export class Barrier {
         Tag.BARRIER,
         BarrierLayout.WORDS,
         "Barrier",
+        h,
       );
       const words = h.int32(this.#ptr, BarrierLayout.WORDS);
       if (spec !== undefined) {
@@ -103,6 +116,7 @@ export class Barrier {
         Tag.BARRIER,
         BarrierLayout.WORDS,
         "Barrier",
+        h,
       );
     }
     const words = h.int32(this.#ptr, BarrierLayout.WORDS);
@@ -178,7 +192,8 @@ export class Barrier {
 
   /** @internal The codec record: the barrier travels by reference. */
   [SHARE](): ShareRecord {
-    return heapRecord("threading.Barrier", this.#ptr);
+    const c = classOf(this);
+    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
   }
 }
 

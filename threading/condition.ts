@@ -1,12 +1,17 @@
-import { heap, registerDestructor } from "../_internal/sync/heap.ts";
+import { type Heap, heap, registerDestructor } from "../_internal/sync/heap.ts";
 import { ConditionCore, waitingFor } from "../_internal/sync/condition_core.ts";
 import { ConditionLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   attachShared,
   claimRegion,
+  classOf,
+  HEAP,
+  type HeapClass,
   heapRecord,
   isAttaching,
+  LOCKS,
   registerHeapClass,
+  TAG,
 } from "../_internal/sync/heap_object.ts";
 import { toMs } from "../_internal/sync/timeout.ts";
 import { runAsync, runSync } from "../_internal/sync/words.ts";
@@ -54,6 +59,20 @@ import { RLock } from "./rlock.ts";
  * ```
  */
 export class Condition {
+  /** @internal The heap instances live in (multiprocessing overrides it). */
+  static [HEAP](): Heap {
+    return heap();
+  }
+
+  /** @internal The codec tag of this class. */
+  static readonly [TAG]: string = "threading.Condition";
+
+  /** @internal The lock classes a condition of this class binds to. */
+  static readonly [LOCKS]: { lock: typeof Lock; rlock: typeof RLock } = {
+    lock: Lock,
+    rlock: RLock,
+  };
+
   readonly #ptr: number;
   readonly #core: ConditionCore;
   readonly #lock: Lock | RLock;
@@ -62,28 +81,37 @@ export class Condition {
    * Creates a condition over `lock`.
    *
    * @param lock The lock to bind to; a new RLock if omitted.
-   * @throws {TypeError} If `lock` is not a threading Lock or RLock.
+   * @throws {TypeError} If `lock` is not a Lock or RLock of this module.
    */
   constructor(lock?: Lock | RLock) {
-    const h = heap();
+    const cls = new.target as unknown as HeapClass & {
+      [LOCKS]: { lock: typeof Lock; rlock: typeof RLock };
+    };
+    const h = cls[HEAP]();
+    const locks = cls[LOCKS];
     if (isAttaching()) {
       this.#ptr = claimRegion(
         this,
         Tag.CONDITION,
         ConditionLayout.WORDS,
         "Condition",
+        h,
       );
       const words = h.int32(this.#ptr, ConditionLayout.WORDS);
       const lockPtr = words[ConditionLayout.LOCK_PTR]!;
       this.#lock = words[ConditionLayout.LOCK_KIND] === LockKind.RLOCK
-        ? attachShared(lockPtr, () => new RLock())
-        : attachShared(lockPtr, () => new Lock());
+        ? attachShared(lockPtr, () => new locks.rlock(), h)
+        : attachShared(lockPtr, () => new locks.lock(), h);
     } else {
-      lock ??= new RLock();
+      lock ??= new locks.rlock();
       if (
-        !(lock instanceof Lock || lock instanceof RLock) || !isLockSource(lock)
+        !(lock instanceof locks.lock || lock instanceof locks.rlock) ||
+        !isLockSource(lock) ||
+        classOf(lock)[HEAP]() !== h
       ) {
-        throw new TypeError("Condition lock must be a threading Lock or RLock");
+        throw new TypeError(
+          `Condition lock must be a Lock or RLock of the same module`,
+        );
       }
       this.#lock = lock;
       this.#ptr = claimRegion(
@@ -91,6 +119,7 @@ export class Condition {
         Tag.CONDITION,
         ConditionLayout.WORDS,
         "Condition",
+        h,
       );
       const info = lock[LOCK_SOURCE]();
       const words = h.int32(this.#ptr, ConditionLayout.WORDS);
@@ -203,7 +232,8 @@ export class Condition {
 
   /** @internal The codec record: this condition travels by reference. */
   [SHARE](): ShareRecord {
-    return heapRecord("threading.Condition", this.#ptr);
+    const c = classOf(this);
+    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
   }
 }
 

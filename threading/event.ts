@@ -1,10 +1,14 @@
-import { heap } from "../_internal/sync/heap.ts";
+import { type Heap, heap } from "../_internal/sync/heap.ts";
 import { EventCore } from "../_internal/sync/event_core.ts";
 import { EventLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
+  classOf,
+  HEAP,
+  type HeapClass,
   heapRecord,
   registerHeapClass,
+  TAG,
 } from "../_internal/sync/heap_object.ts";
 import { toMs } from "../_internal/sync/timeout.ts";
 import { runAsync, runSync } from "../_internal/sync/words.ts";
@@ -35,14 +39,23 @@ import { SHARE, type ShareRecord } from "../_internal/codec/shareable.ts";
  * ```
  */
 export class Event {
+  /** @internal The heap instances live in (multiprocessing overrides it). */
+  static [HEAP](): Heap {
+    return heap();
+  }
+
+  /** @internal The codec tag of this class. */
+  static readonly [TAG]: string = "threading.Event";
+
   readonly #ptr: number;
   readonly #core: EventCore;
 
   /** Creates an event whose flag is clear. */
   constructor() {
-    this.#ptr = claimRegion(this, Tag.EVENT, EventLayout.WORDS, "Event");
+    const h = (new.target as unknown as HeapClass)[HEAP]();
+    this.#ptr = claimRegion(this, Tag.EVENT, EventLayout.WORDS, "Event", h);
     this.#core = new EventCore(
-      heap().words(this.#ptr, EventLayout.WORDS),
+      h.words(this.#ptr, EventLayout.WORDS),
       EventLayout.CORE,
     );
   }
@@ -88,7 +101,8 @@ export class Event {
 
   /** @internal The codec record: the event travels by reference. */
   [SHARE](): ShareRecord {
-    return heapRecord("threading.Event", this.#ptr);
+    const c = classOf(this);
+    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
   }
 }
 

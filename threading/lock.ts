@@ -1,11 +1,15 @@
 import { RuntimeError } from "../_internal/errors.ts";
-import { heap } from "../_internal/sync/heap.ts";
+import { type Heap, heap } from "../_internal/sync/heap.ts";
 import { LockCore } from "../_internal/sync/lock_core.ts";
 import { LockLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
+  classOf,
+  HEAP,
+  type HeapClass,
   heapRecord,
   registerHeapClass,
+  TAG,
 } from "../_internal/sync/heap_object.ts";
 import { lockTimeoutMs } from "../_internal/sync/timeout.ts";
 import { holdHandle, INSPECT } from "../_internal/sync/hold.ts";
@@ -52,14 +56,23 @@ import {
  * ```
  */
 export class Lock {
+  /** @internal The heap instances live in (multiprocessing overrides it). */
+  static [HEAP](): Heap {
+    return heap();
+  }
+
+  /** @internal The codec tag of this class. */
+  static readonly [TAG]: string = "threading.Lock";
+
   readonly #ptr: number;
   readonly #core: LockCore;
 
   /** Creates an unlocked lock. */
   constructor() {
-    this.#ptr = claimRegion(this, Tag.LOCK, LockLayout.WORDS, "Lock");
+    const h = (new.target as unknown as HeapClass)[HEAP]();
+    this.#ptr = claimRegion(this, Tag.LOCK, LockLayout.WORDS, "Lock", h);
     this.#core = new LockCore(
-      heap().words(this.#ptr, LockLayout.WORDS),
+      h.words(this.#ptr, LockLayout.WORDS),
       LockLayout.CORE,
     );
   }
@@ -134,7 +147,8 @@ export class Lock {
 
   /** @internal The codec record: this lock travels by reference. */
   [SHARE](): ShareRecord {
-    return heapRecord("threading.Lock", this.#ptr);
+    const c = classOf(this);
+    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
   }
 
   /** @internal What a Condition needs to bind to this lock. */

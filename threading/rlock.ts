@@ -1,10 +1,14 @@
-import { heap } from "../_internal/sync/heap.ts";
+import { type Heap, heap } from "../_internal/sync/heap.ts";
 import { RLockCore } from "../_internal/sync/rlock_core.ts";
 import { RLockLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
+  classOf,
+  HEAP,
+  type HeapClass,
   heapRecord,
   registerHeapClass,
+  TAG,
 } from "../_internal/sync/heap_object.ts";
 import { lockTimeoutMs } from "../_internal/sync/timeout.ts";
 import { holdHandle, INSPECT } from "../_internal/sync/hold.ts";
@@ -40,14 +44,23 @@ import {
  * ```
  */
 export class RLock {
+  /** @internal The heap instances live in (multiprocessing overrides it). */
+  static [HEAP](): Heap {
+    return heap();
+  }
+
+  /** @internal The codec tag of this class. */
+  static readonly [TAG]: string = "threading.RLock";
+
   readonly #ptr: number;
   readonly #core: RLockCore;
 
   /** Creates an unlocked reentrant lock. */
   constructor() {
-    this.#ptr = claimRegion(this, Tag.RLOCK, RLockLayout.WORDS, "RLock");
+    const h = (new.target as unknown as HeapClass)[HEAP]();
+    this.#ptr = claimRegion(this, Tag.RLOCK, RLockLayout.WORDS, "RLock", h);
     this.#core = new RLockCore(
-      heap().words(this.#ptr, RLockLayout.WORDS),
+      h.words(this.#ptr, RLockLayout.WORDS),
       RLockLayout.CORE,
     );
   }
@@ -118,7 +131,8 @@ export class RLock {
 
   /** @internal The codec record: this lock travels by reference. */
   [SHARE](): ShareRecord {
-    return heapRecord("threading.RLock", this.#ptr);
+    const c = classOf(this);
+    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
   }
 
   /** @internal What a Condition needs to bind to this lock. */

@@ -1,12 +1,16 @@
 import { ValueError } from "../_internal/errors.ts";
-import { heap } from "../_internal/sync/heap.ts";
+import { type Heap, heap } from "../_internal/sync/heap.ts";
 import { SemaphoreCore } from "../_internal/sync/semaphore_core.ts";
 import { SemaphoreLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
+  classOf,
+  HEAP,
+  type HeapClass,
   heapRecord,
   isAttaching,
   registerHeapClass,
+  TAG,
 } from "../_internal/sync/heap_object.ts";
 import { semaphoreTimeoutMs } from "../_internal/sync/timeout.ts";
 import { holdHandle } from "../_internal/sync/hold.ts";
@@ -33,6 +37,14 @@ import { SHARE, type ShareRecord } from "../_internal/codec/shareable.ts";
  * ```
  */
 export class Semaphore {
+  /** @internal The heap instances live in (multiprocessing overrides it). */
+  static [HEAP](): Heap {
+    return heap();
+  }
+
+  /** @internal The codec tag of this class. */
+  static readonly [TAG]: string = "threading.Semaphore";
+
   readonly #ptr: number;
   readonly #core: SemaphoreCore;
 
@@ -47,13 +59,15 @@ export class Semaphore {
     if (!attaching && !(value >= 0)) {
       throw new ValueError("semaphore initial value must be >= 0");
     }
+    const h = (new.target as unknown as HeapClass)[HEAP]();
     this.#ptr = claimRegion(
       this,
       Tag.SEMAPHORE,
       SemaphoreLayout.WORDS,
       "Semaphore",
+      h,
     );
-    const words = heap().words(this.#ptr, SemaphoreLayout.WORDS);
+    const words = h.words(this.#ptr, SemaphoreLayout.WORDS);
     this.#core = new SemaphoreCore(words, SemaphoreLayout.CORE);
     if (!attaching) this.#core.init(Math.floor(value));
   }
@@ -119,10 +133,8 @@ export class Semaphore {
 
   /** @internal The codec record: the semaphore travels by reference. */
   [SHARE](): ShareRecord {
-    const tag = this.bounded
-      ? "threading.BoundedSemaphore"
-      : "threading.Semaphore";
-    return heapRecord(tag, this.#ptr);
+    const c = classOf(this);
+    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
   }
 }
 
@@ -142,6 +154,9 @@ export class Semaphore {
  * ```
  */
 export class BoundedSemaphore extends Semaphore {
+  /** @internal The codec tag of this class. */
+  static override readonly [TAG]: string = "threading.BoundedSemaphore";
+
   /** @internal */
   protected override get bounded(): boolean {
     return true;

@@ -156,6 +156,8 @@ export const Root = {
   REGISTRY: 0,
   /** The pool of thread Workers. */
   POOL: 1,
+  /** The name of this program's cross-process heap (a byte block), once made. */
+  SHM_HEAP_NAME: 2,
 } as const;
 
 /** Frees what an object owns before its block is freed. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   Barrier,
   BrokenBarrierError,
+  Event,
   Thread,
   ValueError,
 } from "../../threading/mod.ts";
@@ -176,28 +177,20 @@ threadTest(
   "Barrier.wait(timeout) breaks the barrier when a party is late",
   async () => {
     const barrier = new Barrier(N, null, 10);
+    const broke = new Event();
     const w = new Int32Array(new SharedArrayBuffer(4));
-    const f = (b: Barrier, w: Int32Array, n: number) => {
-      const i = b.waitSync();
-      if (i === n >> 1) {
-        // One party is late: it comes after the others timed out.
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
-      }
+    const f = async (b: Barrier, broke: Event, w: Int32Array, n: number) => {
+      const late = (await b.wait()) === n >> 1;
+      // One party is late: it comes only after the others timed out.
+      if (late) await broke.wait(30);
       try {
-        b.waitSync(0.5);
+        await b.wait(0.5);
       } catch (e) {
         if ((e as Error).name === "BrokenBarrierError") Atomics.add(w, 0, 1);
       }
+      broke.set();
     };
-    await runThreads(f, [barrier, w, N], async () => {
-      const i = await barrier.wait();
-      try {
-        await barrier.wait(0.5);
-      } catch (e) {
-        if (e instanceof BrokenBarrierError) Atomics.add(w, 0, 1);
-      }
-      void i;
-    });
+    await runThreads(f, [barrier, broke, w, N], () => f(barrier, broke, w, N));
     assert.equal(w[0], N);
     assert.ok(barrier.broken);
   },
@@ -205,22 +198,18 @@ threadTest(
 
 threadTest("Barrier's default timeout applies to wait()", async () => {
   const barrier = new Barrier(N, null, 0.3);
+  const broke = new Event();
   const w = new Int32Array(new SharedArrayBuffer(4));
-  const f = (b: Barrier, w: Int32Array, n: number) => {
-    if (b.waitSync() === n >> 1) {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
-    }
+  const f = async (b: Barrier, broke: Event, w: Int32Array, n: number) => {
+    if ((await b.wait()) === n >> 1) await broke.wait(30);
     try {
-      b.waitSync();
+      await b.wait();
     } catch (e) {
       if ((e as Error).name === "BrokenBarrierError") Atomics.add(w, 0, 1);
     }
+    broke.set();
   };
-  await runThreads(f, [barrier, w, N], async () => {
-    await barrier.wait();
-    await assert.rejects(barrier.wait(), BrokenBarrierError);
-    Atomics.add(w, 0, 1);
-  });
+  await runThreads(f, [barrier, broke, w, N], () => f(barrier, broke, w, N));
   assert.equal(w[0], N);
 });
 

@@ -1,0 +1,257 @@
+/**
+ * The cross-process backing of the sync core: POSIX shared memory mapped
+ * through FFI, waits through the futex system call.
+ *
+ * A program's processes share one heap segment: a sparse segment of
+ * 64 GiB (memory is used only for the pages touched), mapped whole in every
+ * process, so that the same `Heap` allocator, the same primitives and the
+ * same queue code run on it as on the in-process SharedArrayBuffer heap.
+ * `Atomics` operations on the mapped ArrayBuffer are atomic across
+ * processes; `Atomics.wait` refuses non-shared buffers, so waits are
+ * `futex(FUTEX_WAIT)` on the word's address (no PRIVATE flag: the futex is
+ * shared between processes), and async waits are the same call made
+ * `nonblocking`, which Deno runs on another OS thread.
+ *
+ * @module
+ */
+
+import { cstr, errno, libc } from "../ffi/libc.ts";
+import { errno as E, OSError } from "../errors.ts";
+import { type Backing, HeapExhausted } from "./heap.ts";
+import { type WaitResult, WaitWords } from "./words.ts";
+import { deadlineOf, now } from "./timeout.ts";
+
+const SYS_FUTEX = 202n; // x86_64
+const FUTEX_WAIT = 0;
+const FUTEX_WAKE = 1;
+const INT_MAX = 0x7fffffff;
+
+const O_RDWR = 0o2, O_CREAT = 0o100, O_EXCL = 0o200;
+const PROT_READ = 1, PROT_WRITE = 2;
+const MAP_SHARED = 1, MAP_NORESERVE = 0x4000;
+
+/** The heap segment's size: address space only, memory as pages are used. */
+export const SHM_HEAP_BYTES = 2 ** 36;
+
+function timespec(ms: number, into: BigInt64Array): void {
+  const ns = BigInt(Math.ceil(ms * 1e6));
+  into[0] = ns / 1_000_000_000n;
+  into[1] = ns % 1_000_000_000n;
+}
+
+/** Wait words in a shared mapping, waiting with futexes. */
+export class ShmWords extends WaitWords {
+  /** The address of word 0. */
+  readonly #base: bigint;
+  readonly #ts = new BigInt64Array(2);
+
+  /**
+   * @param i32 The words (an Int32Array over the mapped ArrayBuffer).
+   * @param base The address of `i32[0]`.
+   */
+  constructor(i32: Int32Array, base: bigint) {
+    super(i32);
+    this.#base = base;
+  }
+
+  #addr(i: number): Deno.PointerValue {
+    return Deno.UnsafePointer.create(this.#base + BigInt(i * 4));
+  }
+
+  protected sleep(i: number, expected: number, timeoutMs: number): WaitResult {
+    const deadline = deadlineOf(timeoutMs);
+    const f = libc();
+    for (;;) {
+      const left = deadline - now();
+      if (left <= 0) return "timed-out";
+      let ts: Deno.PointerValue = null;
+      if (left !== Infinity) {
+        timespec(left, this.#ts);
+        ts = Deno.UnsafePointer.of(this.#ts);
+      }
+      const r = f.syscall6(
+        SYS_FUTEX,
+        this.#addr(i),
+        FUTEX_WAIT,
+        expected,
+        ts,
+        null,
+        0,
+      );
+      if (r === 0n) return "ok";
+      const code = errno();
+      if (code === E.EAGAIN) return "not-equal";
+      if (code === E.ETIMEDOUT) return "timed-out";
+      if (code !== E.EINTR) throw new OSError(code, undefined, "futex");
+    }
+  }
+
+  protected async sleepAsync(
+    i: number,
+    expected: number,
+    timeoutMs: number,
+  ): Promise<WaitResult> {
+    const deadline = deadlineOf(timeoutMs);
+    const f = libc();
+    for (;;) {
+      const left = deadline - now();
+      if (left <= 0) return "timed-out";
+      // Each call runs on its own OS thread: it needs its own timespec.
+      const ts = new BigInt64Array(2);
+      if (left !== Infinity) timespec(left, ts);
+      const r = await f.syscall6_async(
+        SYS_FUTEX,
+        this.#addr(i),
+        FUTEX_WAIT,
+        expected,
+        left === Infinity ? null : Deno.UnsafePointer.of(ts),
+        null,
+        0,
+      );
+      // errno is not readable after a nonblocking call: decide from state.
+      if (r === 0n) return "ok";
+      if (Atomics.load(this.i32, i) !== expected) return "not-equal";
+      if (deadline - now() <= 0) return "timed-out";
+      // EINTR or a spurious return: wait again.
+    }
+  }
+
+  notify(i: number, count: number): number {
+    const n = count === Infinity ? INT_MAX : Math.min(count, INT_MAX);
+    const r = libc().syscall6(
+      SYS_FUTEX,
+      this.#addr(i),
+      FUTEX_WAKE,
+      n,
+      null,
+      null,
+      0,
+    );
+    return r < 0n ? 0 : Number(r);
+  }
+}
+
+/** A POSIX shared memory segment mapped in this process. */
+export class ShmSegment {
+  /** The segment's name (`/…`), as `shm_open` takes it. */
+  readonly name: string;
+  /** The mapping. */
+  readonly buffer: ArrayBuffer;
+  /** The mapping's address. */
+  readonly address: bigint;
+  readonly #size: number;
+  #closed = false;
+
+  private constructor(
+    name: string,
+    size: number,
+    address: bigint,
+    buffer: ArrayBuffer,
+  ) {
+    this.name = name;
+    this.#size = size;
+    this.address = address;
+    this.buffer = buffer;
+  }
+
+  /**
+   * Opens (and with `create`, creates exclusively) a segment and maps it.
+   * @throws {OSError} As the system calls fail (FileExistsError, FileNotFoundError…).
+   */
+  static open(name: string, size: number, create: boolean): ShmSegment {
+    const f = libc();
+    const cname = cstr(name);
+    const fd = f.shm_open(
+      cname,
+      O_RDWR | (create ? O_CREAT | O_EXCL : 0),
+      0o600,
+    );
+    if (fd < 0) throw new OSError(errno(), undefined, name);
+    try {
+      if (create && f.ftruncate(fd, BigInt(size)) !== 0) {
+        const code = errno();
+        f.shm_unlink(cname);
+        throw new OSError(code, undefined, name);
+      }
+      if (!create) {
+        const st = new BigUint64Array(18); // struct stat is 144 bytes
+        if (f.fstat(fd, st) !== 0) throw new OSError(errno(), undefined, name);
+        size = Number(st[6]); // st_size
+      }
+      const p = f.mmap(
+        null,
+        BigInt(size),
+        PROT_READ | PROT_WRITE,
+        MAP_SHARED | MAP_NORESERVE,
+        fd,
+        0n,
+      );
+      const address = BigInt(Deno.UnsafePointer.value(p));
+      if (p === null || address === 0xffffffffffffffffn) {
+        const code = errno();
+        if (create) f.shm_unlink(cname);
+        throw new OSError(code, undefined, name);
+      }
+      const buffer = Deno.UnsafePointerView.getArrayBuffer(p!, size);
+      return new ShmSegment(name, size, address, buffer);
+    } finally {
+      f.close(fd);
+    }
+  }
+
+  /** The segment's size in bytes. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Wait/notify words over `nWords` words at `byteOffset`. */
+  words(byteOffset: number, nWords: number): ShmWords {
+    return new ShmWords(
+      new Int32Array(this.buffer, byteOffset, nWords),
+      this.address + BigInt(byteOffset),
+    );
+  }
+
+  /**
+   * Unmaps the segment. Every view over it is detached first (its length
+   * drops to 0), so no view can reach unmapped memory.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.buffer.transfer(0);
+    libc().munmap(Deno.UnsafePointer.create(this.address), BigInt(this.#size));
+  }
+
+  /** Removes the segment's name (the memory goes when the last map does). */
+  static unlink(name: string): void {
+    if (libc().shm_unlink(cstr(name)) !== 0) {
+      throw new OSError(errno(), undefined, name);
+    }
+  }
+}
+
+/** A heap backing over one shared memory segment. */
+export class ShmBacking implements Backing {
+  readonly segment: ShmSegment;
+
+  constructor(segment: ShmSegment) {
+    this.segment = segment;
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.segment.buffer;
+  }
+
+  ensure(bytes: number): void {
+    if (bytes > this.segment.size) {
+      throw new HeapExhausted(
+        `Cannot allocate ${bytes} bytes: the shared heap is full`,
+      );
+    }
+  }
+
+  words(byteOffset: number, nWords: number): ShmWords {
+    return this.segment.words(byteOffset, nWords);
+  }
+}
