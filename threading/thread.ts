@@ -97,6 +97,9 @@ let running: Thread | undefined;
 
 /** Thread objects of this agent for entries started elsewhere. */
 const proxies = new Map<number, WeakRef<Thread>>();
+const forgetProxy = new FinalizationRegistry<number>((entry) => {
+  if (proxies.get(entry)?.deref() === undefined) proxies.delete(entry);
+});
 
 const FRAME = /^\s*at new (\S+) \((.+):\d+:\d+\)$/;
 const URL_IN_FRAME = /\(?((?:file|https?|jsr|npm):\/\/?[^\s)]+?):\d+:\d+\)?$/;
@@ -250,17 +253,6 @@ export class Thread {
     })();
   }
 
-  #joinable(): ThreadState {
-    const s = stateOf(this);
-    if (!s.started) {
-      throw new RuntimeError("cannot join thread before it is started");
-    }
-    if (this === currentThread()) {
-      throw new RuntimeError("cannot join current thread");
-    }
-    return s;
-  }
-
   /**
    * Waits until the thread ends, without blocking the event loop.
    * @param timeout Seconds to wait at most, or null for no limit. Check
@@ -390,6 +382,7 @@ function proxyFor(entry: number, reprName?: string): Thread {
   states.set(t, s);
   heap().hold(t, entry);
   proxies.set(entry, new WeakRef(t));
+  forgetProxy.register(t, entry);
   return t;
 }
 
