@@ -21,6 +21,8 @@ const symbols = {
   getppid: { parameters: [], result: "i32" },
   gettid: { parameters: [], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  // ends the process at once: no unload handlers, no teardown (os._exit)
+  _exit: { parameters: ["i32"], result: "void" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   waitpid_async: {
     name: "waitpid",
@@ -87,6 +89,8 @@ const symbols = {
   unsetenv: { parameters: ["buffer"], result: "i32" },
   sysconf: { parameters: ["i32"], result: "i64" },
   fflush: { parameters: ["pointer"], result: "i32" },
+  // the address of glibc's `char **environ` (read it at each use: setenv moves it)
+  environ: { type: "pointer" },
   // files and descriptors
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },

@@ -158,6 +158,8 @@ export const Root = {
   POOL: 1,
   /** The name of this program's cross-process heap (a byte block), once made. */
   SHM_HEAP_NAME: 2,
+  /** This process's multiprocessing state: its children, its identity. */
+  PROCESS: 3,
 } as const;
 
 /** Frees what an object owns before its block is freed. */

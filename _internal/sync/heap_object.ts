@@ -73,13 +73,22 @@ export function isAttaching(): boolean {
   return attachPtr !== 0;
 }
 
-/** The codec record of a heap object: its pointer, retained on commit. */
+/**
+ * The codec record of a heap object: its pointer, retained on commit. A
+ * record in a cross-process heap (a mapped segment, not a
+ * SharedArrayBuffer) may go to another process.
+ */
 export function heapRecord(
   tag: string,
   ptr: number,
   h: Heap = heap(),
 ): ShareRecord {
-  return { tag, data: ptr, retain: () => h.retain(ptr) };
+  return {
+    tag,
+    data: ptr,
+    retain: () => h.retain(ptr),
+    crossProcess: !(h.backing.buffer instanceof SharedArrayBuffer),
+  };
 }
 
 /**

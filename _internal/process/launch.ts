@@ -1,0 +1,206 @@
+/**
+ * Launching a child process: a `deno run` of the bootstrap module, with the
+ * parent's permissions and module flags, handed its assignment through a
+ * record in the program's heap.
+ *
+ * A cold start spawns `deno` (≈ 20 ms until the bootstrap runs). To start
+ * faster, the main thread keeps one spare child booted and waiting on its
+ * record (Python's forkserver keeps a server process ready for the same
+ * reason): `Process.start()` writes the assignment into the spare's record
+ * and wakes it, and a new spare is spawned after the caller's synchronous
+ * work. The spare is a child like any other: it dies with its parent
+ * (it watches the parent's pidfd), and the parent kills it at exit.
+ *
+ * @module
+ */
+
+import { isMainThread } from "node:worker_threads";
+import { HEADER, Tag } from "../sync/layout.ts";
+import { shmHeapName } from "../sync/shm_heap.ts";
+import { childFlags } from "./flags.ts";
+import { checkRunPermission, pidfdOpen, SIGKILL, signal, spawn } from "./os.ts";
+import { programHeap } from "./program_heap.ts";
+import { ChildFlag, ProcessTable } from "./table.ts";
+import { trackerFdForChild } from "./tracker.ts";
+
+/** The record a child reads its assignment from. */
+export const R = {
+  /** {@linkcode RecordState}; the child waits on this word. */
+  STATE: HEADER,
+  ASSIGN_PTR: HEADER + 1,
+  ASSIGN_LEN: HEADER + 2,
+  /** 1 if the assigned process is daemonic (it dies with its parent). */
+  DAEMON: HEADER + 3,
+  WORDS: HEADER + 4,
+} as const;
+
+/** States of a child's record. */
+export const RecordState = {
+  /** Spawned; the child has not looked at its record yet. */
+  BOOTING: 0,
+  /** A spare, booted and waiting. */
+  IDLE: 1,
+  /** The assignment is in the record. */
+  ASSIGNED: 2,
+} as const;
+
+/** Where a child's stdio descriptor for the tracker goes. */
+export const TRACKER_FD_IN_CHILD = 3;
+
+const BOOTSTRAP = new URL("./bootstrap.ts", import.meta.url).href;
+
+interface Spare {
+  pid: number;
+  entry: number;
+  record: number;
+  key: string;
+}
+
+let spare: Spare | undefined;
+let sparesWanted = isMainThread;
+let spareScheduled = false;
+
+/** A started child. */
+export interface Launched {
+  pid: number;
+  /** The child's entry in the process table (one reference for the caller). */
+  entry: number;
+}
+
+function spawnChild(
+  record: number,
+  flags: string[],
+  childFlag: number,
+): Launched {
+  const trackerFd = trackerFdForChild();
+  const argv = [
+    Deno.execPath(),
+    "run",
+    ...flags,
+    "-q",
+    BOOTSTRAP,
+    shmHeapName(),
+    String(record),
+    String(Deno.pid),
+    String(TRACKER_FD_IN_CHILD),
+  ];
+  const pid = spawn(argv, { fds: [[trackerFd, TRACKER_FD_IN_CHILD]] });
+  const pidfd = pidfdOpen(pid); // a zombie still has a pidfd: never -1 here
+  const entry = ProcessTable.get().add(pid, pidfd, childFlag);
+  return { pid, entry };
+}
+
+/**
+ * Starts a child that runs the encoded assignment.
+ * @param bytes The encoded assignment (copied into the heap).
+ * @param daemon Whether the child is daemonic.
+ * @throws {PermissionError} Without `--allow-run` (or `--allow-ffi`).
+ */
+export function launch(bytes: Uint8Array, daemon: boolean): Launched {
+  checkRunPermission();
+  const h = programHeap();
+  const flags = childFlags();
+  const key = flags.join("\0");
+  const block = h.alloc(bytes.length, false);
+  h.u8.set(bytes, block * 16);
+  const childFlag = daemon ? ChildFlag.DAEMON : 0;
+  const table = ProcessTable.get();
+  let launched: Launched | undefined;
+  const s = spare;
+  spare = undefined;
+  if (s !== undefined) {
+    if (s.key === key && table.poll(s.entry) === null) {
+      const w = h.words(s.record, R.WORDS);
+      w.store(R.ASSIGN_PTR, block);
+      w.store(R.ASSIGN_LEN, bytes.length);
+      w.store(R.DAEMON, daemon ? 1 : 0);
+      table.setFlags(s.entry, childFlag);
+      w.store(R.STATE, RecordState.ASSIGNED);
+      w.notify(R.STATE, 1);
+      launched = { pid: s.pid, entry: s.entry };
+    } else {
+      retire(s);
+    }
+  }
+  if (launched === undefined) {
+    const record = h.allocObject(Tag.PROCESS_RECORD, R.WORDS);
+    const w = h.words(record, R.WORDS);
+    w.store(R.ASSIGN_PTR, block);
+    w.store(R.ASSIGN_LEN, bytes.length);
+    w.store(R.DAEMON, daemon ? 1 : 0);
+    w.store(R.STATE, RecordState.ASSIGNED);
+    try {
+      launched = spawnChild(record, flags, childFlag);
+    } catch (e) {
+      h.free(block);
+      h.release(record);
+      throw e;
+    }
+  }
+  if (sparesWanted && !spareScheduled) {
+    spareScheduled = true;
+    queueMicrotask(() => {
+      spareScheduled = false;
+      try {
+        ensureSpare();
+      } catch { /* no spare: the next start is cold */ }
+    });
+  }
+  return launched;
+}
+
+/** Kills a spare that can no longer serve (and with `wait`, reaps it). */
+function retire(s: Spare, wait = false): void {
+  const table = ProcessTable.get();
+  signal(s.pid, SIGKILL);
+  if (wait) table.waitSync(s.entry, Infinity);
+  table.release(s.entry);
+  programHeap().release(s.record); // the spare never took it
+}
+
+/** Spawns a spare child if none is waiting. */
+export function ensureSpare(): void {
+  if (spare !== undefined) return;
+  const h = programHeap();
+  const flags = childFlags();
+  const record = h.allocObject(Tag.PROCESS_RECORD, R.WORDS);
+  try {
+    const { pid, entry } = spawnChild(record, flags, ChildFlag.SPARE);
+    spare = { pid, entry, record, key: flags.join("\0") };
+  } catch (e) {
+    h.release(record);
+    throw e;
+  }
+}
+
+/**
+ * @internal Turns spares on or off (tests, benchmarks). Turning them off
+ * kills the waiting spare.
+ */
+export function useSpares(on: boolean): void {
+  sparesWanted = on;
+  if (!on && spare !== undefined) {
+    const s = spare;
+    spare = undefined;
+    retire(s, true);
+  }
+}
+
+/**
+ * @internal Waits until the spare has booted and waits for work (for
+ * benchmarks that time a warm start).
+ * @returns false if there is no spare.
+ */
+export async function spareReady(): Promise<boolean> {
+  if (spare === undefined) return false;
+  const w = programHeap().words(spare.record, R.WORDS);
+  while (w.load(R.STATE) === RecordState.BOOTING) {
+    await w.waitAsync(R.STATE, RecordState.BOOTING, 10_000);
+  }
+  return true;
+}
+
+/** @internal The spare's pid, if one is waiting (tests exclude it from leak checks). */
+export function spareProcessId(): number | undefined {
+  return spare?.pid;
+}

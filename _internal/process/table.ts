@@ -1,0 +1,294 @@
+/**
+ * This process's multiprocessing state, in the in-process heap so that
+ * every thread (Worker) of the process sees it: the children it started
+ * (pid, pidfd, daemon flag, exit code once reaped), the counter of default
+ * names, the identity of the process itself, and the resource tracker's
+ * descriptor.
+ *
+ * Python keeps `_children` in the process too, shared by its threads; here
+ * a child started by one Worker can be reaped by whichever thread asks
+ * first, and the main thread joins every non-daemon child at exit.
+ *
+ * Reaping is done under the table lock, once: the exit code is kept in the
+ * child's entry for everyone else.
+ *
+ * @module
+ */
+
+import { type Heap, heap, registerDestructor, Root } from "../sync/heap.ts";
+import { HEADER, Tag } from "../sync/layout.ts";
+import { LockCore } from "../sync/lock_core.ts";
+import type { WaitWords } from "../sync/words.ts";
+import { closeFd, exitcodeOf, pollAsync, pollSync, reap } from "./os.ts";
+import { deadlineOf, remaining } from "../sync/timeout.ts";
+
+const T = {
+  LOCK: HEADER,
+  HEAD: HEADER + 1,
+  /** Python's `_process_counter`: numbers of default names. */
+  COUNTER: HEADER + 2,
+  /** The resource tracker's pipe (write end) + 1; 0 when there is none. */
+  TRACKER_FD: HEADER + 3,
+  /** This process's identity (encoded): a block and its length. */
+  INFO_PTR: HEADER + 4,
+  INFO_LEN: HEADER + 5,
+  WORDS: HEADER + 6,
+} as const;
+
+const C = {
+  PID: HEADER,
+  PIDFD: HEADER + 1,
+  /** {@linkcode ChildState}. */
+  STATE: HEADER + 2,
+  /** The exit code once reaped. */
+  EXITCODE: HEADER + 3,
+  FLAGS: HEADER + 4,
+  NEXT: HEADER + 5,
+  PREV: HEADER + 6,
+  WORDS: HEADER + 7,
+} as const;
+
+const ChildState = { RUNNING: 1, EXITED: 2 } as const;
+
+/** Child flags. */
+export const ChildFlag = {
+  DAEMON: 1,
+  /** A pre-started child waiting for its assignment (not a Process yet). */
+  SPARE: 2,
+} as const;
+
+/** The process's table. */
+export class ProcessTable {
+  readonly #h: Heap;
+  readonly #w: WaitWords;
+  readonly #lock: LockCore;
+
+  private constructor(h: Heap, ptr: number) {
+    this.#h = h;
+    this.#w = h.words(ptr, T.WORDS);
+    this.#lock = new LockCore(this.#w, T.LOCK);
+  }
+
+  static #instance: ProcessTable | undefined;
+
+  /** The table (created on first use). */
+  static get(): ProcessTable {
+    if (ProcessTable.#instance !== undefined) return ProcessTable.#instance;
+    const h = heap();
+    let ptr = h.root(Root.PROCESS);
+    if (ptr === 0) {
+      const fresh = h.allocObject(Tag.PROCESS_TABLE, T.WORDS);
+      ptr = h.setRoot(Root.PROCESS, fresh);
+      if (ptr !== fresh) h.free(fresh);
+    }
+    h.checkTag(ptr, Tag.PROCESS_TABLE, "the process table");
+    ProcessTable.#instance = new ProcessTable(h, ptr);
+    return ProcessTable.#instance;
+  }
+
+  /** The next number for a default name (`Process-N`). */
+  nextNumber(): number {
+    return this.#w.add(T.COUNTER, 1) + 1;
+  }
+
+  /** The tracker's descriptor, or -1. */
+  get trackerFd(): number {
+    return this.#w.load(T.TRACKER_FD) - 1;
+  }
+
+  /**
+   * Records the tracker's descriptor if none is yet.
+   * @returns the descriptor in force (another thread's, on a race).
+   */
+  setTrackerFd(fd: number): number {
+    const old = this.#w.compareExchange(T.TRACKER_FD, 0, fd + 1);
+    return old === 0 ? fd : old - 1;
+  }
+
+  /** This process's encoded identity, if set. */
+  info(): Uint8Array | undefined {
+    this.#lock.enter();
+    try {
+      const len = this.#w.load(T.INFO_LEN);
+      if (len === 0) return undefined;
+      return this.#h.bytes(this.#w.load(T.INFO_PTR), len).slice();
+    } finally {
+      this.#lock.release();
+    }
+  }
+
+  /**
+   * Sets this process's encoded identity.
+   * @param onlyIfUnset Keep an identity another thread set first.
+   * @returns the identity in force.
+   */
+  setInfo(bytes: Uint8Array, onlyIfUnset = false): Uint8Array {
+    const block = this.#h.alloc(bytes.length, false);
+    this.#h.u8.set(bytes, block * 16);
+    let old = 0;
+    this.#lock.enter();
+    try {
+      if (onlyIfUnset && this.#w.load(T.INFO_LEN) !== 0) {
+        old = block;
+        return this.#h.bytes(this.#w.load(T.INFO_PTR), this.#w.load(T.INFO_LEN))
+          .slice();
+      }
+      old = this.#w.load(T.INFO_PTR);
+      this.#w.store(T.INFO_PTR, block);
+      this.#w.store(T.INFO_LEN, bytes.length);
+      return bytes;
+    } finally {
+      this.#lock.release();
+      if (old !== 0) this.#h.free(old);
+    }
+  }
+
+  /**
+   * Records a started child. The caller holds one reference to the entry,
+   * the list of live children another.
+   */
+  add(pid: number, pidfd: number, flags: number): number {
+    const h = this.#h;
+    const ptr = h.allocObject(Tag.CHILD, C.WORDS);
+    const e = this.entry(ptr);
+    e.store(C.PID, pid);
+    e.store(C.PIDFD, pidfd);
+    e.store(C.FLAGS, flags);
+    e.store(C.STATE, ChildState.RUNNING);
+    h.retain(ptr);
+    this.#lock.enter();
+    try {
+      const head = this.#w.load(T.HEAD);
+      e.store(C.NEXT, head);
+      if (head !== 0) this.entry(head).store(C.PREV, ptr);
+      this.#w.store(T.HEAD, ptr);
+    } finally {
+      this.#lock.release();
+    }
+    return ptr;
+  }
+
+  /** The words of an entry. */
+  entry(ptr: number): WaitWords {
+    return this.#h.words(ptr, C.WORDS);
+  }
+
+  /** A child's pid. */
+  pid(ptr: number): number {
+    return this.entry(ptr).load(C.PID);
+  }
+
+  /** A child's flags. */
+  flags(ptr: number): number {
+    return this.entry(ptr).load(C.FLAGS);
+  }
+
+  /** Changes a child's flags (a spare becomes a Process). */
+  setFlags(ptr: number, flags: number): void {
+    this.entry(ptr).store(C.FLAGS, flags);
+  }
+
+  /**
+   * The child's exit code if it has ended (reaping it, once), else null.
+   * Never blocks.
+   */
+  poll(ptr: number): number | null {
+    const e = this.entry(ptr);
+    if (e.load(C.STATE) === ChildState.EXITED) return e.load(C.EXITCODE);
+    let unlinked = false;
+    this.#lock.enter();
+    try {
+      if (e.load(C.STATE) === ChildState.EXITED) return e.load(C.EXITCODE);
+      const status = reap(e.load(C.PID));
+      if (status === null) return null;
+      // undefined: not our child any more (cannot happen while the entry
+      // lives, unless someone else called waitpid): report it as gone.
+      e.store(C.EXITCODE, status === undefined ? 255 : exitcodeOf(status));
+      e.store(C.STATE, ChildState.EXITED);
+      this.#unlink(ptr);
+      unlinked = true;
+      return e.load(C.EXITCODE);
+    } finally {
+      this.#lock.release();
+      if (unlinked) this.#h.release(ptr); // the live list's reference
+    }
+  }
+
+  /**
+   * Waits until the child ends or the timeout passes, blocking the
+   * calling thread.
+   * @returns the exit code, or null on timeout.
+   */
+  waitSync(ptr: number, ms: number): number | null {
+    const deadline = deadlineOf(ms);
+    const fd = this.entry(ptr).load(C.PIDFD);
+    for (;;) {
+      const code = this.poll(ptr);
+      if (code !== null) return code;
+      const left = remaining(deadline);
+      if (left <= 0) return null;
+      pollSync(fd, left);
+    }
+  }
+
+  /** Like {@linkcode waitSync} without blocking the event loop. */
+  async wait(ptr: number, ms: number): Promise<number | null> {
+    const deadline = deadlineOf(ms);
+    const fd = this.entry(ptr).load(C.PIDFD);
+    this.#h.retain(ptr); // the descriptor stays open while we poll it
+    try {
+      for (;;) {
+        const code = this.poll(ptr);
+        if (code !== null) return code;
+        const left = remaining(deadline);
+        if (left <= 0) return null;
+        await pollAsync(fd, left);
+      }
+    } finally {
+      this.#h.release(ptr);
+    }
+  }
+
+  /** The live (not yet reaped) children, each retained once for the caller. */
+  live(): number[] {
+    const out: number[] = [];
+    this.#lock.enter();
+    try {
+      for (
+        let p = this.#w.load(T.HEAD);
+        p !== 0;
+        p = this.entry(p).load(C.NEXT)
+      ) {
+        this.#h.retain(p);
+        out.push(p);
+      }
+    } finally {
+      this.#lock.release();
+    }
+    return out.reverse();
+  }
+
+  /** Drops a reference to an entry (from {@linkcode live} or {@linkcode add}). */
+  release(ptr: number): void {
+    this.#h.release(ptr);
+  }
+
+  /** Takes a reference to an entry. */
+  retain(ptr: number): void {
+    this.#h.retain(ptr);
+  }
+
+  #unlink(ptr: number): void {
+    const e = this.entry(ptr);
+    const next = e.load(C.NEXT), prev = e.load(C.PREV);
+    if (prev === 0) this.#w.store(T.HEAD, next);
+    else this.entry(prev).store(C.NEXT, next);
+    if (next !== 0) this.entry(next).store(C.PREV, prev);
+    e.store(C.NEXT, 0);
+    e.store(C.PREV, 0);
+  }
+}
+
+registerDestructor(Tag.CHILD, (h, ptr) => {
+  closeFd(h.int32(ptr, C.WORDS)[C.PIDFD]!);
+});
