@@ -40,6 +40,16 @@ export {
   Process,
   type ProcessOptions,
 } from "./process.ts";
+export { Lock } from "./lock.ts";
+export { RLock } from "./rlock.ts";
+export { Condition } from "./condition.ts";
+export { BoundedSemaphore, Semaphore } from "./semaphore.ts";
+export { Event } from "./event.ts";
+export { Barrier } from "./barrier.ts";
+export { BrokenBarrierError } from "../threading/barrier.ts";
+export { RawValue, type SharedCtypeOptions, Value } from "./value.ts";
+export { Array, RawArray, type SizeOrInit } from "./array.ts";
+export type { ElementOf, RawOf, Typecode } from "./_sharedctypes.ts";
 export {
   cpuCount,
   getAllStartMethods,
