@@ -124,8 +124,8 @@ export function checkTypecode(typecode: unknown): Typecode {
   return typecode as Typecode;
 }
 
-/** The lock option of Value and Array. */
-export type LockOption = boolean | Lock | RLock;
+/** The lock option of Value and Array (null, as Python's None: a new RLock). */
+export type LockOption = boolean | null | Lock | RLock;
 
 /** A region of elements (and maybe a lock) in the program's heap. */
 export class CRegion {
@@ -168,7 +168,7 @@ export class CRegion {
         );
       }
       let l: Lock | RLock | null;
-      if (lock === true || lock === undefined) l = new RLock();
+      if (lock === true || lock == null) l = new RLock();
       else if (lock === false) l = null;
       else if (lock instanceof Lock || lock instanceof RLock) l = lock;
       else {

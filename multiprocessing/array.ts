@@ -382,4 +382,5 @@ export class Array<T extends Typecode = Typecode> {
 }
 
 registerHeapClass(RawArray.tag, () => new RawArray("i", 0), programHeap);
+// deno-lint-ignore no-array-constructor -- multiprocessing's Array, not the global
 registerHeapClass(Array.tag, () => new Array("i", 0), programHeap);
