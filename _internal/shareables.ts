@@ -20,3 +20,4 @@ import "../multiprocessing/event.ts";
 import "../multiprocessing/barrier.ts";
 import "../multiprocessing/value.ts";
 import "../multiprocessing/array.ts";
+import "../multiprocessing/connection.ts";

@@ -50,6 +50,7 @@ export { BrokenBarrierError } from "../threading/barrier.ts";
 export { RawValue, type SharedCtypeOptions, Value } from "./value.ts";
 export { Array, RawArray, type SizeOrInit } from "./array.ts";
 export type { ElementOf, RawOf, Typecode } from "./_sharedctypes.ts";
+export { Connection, Pipe } from "./connection.ts";
 export {
   cpuCount,
   getAllStartMethods,

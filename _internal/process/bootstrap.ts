@@ -70,7 +70,8 @@ assigned.daemon = w.load(R.DAEMON) !== 0;
 const block = w.load(R.ASSIGN_PTR);
 const bytes = h.bytes(block, w.load(R.ASSIGN_LEN)).slice();
 h.free(block);
-h.release(record);
+// The parent owns the record; it lists the handles this process holds.
+ProcessTable.get().selfRecord = record;
 
 // Uncaught errors outside the target end the process as Python's do: the
 // stack after `Process NAME:`, exit code 1, after the exit procedure.

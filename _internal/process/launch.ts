@@ -15,34 +15,15 @@
  */
 
 import { isMainThread } from "node:worker_threads";
-import { HEADER, Tag } from "../sync/layout.ts";
 import { shmHeapName } from "../sync/shm_heap.ts";
 import { childFlags } from "./flags.ts";
 import { checkRunPermission, pidfdOpen, SIGKILL, signal, spawn } from "./os.ts";
 import { programHeap } from "./program_heap.ts";
 import { ChildFlag, ProcessTable } from "./table.ts";
 import { trackerFdForChild } from "./tracker.ts";
+import { newRecord, R, RecordState } from "./record.ts";
 
-/** The record a child reads its assignment from. */
-export const R = {
-  /** {@linkcode RecordState}; the child waits on this word. */
-  STATE: HEADER,
-  ASSIGN_PTR: HEADER + 1,
-  ASSIGN_LEN: HEADER + 2,
-  /** 1 if the assigned process is daemonic (it dies with its parent). */
-  DAEMON: HEADER + 3,
-  WORDS: HEADER + 4,
-} as const;
-
-/** States of a child's record. */
-export const RecordState = {
-  /** Spawned; the child has not looked at its record yet. */
-  BOOTING: 0,
-  /** A spare, booted and waiting. */
-  IDLE: 1,
-  /** The assignment is in the record. */
-  ASSIGNED: 2,
-} as const;
+export { R, RecordState };
 
 /** Where a child's stdio descriptor for the tracker goes. */
 export const TRACKER_FD_IN_CHILD = 3;
@@ -86,7 +67,7 @@ function spawnChild(
   ];
   const pid = spawn(argv, { fds: [[trackerFd, TRACKER_FD_IN_CHILD]] });
   const pidfd = pidfdOpen(pid); // a zombie still has a pidfd: never -1 here
-  const entry = ProcessTable.get().add(pid, pidfd, childFlag);
+  const entry = ProcessTable.get().add(pid, pidfd, childFlag, record);
   return { pid, entry };
 }
 
@@ -123,7 +104,7 @@ export function launch(bytes: Uint8Array, daemon: boolean): Launched {
     }
   }
   if (launched === undefined) {
-    const record = h.allocObject(Tag.PROCESS_RECORD, R.WORDS);
+    const record = newRecord(h);
     const w = h.words(record, R.WORDS);
     w.store(R.ASSIGN_PTR, block);
     w.store(R.ASSIGN_LEN, bytes.length);
@@ -154,8 +135,7 @@ function retire(s: Spare, wait = false): void {
   const table = ProcessTable.get();
   signal(s.pid, SIGKILL);
   if (wait) table.waitSync(s.entry, Infinity);
-  table.release(s.entry);
-  programHeap().release(s.record); // the spare never took it
+  table.release(s.entry); // its record goes when it is reaped
 }
 
 /** Spawns a spare child if none is waiting. */
@@ -163,7 +143,7 @@ export function ensureSpare(): void {
   if (spare !== undefined) return;
   const h = programHeap();
   const flags = childFlags();
-  const record = h.allocObject(Tag.PROCESS_RECORD, R.WORDS);
+  const record = newRecord(h);
   try {
     const { pid, entry } = spawnChild(record, flags, ChildFlag.SPARE);
     spare = { pid, entry, record, key: flags.join("\0") };

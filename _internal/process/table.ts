@@ -32,7 +32,9 @@ const T = {
   /** This process's identity (encoded): a block and its length. */
   INFO_PTR: HEADER + 4,
   INFO_LEN: HEADER + 5,
-  WORDS: HEADER + 6,
+  /** A child process's own record in the program's heap (0 in the main process). */
+  SELF_RECORD: HEADER + 6,
+  WORDS: HEADER + 7,
 } as const;
 
 const C = {
@@ -45,7 +47,9 @@ const C = {
   FLAGS: HEADER + 4,
   NEXT: HEADER + 5,
   PREV: HEADER + 6,
-  WORDS: HEADER + 7,
+  /** The child's record in the program's heap (released once reaped). */
+  RECORD: HEADER + 7,
+  WORDS: HEADER + 8,
 } as const;
 
 const ChildState = { RUNNING: 1, EXITED: 2 } as const;
@@ -70,6 +74,12 @@ export class ProcessTable {
   }
 
   static #instance: ProcessTable | undefined;
+  static #onReaped: (record: number) => void = () => {};
+
+  /** Sets what is done with a child's record once the child is reaped. */
+  static setOnReaped(fn: (record: number) => void): void {
+    ProcessTable.#onReaped = fn;
+  }
 
   /** The table (created on first use). */
   static get(): ProcessTable {
@@ -84,6 +94,16 @@ export class ProcessTable {
     h.checkTag(ptr, Tag.PROCESS_TABLE, "the process table");
     ProcessTable.#instance = new ProcessTable(h, ptr);
     return ProcessTable.#instance;
+  }
+
+  /** This child process's record (0 in the main process). */
+  get selfRecord(): number {
+    return this.#w.load(T.SELF_RECORD);
+  }
+
+  /** Set by the child bootstrap. */
+  set selfRecord(record: number) {
+    this.#w.store(T.SELF_RECORD, record);
   }
 
   /** The next number for a default name (`Process-N`). */
@@ -147,10 +167,11 @@ export class ProcessTable {
    * Records a started child. The caller holds one reference to the entry,
    * the list of live children another.
    */
-  add(pid: number, pidfd: number, flags: number): number {
+  add(pid: number, pidfd: number, flags: number, record: number): number {
     const h = this.#h;
     const ptr = h.allocObject(Tag.CHILD, C.WORDS);
     const e = this.entry(ptr);
+    e.store(C.RECORD, record);
     e.store(C.PID, pid);
     e.store(C.PIDFD, pidfd);
     e.store(C.FLAGS, flags);
@@ -210,7 +231,11 @@ export class ProcessTable {
       return e.load(C.EXITCODE);
     } finally {
       this.#lock.release();
-      if (unlinked) this.#h.release(ptr); // the live list's reference
+      if (unlinked) {
+        const record = e.load(C.RECORD);
+        if (record !== 0) ProcessTable.#onReaped(record);
+        this.#h.release(ptr); // the live list's reference
+      }
     }
   }
 

@@ -34,6 +34,7 @@ export const Tag = {
   PROCESS_RECORD: 0x50524f43,
   VALUE: 0x56414c55,
   PIPE: 0x50495045,
+  PIPE_END: 0x50454e44,
   SHM_MANAGER: 0x534d4d47,
 } as const;
 
