@@ -20,4 +20,6 @@
  */
 
 export * as threading from "./threading/mod.ts";
+export * as multiprocessing from "./multiprocessing/mod.ts";
+export * as shared_memory from "./multiprocessing/shared_memory/mod.ts";
 export * from "./_internal/errors.ts";

@@ -21,3 +21,6 @@ import "../multiprocessing/barrier.ts";
 import "../multiprocessing/value.ts";
 import "../multiprocessing/array.ts";
 import "../multiprocessing/connection.ts";
+import "../multiprocessing/shared_memory/shared_memory.ts";
+import "../multiprocessing/shared_memory/shareable_list.ts";
+import "../multiprocessing/shared_memory/shared_memory_manager.ts";
