@@ -10,6 +10,7 @@
  */
 
 import { installShmHeap } from "../sync/shm_heap.ts";
+import { Worker } from "node:worker_threads";
 import { libc } from "../ffi/libc.ts";
 import { closeFd, dupHigh, exitNow, pidfdOpen, pollAsync } from "./os.ts";
 import { ProcessTable } from "./table.ts";
@@ -21,30 +22,38 @@ import {
   runChild,
 } from "../../multiprocessing/process.ts";
 
-const [heapName, recordArg, ppidArg, trackerArg] = Deno.args;
+const [heapName, recordArg, ppidArg, trackerArg, spawnedBy] = Deno.args;
 const ppid = Number(ppidArg);
 
 // The parent: a daemonic child (and a spare) dies with it, even if it is
-// killed. A pidfd opened before the parent died refers to it for good; if
-// it died before, this process was re-parented and getppid() tells.
+// killed, and even while its main thread is blocked in a Sync call. Two
+// mechanisms: the kernel's parent-death signal when the main thread of the
+// parent spawned this process (it ends only with its process); otherwise a
+// watcher Worker blocked on a pidfd of the parent. A pidfd opened before
+// the parent died refers to it for good; if it died before, this process
+// was re-parented, and getppid() tells.
 const h = installShmHeap(heapName!);
 const record = Number(recordArg);
 const w = h.words(record, R.WORDS);
+const PR_SET_PDEATHSIG = 1;
+const byMainThread = spawnedBy === "main";
 /** Whether to die with the parent: decided by the record until it is read. */
-const assigned: { daemon?: boolean } = {};
 const shouldDie = () =>
-  assigned.daemon ??
-    (w.load(R.STATE) !== RecordState.ASSIGNED || w.load(R.DAEMON) !== 0);
+  w.load(R.STATE) !== RecordState.ASSIGNED || w.load(R.DAEMON) !== 0;
+if (shouldDie() && byMainThread) {
+  libc().prctl(PR_SET_PDEATHSIG, 9n, 0n, 0n, 0n);
+}
 let parentFd = pidfdOpen(ppid);
 if (parentFd >= 0 && libc().getppid() !== ppid) {
   closeFd(parentFd);
   parentFd = -1;
 }
-if (parentFd < 0) {
-  if (shouldDie()) exitNow(1);
-} else {
+if (parentFd < 0 && shouldDie()) exitNow(1);
+const assigned: { daemon?: boolean } = {};
+if (parentFd >= 0) {
+  // While this process waits for its assignment, its event loop is free.
   pollAsync(parentFd, Infinity).then(() => {
-    if (shouldDie()) libc().kill(Deno.pid, 9);
+    if (assigned.daemon ?? shouldDie()) libc().kill(Deno.pid, 9);
   });
 }
 
@@ -67,6 +76,13 @@ while (w.load(R.STATE) !== RecordState.ASSIGNED) {
   await w.waitAsync(R.STATE, RecordState.IDLE, Infinity);
 }
 assigned.daemon = w.load(R.DAEMON) !== 0;
+if (!assigned.daemon) {
+  libc().prctl(PR_SET_PDEATHSIG, 0n, 0n, 0n, 0n); // a spare turned non-daemon
+} else if (!byMainThread) {
+  const watcher = new Worker(new URL("./parent_watch.ts", import.meta.url));
+  watcher.unref();
+  watcher.postMessage(ppid);
+}
 const block = w.load(R.ASSIGN_PTR);
 const bytes = h.bytes(block, w.load(R.ASSIGN_LEN)).slice();
 h.free(block);

@@ -64,6 +64,9 @@ function spawnChild(
     String(record),
     String(Deno.pid),
     String(TRACKER_FD_IN_CHILD),
+    // The kernel's parent-death signal follows the spawning thread: the
+    // child may use it only if that is the main thread (it ends last).
+    isMainThread ? "main" : "worker",
   ];
   const pid = spawn(argv, { fds: [[trackerFd, TRACKER_FD_IN_CHILD]] });
   const pidfd = pidfdOpen(pid); // a zombie still has a pidfd: never -1 here

@@ -300,37 +300,41 @@ Deno.test("Process: Deno.exit() in the main process still joins non-daemon child
   ]);
 });
 
-Deno.test("Process: a daemonic child dies when its parent is killed with SIGKILL", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./_scripts/orphan.ts", import.meta.url).pathname,
-    ],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-  }
-  const [daemonPid, plainPid] = text.trim().split(" ").map(Number);
-  assert.ok(alive(daemonPid!) && alive(plainPid!));
-  child.kill("SIGKILL");
-  await child.status;
-  reader.cancel();
-  assert.ok(
-    await waitGone(daemonPid!, 30),
-    "the daemon child died with its parent",
-  );
-  // A non-daemon child outlives a killed parent, as in Python.
-  assert.ok(alive(plainPid!));
-  Deno.kill(plainPid!, "SIGKILL");
-  assert.ok(await waitGone(plainPid!, 30));
-});
+for (const from of ["main", "thread"]) {
+  Deno.test(`Process: a daemonic child dies when its parent is killed with SIGKILL (started from ${from === "main" ? "the main thread" : "a threading.Thread"}, blocked in a Sync call)`, async () => {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("./_scripts/orphan.ts", import.meta.url).pathname,
+        from,
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let text = "";
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    const [daemonPid, plainPid] = text.trim().split(" ").map(Number);
+    assert.ok(alive(daemonPid!) && alive(plainPid!));
+    child.kill("SIGKILL");
+    await child.status;
+    await reader.cancel();
+    assert.ok(
+      await waitGone(daemonPid!, 30),
+      "the daemon child died with its parent",
+    );
+    // A non-daemon child outlives a killed parent, as in Python.
+    assert.ok(alive(plainPid!));
+    Deno.kill(plainPid!, "SIGKILL");
+    assert.ok(await waitGone(plainPid!, 30));
+  });
+}
 
 Deno.test("Process: a child gets its parent's permissions, and no more", async () => {
   const r = await runScript("permissions.ts", {
