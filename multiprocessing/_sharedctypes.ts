@@ -136,6 +136,8 @@ export class CRegion {
   readonly raw: AnyTyped;
   readonly lock: Lock | RLock | null;
   readonly #kind: Kind;
+  /** For an RLock: whether the calling thread holds it. */
+  readonly #owned: (() => boolean) | null;
 
   /**
    * Makes a region (or attaches the one being rebuilt, see heap_object.ts).
@@ -193,6 +195,13 @@ export class CRegion {
       this.lock = l;
     }
     this.#kind = KINDS[this.typecode];
+    const l = this.lock;
+    if (l instanceof RLock) {
+      const protocol = l[LOCK_SOURCE]().protocol;
+      this.#owned = () => protocol.isOwned();
+    } else {
+      this.#owned = null;
+    }
     this.raw = new this.#kind.ctor(
       h.backing.buffer,
       this.ptr * 16 + V.DATA * 4,
@@ -270,10 +279,20 @@ export class CRegion {
     return [start, Math.max(start, clamp(b, n))];
   }
 
+  /**
+   * Whether an access must take the lock: there is one, and it is not an
+   * RLock the calling thread holds already (then taking it again and
+   * releasing it, as Python's synchronized wrapper does, changes nothing).
+   */
+  mustLock(): boolean {
+    return this.lock !== null &&
+      (this.#owned === null || !this.#owned());
+  }
+
   /** Runs `fn` holding the lock, if there is one. */
   locked<R>(fn: () => R): R {
-    const l = this.lock;
-    if (l === null) return fn();
+    if (!this.mustLock()) return fn();
+    const l = this.lock!;
     l.acquireSync();
     try {
       return fn();

@@ -168,11 +168,28 @@ export class Value<T extends Typecode = Typecode> {
 
   /** The value; reading and writing take the lock. */
   get value(): ElementOf<T> {
-    return this.#r.locked(() => this.#r.read(0)) as ElementOf<T>;
+    const r = this.#r;
+    if (!r.mustLock()) return r.read(0) as ElementOf<T>;
+    r.lock!.acquireSync();
+    try {
+      return r.read(0) as ElementOf<T>;
+    } finally {
+      r.lock!.release();
+    }
   }
 
   set value(v: ElementOf<T>) {
-    this.#r.locked(() => this.#r.write(0, v));
+    const r = this.#r;
+    if (!r.mustLock()) {
+      r.write(0, v);
+      return;
+    }
+    r.lock!.acquireSync();
+    try {
+      r.write(0, v);
+    } finally {
+      r.lock!.release();
+    }
   }
 
   /**

@@ -10,19 +10,12 @@
  */
 
 import { installShmHeap } from "../sync/shm_heap.ts";
-import { Worker } from "node:worker_threads";
 import { libc } from "../ffi/libc.ts";
 import { closeFd, dupHigh, exitNow, pidfdOpen, pollAsync } from "./os.ts";
-import { ProcessTable } from "./table.ts";
-import { R, RecordState } from "./launch.ts";
-import { installExitProcedure, runExitProcedure } from "./exit.ts";
-import {
-  joinNonDaemonThreads,
-  reportChildError,
-  runChild,
-} from "../../multiprocessing/process.ts";
+import { R, RecordState } from "./record.ts";
 
-const [heapName, recordArg, ppidArg, trackerArg, spawnedBy] = Deno.args;
+const [heapName, recordArg, ppidArg, trackerArg, spawnedBy, lifelineArg] =
+  Deno.args;
 const ppid = Number(ppidArg);
 
 // The parent: a daemonic child (and a spare) dies with it, even if it is
@@ -57,15 +50,41 @@ if (parentFd >= 0) {
   });
 }
 
-// The tracker's pipe: keep it away from the descriptors user code might
-// use, and out of processes started with Deno.Command.
+// The rest of the library loads only now: mapping the heap makes V8 run a
+// garbage collection (external memory pressure), which is cheapest while
+// little is loaded.
+const { ProcessTable } = await import("./table.ts");
+const { runExitProcedure } = await import("./exit.ts");
+const { joinNonDaemonThreads, reportChildError, runChild, warmUp } =
+  await import(
+    "../../multiprocessing/process.ts"
+  );
+
+// The tracker's pipe and the lifeline: keep them away from the descriptors
+// user code might use, and out of processes it starts.
 const trackerIn = Number(trackerArg);
 if (trackerIn >= 0) {
   const fd = dupHigh(trackerIn, 10);
   closeFd(trackerIn);
   ProcessTable.get().setTrackerFd(fd);
 }
+const lifelineIn = Number(lifelineArg);
+const lifeline = dupHigh(lifelineIn, 10);
+closeFd(lifelineIn);
 
+/**
+ * Ends this process as Python's children end (`os._exit`): the exit
+ * procedure, then the exit code reported on the lifeline (the parent's
+ * `join()` returns at once), then `_exit`.
+ */
+function finish(code: number): never {
+  runExitProcedure();
+  const report = new Int32Array([code]);
+  libc().write(lifeline, new Uint8Array(report.buffer), 4n);
+  exitNow(code);
+}
+
+if (w.load(R.STATE) !== RecordState.ASSIGNED) warmUp(); // a spare
 if (
   w.compareExchange(R.STATE, RecordState.BOOTING, RecordState.IDLE) ===
     RecordState.BOOTING
@@ -73,14 +92,19 @@ if (
   w.notify(R.STATE, Infinity); // spareReady() waits for this
 }
 while (w.load(R.STATE) !== RecordState.ASSIGNED) {
-  await w.waitAsync(R.STATE, RecordState.IDLE, Infinity);
+  // A spare of the parent's main thread has the kernel watch the parent for
+  // it: it may block (the fastest wake-up); otherwise its event loop must
+  // stay free for the parent watch.
+  if (byMainThread) w.wait(R.STATE, RecordState.IDLE, Infinity);
+  else await w.waitAsync(R.STATE, RecordState.IDLE, Infinity);
 }
 assigned.daemon = w.load(R.DAEMON) !== 0;
 if (!assigned.daemon) {
   libc().prctl(PR_SET_PDEATHSIG, 0n, 0n, 0n, 0n); // a spare turned non-daemon
 } else if (!byMainThread) {
-  const watcher = new Worker(new URL("./parent_watch.ts", import.meta.url));
-  watcher.unref();
+  const watcher = new Worker(new URL("./parent_watch.ts", import.meta.url), {
+    type: "module",
+  });
   watcher.postMessage(ppid);
 }
 const block = w.load(R.ASSIGN_PTR);
@@ -94,15 +118,16 @@ ProcessTable.get().selfRecord = record;
 const fail = (e: Event & { error?: unknown; reason?: unknown }) => {
   e.preventDefault();
   reportChildError(e.error ?? e.reason);
-  runExitProcedure();
-  exitNow(1);
+  finish(1);
 };
 globalThis.addEventListener("error", fail);
 globalThis.addEventListener("unhandledrejection", fail);
-// Deno.exit() in the target runs the exit procedure too (Python's sys.exit).
-installExitProcedure();
+// Deno.exit(n) in the target ends the process as Python's sys.exit(n)
+// does in a child: the exit procedure, exit code n, no unload handlers
+// (Python's children run no atexit handlers either).
+Deno.exit =
+  ((code?: number) => finish(code ?? Deno.exitCode)) as typeof Deno.exit;
 
 const code = await runChild(bytes, parentFd);
 await joinNonDaemonThreads();
-runExitProcedure();
-exitNow(code);
+finish(code);

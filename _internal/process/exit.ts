@@ -12,6 +12,7 @@
  */
 
 import { ChildFlag, ProcessTable } from "./table.ts";
+import { isMainThread } from "../sync/main_thread.ts";
 import { SIGKILL, signal, SIGTERM } from "./os.ts";
 
 const hooks = new Set<() => void>();
@@ -33,6 +34,7 @@ export function offProcessExit(fn: () => void): void {
  * child to end.
  */
 export function shutdownChildren(): void {
+  if (!ProcessTable.exists()) return; // this process never started one
   const table = ProcessTable.get();
   const live = table.live();
   try {
@@ -42,7 +44,7 @@ export function shutdownChildren(): void {
       if (flags & ChildFlag.SPARE) signal(table.pid(e), SIGKILL);
       else if (flags & ChildFlag.DAEMON) signal(table.pid(e), SIGTERM);
     }
-    for (const e of live) table.waitSync(e, Infinity);
+    for (const e of live) table.waitSync(e, Infinity, true);
   } finally {
     for (const e of live) table.release(e);
   }
@@ -66,3 +68,7 @@ export function installExitProcedure(): void {
   installed = true;
   globalThis.addEventListener("unload", runExitProcedure);
 }
+
+// On the main thread at once: a child started by a Worker thread is joined
+// (or terminated) at exit too, as Python joins every child of the process.
+if (isMainThread) installExitProcedure();

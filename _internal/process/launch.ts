@@ -14,10 +14,18 @@
  * @module
  */
 
-import { isMainThread } from "node:worker_threads";
+import { isMainThread } from "../sync/main_thread.ts";
 import { shmHeapName } from "../sync/shm_heap.ts";
 import { childFlags } from "./flags.ts";
-import { checkRunPermission, pidfdOpen, SIGKILL, signal, spawn } from "./os.ts";
+import {
+  checkRunPermission,
+  closeFd,
+  pidfdOpen,
+  pipe,
+  SIGKILL,
+  signal,
+  spawn,
+} from "./os.ts";
 import { programHeap } from "./program_heap.ts";
 import { ChildFlag, ProcessTable } from "./table.ts";
 import { trackerFdForChild } from "./tracker.ts";
@@ -25,8 +33,10 @@ import { newRecord, R, RecordState } from "./record.ts";
 
 export { R, RecordState };
 
-/** Where a child's stdio descriptor for the tracker goes. */
+/** Where a child's descriptor for the tracker goes. */
 export const TRACKER_FD_IN_CHILD = 3;
+/** Where a child's lifeline (the write end; see table.ts) goes. */
+export const LIFELINE_FD_IN_CHILD = 4;
 
 const BOOTSTRAP = new URL("./bootstrap.ts", import.meta.url).href;
 
@@ -54,6 +64,7 @@ function spawnChild(
   childFlag: number,
 ): Launched {
   const trackerFd = trackerFdForChild();
+  const [lifeIn, lifeOut] = pipe();
   const argv = [
     Deno.execPath(),
     "run",
@@ -67,10 +78,21 @@ function spawnChild(
     // The kernel's parent-death signal follows the spawning thread: the
     // child may use it only if that is the main thread (it ends last).
     isMainThread ? "main" : "worker",
+    String(LIFELINE_FD_IN_CHILD),
   ];
-  const pid = spawn(argv, { fds: [[trackerFd, TRACKER_FD_IN_CHILD]] });
+  let pid: number;
+  try {
+    pid = spawn(argv, {
+      fds: [[trackerFd, TRACKER_FD_IN_CHILD], [lifeOut, LIFELINE_FD_IN_CHILD]],
+    });
+  } catch (e) {
+    closeFd(lifeIn);
+    throw e;
+  } finally {
+    closeFd(lifeOut); // the child holds the only write end
+  }
   const pidfd = pidfdOpen(pid); // a zombie still has a pidfd: never -1 here
-  const entry = ProcessTable.get().add(pid, pidfd, childFlag, record);
+  const entry = ProcessTable.get().add(pid, pidfd, lifeIn, childFlag, record);
   return { pid, entry };
 }
 
@@ -137,7 +159,7 @@ export function launch(bytes: Uint8Array, daemon: boolean): Launched {
 function retire(s: Spare, wait = false): void {
   const table = ProcessTable.get();
   signal(s.pid, SIGKILL);
-  if (wait) table.waitSync(s.entry, Infinity);
+  if (wait) table.waitSync(s.entry, Infinity, true);
   table.release(s.entry); // its record goes when it is reaped
 }
 
@@ -175,6 +197,7 @@ export function useSpares(on: boolean): void {
  * @returns false if there is no spare.
  */
 export async function spareReady(): Promise<boolean> {
+  if (spare === undefined && sparesWanted) ensureSpare();
   if (spare === undefined) return false;
   const w = programHeap().words(spare.record, R.WORDS);
   while (w.load(R.STATE) === RecordState.BOOTING) {

@@ -9,12 +9,13 @@
  * @module
  */
 
-import { parentPort } from "node:worker_threads";
 import { libc } from "../ffi/libc.ts";
 import { pidfdOpen, pollSync } from "./os.ts";
 
-parentPort!.once("message", (ppid: number) => {
-  const fd = pidfdOpen(ppid);
-  if (fd >= 0 && libc().getppid() === ppid) pollSync(fd, Infinity);
-  libc().kill(Deno.pid, 9);
-});
+(globalThis as unknown as { onmessage: (e: MessageEvent<number>) => void })
+  .onmessage = (e) => {
+    const ppid = e.data;
+    const fd = pidfdOpen(ppid);
+    if (fd >= 0 && libc().getppid() === ppid) pollSync(fd, Infinity);
+    libc().kill(Deno.pid, 9);
+  };

@@ -15,11 +15,18 @@
  * @module
  */
 
-import { type Heap, heap, registerDestructor, Root } from "../sync/heap.ts";
+import {
+  hasHeap,
+  type Heap,
+  heap,
+  registerDestructor,
+  Root,
+} from "../sync/heap.ts";
 import { HEADER, Tag } from "../sync/layout.ts";
 import { LockCore } from "../sync/lock_core.ts";
 import type { WaitWords } from "../sync/words.ts";
 import { closeFd, exitcodeOf, pollAsync, pollSync, reap } from "./os.ts";
+import { libc } from "../ffi/libc.ts";
 import { deadlineOf, remaining } from "../sync/timeout.ts";
 
 const T = {
@@ -42,17 +49,38 @@ const C = {
   PIDFD: HEADER + 1,
   /** {@linkcode ChildState}. */
   STATE: HEADER + 2,
-  /** The exit code once reaped. */
+  /** The exit code once known. */
   EXITCODE: HEADER + 3,
   FLAGS: HEADER + 4,
   NEXT: HEADER + 5,
   PREV: HEADER + 6,
   /** The child's record in the program's heap (released once reaped). */
   RECORD: HEADER + 7,
-  WORDS: HEADER + 8,
+  /** The read end of the child's lifeline pipe (see {@linkcode ChildState}). */
+  LIFELINE: HEADER + 8,
+  WORDS: HEADER + 9,
 } as const;
 
-const ChildState = { RUNNING: 1, EXITED: 2 } as const;
+/**
+ * A child's life as its parent sees it. A child writes its exit code to
+ * its lifeline pipe once it has finished (target done, exit procedure
+ * run), just before `_exit`; if it dies otherwise, the kernel closes the
+ * pipe. So one descriptor tells both ways of ending, at once: a finished
+ * child counts as ended from that moment (Python's `join` returns then),
+ * while Deno's process teardown (≈ 2 ms) goes on; it is reaped as soon as
+ * it is gone (and always before this process exits).
+ */
+const ChildState = {
+  RUNNING: 1,
+  /** It reported its exit code; not reaped yet. */
+  FINISHED: 2,
+  /** Its lifeline closed without a report (killed): waiting for its status. */
+  DYING: 3,
+  /** Reaped: gone for good. */
+  REAPED: 4,
+} as const;
+
+const POLLIN = 1;
 
 /** Child flags. */
 export const ChildFlag = {
@@ -79,6 +107,12 @@ export class ProcessTable {
   /** Sets what is done with a child's record once the child is reaped. */
   static setOnReaped(fn: (record: number) => void): void {
     ProcessTable.#onReaped = fn;
+  }
+
+  /** Whether this process has a table (without creating one). */
+  static exists(): boolean {
+    return ProcessTable.#instance !== undefined ||
+      (hasHeap() && heap().root(Root.PROCESS) !== 0);
   }
 
   /** The table (created on first use). */
@@ -167,11 +201,18 @@ export class ProcessTable {
    * Records a started child. The caller holds one reference to the entry,
    * the list of live children another.
    */
-  add(pid: number, pidfd: number, flags: number, record: number): number {
+  add(
+    pid: number,
+    pidfd: number,
+    lifeline: number,
+    flags: number,
+    record: number,
+  ): number {
     const h = this.#h;
     const ptr = h.allocObject(Tag.CHILD, C.WORDS);
     const e = this.entry(ptr);
     e.store(C.RECORD, record);
+    e.store(C.LIFELINE, lifeline);
     e.store(C.PID, pid);
     e.store(C.PIDFD, pidfd);
     e.store(C.FLAGS, flags);
@@ -210,28 +251,40 @@ export class ProcessTable {
   }
 
   /**
-   * The child's exit code if it has ended (reaping it, once), else null.
-   * Never blocks.
+   * The child's exit code if it has ended, else null. Never blocks: reads a
+   * report waiting on the lifeline, and reaps the child if it is gone.
    */
   poll(ptr: number): number | null {
     const e = this.entry(ptr);
-    if (e.load(C.STATE) === ChildState.EXITED) return e.load(C.EXITCODE);
-    let unlinked = false;
+    const state = e.load(C.STATE);
+    if (state === ChildState.REAPED) return e.load(C.EXITCODE);
+    let reaped = false;
+    let code: number | null = null;
     this.#lock.enter();
     try {
-      if (e.load(C.STATE) === ChildState.EXITED) return e.load(C.EXITCODE);
-      const status = reap(e.load(C.PID));
-      if (status === null) return null;
-      // undefined: not our child any more (cannot happen while the entry
-      // lives, unless someone else called waitpid): report it as gone.
-      e.store(C.EXITCODE, status === undefined ? 255 : exitcodeOf(status));
-      e.store(C.STATE, ChildState.EXITED);
-      this.#unlink(ptr);
-      unlinked = true;
-      return e.load(C.EXITCODE);
+      if (e.load(C.STATE) === ChildState.RUNNING) this.#readLifeline(e);
+      const s = e.load(C.STATE);
+      if (s === ChildState.REAPED) return e.load(C.EXITCODE);
+      if (s !== ChildState.RUNNING) {
+        const status = reap(e.load(C.PID));
+        if (status !== null) {
+          // A reported code stands (the child chose it); else the status.
+          if (s === ChildState.DYING) {
+            e.store(
+              C.EXITCODE,
+              status === undefined ? 255 : exitcodeOf(status),
+            );
+          }
+          e.store(C.STATE, ChildState.REAPED);
+          this.#unlink(ptr);
+          reaped = true;
+        }
+        if (e.load(C.STATE) !== ChildState.DYING) code = e.load(C.EXITCODE);
+      }
+      return code;
     } finally {
       this.#lock.release();
-      if (unlinked) {
+      if (reaped) {
         const record = e.load(C.RECORD);
         if (record !== 0) ProcessTable.#onReaped(record);
         this.#h.release(ptr); // the live list's reference
@@ -239,38 +292,78 @@ export class ProcessTable {
     }
   }
 
+  /** Reads the lifeline without waiting (the caller holds the lock). */
+  #readLifeline(e: WaitWords): void {
+    const fd = e.load(C.LIFELINE);
+    const f = libc();
+    const pfd = new Int32Array([fd, POLLIN]);
+    if (f.poll(new Uint8Array(pfd.buffer), 1n, 0) <= 0) return;
+    const buf = new Int32Array(1);
+    const n = Number(f.read(fd, new Uint8Array(buf.buffer), 4n));
+    if (n === 4) {
+      e.store(C.EXITCODE, buf[0]!);
+      e.store(C.STATE, ChildState.FINISHED);
+    } else if (n === 0) {
+      e.store(C.STATE, ChildState.DYING);
+    }
+  }
+
+  /** The descriptor that becomes readable at the child's next step. */
+  #waitFd(e: WaitWords): number {
+    return e.load(C.STATE) === ChildState.RUNNING
+      ? e.load(C.LIFELINE)
+      : e.load(C.PIDFD);
+  }
+
   /**
-   * Waits until the child ends or the timeout passes, blocking the
-   * calling thread.
+   * Waits until the child ends (reports its code, or dies) or the timeout
+   * passes, blocking the calling thread.
+   * @param reaped Wait until it is reaped, not only finished.
    * @returns the exit code, or null on timeout.
    */
-  waitSync(ptr: number, ms: number): number | null {
+  waitSync(ptr: number, ms: number, reaped = false): number | null {
     const deadline = deadlineOf(ms);
-    const fd = this.entry(ptr).load(C.PIDFD);
+    const e = this.entry(ptr);
     for (;;) {
       const code = this.poll(ptr);
-      if (code !== null) return code;
+      if (code !== null && (!reaped || e.load(C.STATE) === ChildState.REAPED)) {
+        return code;
+      }
       const left = remaining(deadline);
       if (left <= 0) return null;
-      pollSync(fd, left);
+      pollSync(this.#waitFd(e), left);
     }
   }
 
   /** Like {@linkcode waitSync} without blocking the event loop. */
   async wait(ptr: number, ms: number): Promise<number | null> {
     const deadline = deadlineOf(ms);
-    const fd = this.entry(ptr).load(C.PIDFD);
-    this.#h.retain(ptr); // the descriptor stays open while we poll it
+    const e = this.entry(ptr);
+    this.#h.retain(ptr); // the descriptors stay open while we poll them
     try {
       for (;;) {
         const code = this.poll(ptr);
         if (code !== null) return code;
         const left = remaining(deadline);
         if (left <= 0) return null;
-        await pollAsync(fd, left);
+        await pollAsync(this.#waitFd(e), left);
       }
     } finally {
       this.#h.release(ptr);
+    }
+  }
+
+  /**
+   * Reaps the children that have finished: those gone already, or with
+   * `ms`, waiting up to that long for their teardown.
+   */
+  reapFinished(ms = 0): void {
+    for (const e of this.live()) {
+      this.poll(e);
+      if (this.entry(e).load(C.STATE) !== ChildState.RUNNING) {
+        this.waitSync(e, ms, true);
+      }
+      this.release(e);
     }
   }
 
@@ -315,5 +408,7 @@ export class ProcessTable {
 }
 
 registerDestructor(Tag.CHILD, (h, ptr) => {
-  closeFd(h.int32(ptr, C.WORDS)[C.PIDFD]!);
+  const w = h.int32(ptr, C.WORDS);
+  closeFd(w[C.PIDFD]!);
+  closeFd(w[C.LIFELINE]!);
 });

@@ -54,6 +54,10 @@ export class ByteRing {
   readonly #wlock: LockCore;
   readonly #rlock: LockCore;
   readonly #header = new Uint8Array(HEADER_BYTES);
+  readonly #headerView = new DataView(this.#header.buffer);
+  /** The writer's header (one writer at a time holds the write lock). */
+  readonly #outHeader = new Uint8Array(HEADER_BYTES);
+  readonly #outHeaderView = new DataView(this.#outHeader.buffer);
 
   /**
    * @param words The window holding the ring's words.
@@ -108,10 +112,18 @@ export class ByteRing {
   *writing(bytes: Uint8Array): Blocking<void> {
     if (!this.#wlock.tryAcquire()) yield* this.#wlock.acquiring(Infinity);
     try {
-      const header = new Uint8Array(HEADER_BYTES);
-      const dv = new DataView(header.buffer);
+      const header = this.#outHeader, dv = this.#outHeaderView;
       dv.setUint32(0, bytes.length % 0x100000000, true);
       dv.setUint32(4, Math.floor(bytes.length / 0x100000000), true);
+      // Header and bytes in one step when they fit: the reader wakes once.
+      if (
+        this.#data.length - this.#available() >= HEADER_BYTES + bytes.length &&
+        !(this.#load(FLAGS) & READER_CLOSED)
+      ) {
+        this.#put(header, 0, HEADER_BYTES, false);
+        this.#put(bytes, 0, bytes.length, true, HEADER_BYTES);
+        return;
+      }
       yield* this.#writeAll(header);
       yield* this.#writeAll(bytes);
     } finally {
@@ -119,8 +131,34 @@ export class ByteRing {
     }
   }
 
-  *#writeAll(src: Uint8Array): Blocking<void> {
+  /**
+   * Copies `src[off, off + n)` into the free space, `skip` bytes past the
+   * write position; with `publish`, advances the write position over all
+   * of it and wakes a waiting reader.
+   */
+  #put(
+    src: Uint8Array,
+    off: number,
+    n: number,
+    publish: boolean,
+    skip = 0,
+  ): void {
     const w = this.#w, b = this.#b, data = this.#data, cap = data.length;
+    const wpos = this.#load(WPOS);
+    const at = (wpos + skip) & this.#mask;
+    const first = Math.min(n, cap - at);
+    data.set(src.subarray(off, off + first), at);
+    if (first < n) data.set(src.subarray(off + first, off + n), 0);
+    if (!publish) return;
+    w.store(b + WPOS, (wpos + skip + n) | 0);
+    if (w.load(b + RWAIT) > 0) {
+      w.add(b + REVENT, 1);
+      w.notify(b + REVENT, Infinity);
+    }
+  }
+
+  *#writeAll(src: Uint8Array): Blocking<void> {
+    const w = this.#w, b = this.#b, cap = this.#data.length;
     let off = 0;
     while (off < src.length) {
       if (this.#load(FLAGS) & READER_CLOSED) {
@@ -143,17 +181,8 @@ export class ByteRing {
         continue;
       }
       const n = Math.min(free, src.length - off);
-      const wpos = this.#load(WPOS);
-      const at = wpos & this.#mask;
-      const first = Math.min(n, cap - at);
-      data.set(src.subarray(off, off + first), at);
-      if (first < n) data.set(src.subarray(off + first, off + n), 0);
-      w.store(b + WPOS, (wpos + n) | 0);
+      this.#put(src, off, n, true);
       off += n;
-      if (w.load(b + RWAIT) > 0) {
-        w.add(b + REVENT, 1);
-        w.notify(b + REVENT, Infinity);
-      }
     }
   }
 
@@ -174,16 +203,42 @@ export class ByteRing {
     try {
       const header = this.#header;
       yield* this.#readExact(header, true);
-      const dv = new DataView(header.buffer);
+      const dv = this.#headerView;
       const n = dv.getUint32(0, true) + dv.getUint32(4, true) * 0x100000000;
       const fits = into !== undefined && n <= into.length;
-      const out = fits ? into.subarray(0, n) : new Uint8Array(n);
-      yield* this.#readExact(out, false);
+      let out: Uint8Array;
+      if (!fits && this.#available() >= n) {
+        out = this.#take(n); // all there: one copy, no zero-fill first
+      } else {
+        out = fits ? into.subarray(0, n) : new Uint8Array(n);
+        yield* this.#readExact(out, false);
+      }
       if (n > limit || (into !== undefined && !fits)) onTooLong?.(out);
       return out;
     } finally {
       this.#rlock.release();
     }
+  }
+
+  /** Takes `n` available bytes into a new array (`slice` copies once). */
+  #take(n: number): Uint8Array {
+    const w = this.#w, b = this.#b, data = this.#data, cap = data.length;
+    const rpos = this.#load(RPOS);
+    const at = rpos & this.#mask;
+    let out: Uint8Array;
+    if (at + n <= cap) {
+      out = data.slice(at, at + n);
+    } else {
+      out = new Uint8Array(n);
+      out.set(data.subarray(at, cap));
+      out.set(data.subarray(0, n - (cap - at)), cap - at);
+    }
+    w.store(b + RPOS, (rpos + n) | 0);
+    if (w.load(b + WWAIT) > 0) {
+      w.add(b + WEVENT, 1);
+      w.notify(b + WEVENT, Infinity);
+    }
+    return out;
   }
 
   *#readExact(dst: Uint8Array, atStart: boolean): Blocking<void> {

@@ -29,7 +29,7 @@
  * @module
  */
 
-import { isMainThread } from "node:worker_threads";
+import { isMainThread } from "./main_thread.ts";
 import { SabWords, type WaitWords } from "./words.ts";
 import { LockCore } from "./lock_core.ts";
 

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { spareProcessId } from "../../_internal/process/launch.ts";
 import { trackerProcessId } from "../../_internal/process/tracker.ts";
+import { ProcessTable } from "../../_internal/process/table.ts";
 import { closeFd, pidfdOpen, pollAsync } from "../../_internal/process/os.ts";
 
 const decoder = new TextDecoder();
@@ -52,6 +53,8 @@ export function mpTest(
   Deno.test(name, async () => {
     const before = new Set(childPids());
     await fn();
+    // join() returns once a child finished; its teardown takes a moment more.
+    if (ProcessTable.exists()) ProcessTable.get().reapFinished(10_000);
     const left = childPids().filter((p) => !before.has(p));
     assert.deepEqual(left, [], `children left: ${left.join(", ")}`);
   });
