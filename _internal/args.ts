@@ -7,7 +7,7 @@
  * @module
  */
 
-import { ValueError } from "./errors.ts";
+import { OverflowError, ValueError } from "./errors.ts";
 
 /** A short description of a value for error messages. */
 export function describe(value: unknown): string {
@@ -25,10 +25,14 @@ export function describe(value: unknown): string {
 
 /**
  * An integer argument (Python's `__index__`).
- * @throws {TypeError} If `value` is not a safe integer.
+ * @throws {TypeError} If `value` is not an integer number.
+ * @throws {OverflowError} If it is an integer beyond ±(2^53 - 1).
  */
 export function integer(value: unknown, name: string): number {
   if (typeof value === "number" && Number.isSafeInteger(value)) return value;
+  if (typeof value === "number" && Number.isInteger(value)) {
+    throw new OverflowError(`${name} is too large: ${value}`);
+  }
   throw new TypeError(`${name} must be an integer, not ${describe(value)}`);
 }
 

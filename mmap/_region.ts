@@ -67,7 +67,7 @@ export class Region {
   #length: number;
   #spec: MapSpec;
   #ab: ArrayBuffer;
-  #view: Uint8Array;
+  #view: Uint8Array<ArrayBuffer>;
   #escaped = false;
   #gone = false;
 
@@ -110,7 +110,7 @@ export class Region {
    * The live view over the whole range. If someone moved our ArrayBuffer
    * away, the region is marked escaped and a new view is made.
    */
-  view(): Uint8Array {
+  view(): Uint8Array<ArrayBuffer> {
     if (this.#ab.detached) {
       this.#escaped = true;
       this.#ab = Deno.UnsafePointerView.getArrayBuffer(this.#ptr, this.#length);

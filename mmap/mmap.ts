@@ -28,6 +28,13 @@ import {
 import { fstat } from "./_fstat.ts";
 import { type MapSpec, Region } from "./_region.ts";
 
+/**
+ * What the byte-taking methods accept, as Python's bytes-like objects: an
+ * ArrayBuffer or SharedArrayBuffer, or any view of one (a Uint8Array, a
+ * DataView…). Its bytes are used without copying.
+ */
+export type BytesLike = ArrayBufferView | ArrayBufferLike;
+
 /** Options of the {@linkcode mmap} constructor (Python's keyword arguments). */
 export interface MmapOptions {
   /**
@@ -78,6 +85,13 @@ const O_RDWR = 2;
 const O_CLOEXEC = 0o2000000;
 const F_DUPFD_CLOEXEC = 1030;
 const MS_SYNC = 4;
+const MFD_CLOEXEC = 1;
+const MFD_HUGETLB = 4;
+const MAP_HUGETLB = 0x40000;
+/** The huge page size bits, the same in mmap's and memfd_create's flags. */
+const HUGE_SIZE_MASK = 0x3f << 26;
+/** Shared anonymous maps show as `/memfd:pyconc.mmap (deleted)`. */
+const MEMFD_NAME = new TextEncoder().encode("pyconc.mmap\0");
 const MADV_POPULATE_READ = 22;
 const EINTR = 4;
 /** Flags that would place the map over memory the process already uses. */
@@ -103,13 +117,6 @@ const mapsOfFile = new Map<string, Set<mmap>>();
 
 function closedError(): ValueError {
   return new ValueError("mmap closed or invalid");
-}
-
-function pyInt(value: unknown, name: string): number {
-  if (typeof value === "bigint") {
-    throw new TypeError(`${name} must be a number, not a bigint`);
-  }
-  return integer(value, name);
 }
 
 /** Python's slice-index clamping for find/rfind (negative counts from the end). */
@@ -228,7 +235,9 @@ function search(
  */
 export class mmap implements Disposable {
   #region: Region | null;
+  /** The map's descriptor: a duplicate of the file's, a memfd, or -1. */
   #fd: number;
+  #anonymous = false;
   #offset: number;
   #access: number;
   #readable: boolean;
@@ -260,8 +269,8 @@ export class mmap implements Disposable {
    * @throws {PermissionError} Without `--allow-ffi`.
    */
   constructor(fileno: number, length: number, options: MmapOptions = {}) {
-    const fd = pyInt(fileno, "fileno");
-    const size0 = pyInt(length, "length");
+    const fd = integer(fileno, "fileno");
+    const size0 = integer(length, "length");
     if (typeof options !== "object" || options === null) {
       throw new TypeError(
         `options must be an object, not ${describe(options)}`,
@@ -269,16 +278,16 @@ export class mmap implements Disposable {
     }
     let flags = options.flags === undefined
       ? MAP_SHARED
-      : pyInt(options.flags, "flags");
+      : integer(options.flags, "flags");
     let prot = options.prot === undefined
       ? PROT_READ | PROT_WRITE
-      : pyInt(options.prot, "prot");
+      : integer(options.prot, "prot");
     let access = options.access === undefined
       ? ACCESS_DEFAULT
-      : pyInt(options.access, "access");
+      : integer(options.access, "access");
     const offset = options.offset === undefined
       ? 0
-      : pyInt(options.offset, "offset");
+      : integer(options.offset, "offset");
     if (size0 < 0) {
       throw new OverflowError(
         `Memory mapped length must be positive, not ${size0}`,
@@ -390,11 +399,29 @@ export class mmap implements Disposable {
       }
     }
 
+    // The descriptor the map is made from: a duplicate of the caller's, or,
+    // for shared anonymous memory, a memfd. Linux's shared anonymous memory
+    // is a hidden file of fixed size: mremap can grow the map but not the
+    // file, and touching the new pages raises SIGBUS (Python's resize()
+    // crashes so). A memfd can be grown with ftruncate first.
     let dupfd = -1;
     if (fd !== -1) {
       dupfd = lib.fcntl(fd, F_DUPFD_CLOEXEC, 0n);
       if (dupfd < 0) raiseErrno();
+    } else if ((kflags & 0x3) !== MAP_PRIVATE) {
+      const hugetlb = kflags & MAP_HUGETLB
+        ? MFD_HUGETLB | (kflags & HUGE_SIZE_MASK)
+        : 0;
+      dupfd = lib.memfd_create(MEMFD_NAME, MFD_CLOEXEC | hugetlb);
+      if (dupfd < 0) raiseErrno();
+      if (lib.ftruncate(dupfd, BigInt(size)) !== 0) {
+        const code = lastErrno();
+        lib.close(dupfd);
+        throw new OSError(code);
+      }
+      kflags &= ~MAP_ANONYMOUS;
     }
+    this.#anonymous = fd === -1;
     this.#spec = { prot: kprot, flags: kflags, fd: dupfd, offset };
     try {
       this.#region = Region.map(size, this.#spec);
@@ -458,7 +485,7 @@ export class mmap implements Disposable {
     }
     const access = options.access === undefined
       ? ACCESS_DEFAULT
-      : pyInt(options.access, "access");
+      : integer(options.access, "access");
     const readOnly = access === ACCESS_READ || access === ACCESS_COPY;
     requirePermission({ name: "read", path: file }, file);
     if (!readOnly) requirePermission({ name: "write", path: file }, file);
@@ -485,7 +512,7 @@ export class mmap implements Disposable {
   }
 
   /** The live view, checking that the map is open and readable. */
-  #mem(): Uint8Array {
+  #mem(): Uint8Array<ArrayBuffer> {
     const region = this.#open();
     if (!this.#readable) {
       throw new TypeError("mmap can't read a map without PROT_READ");
@@ -494,7 +521,7 @@ export class mmap implements Disposable {
   }
 
   /** The live view, checking that the map is open and writable. */
-  #writableMem(): Uint8Array {
+  #writableMem(): Uint8Array<ArrayBuffer> {
     const region = this.#open();
     if (!this.#writable) {
       throw new TypeError("mmap can't modify a readonly memory map");
@@ -528,7 +555,7 @@ export class mmap implements Disposable {
    * @throws {TypeError} If the map cannot be read (`PROT_NONE`, `PROT_EXEC`
    *   without `PROT_READ`) or is executable and read-only.
    */
-  get buffer(): Uint8Array {
+  get buffer(): Uint8Array<ArrayBuffer> {
     const region = this.#open();
     if (!this.#bufferable) {
       throw new TypeError(
@@ -571,7 +598,7 @@ export class mmap implements Disposable {
    * @throws {ValueError} If the map is closed.
    */
   get(index: number): number {
-    let i = pyInt(index, "index");
+    let i = integer(index, "index");
     const mem = this.#mem();
     if (i < 0) i += mem.length;
     if (i < 0 || i >= mem.length) {
@@ -589,7 +616,7 @@ export class mmap implements Disposable {
    * @throws {ValueError} If `byte` is not in range(0, 256), or the map is closed.
    */
   set(index: number, byte: number): void {
-    let i = pyInt(index, "index");
+    let i = integer(index, "index");
     const mem = this.#writableMem();
     if (i < 0) i += mem.length;
     if (i < 0 || i >= mem.length) {
@@ -597,7 +624,7 @@ export class mmap implements Disposable {
         `mmap index out of range: ${index} (length ${mem.length})`,
       );
     }
-    const v = pyInt(byte, "byte");
+    const v = integer(byte, "byte");
     if (v < 0 || v > 255) {
       throw new ValueError(
         `mmap item value must be in range(0, 256), not ${v}`,
@@ -623,21 +650,21 @@ export class mmap implements Disposable {
     start?: number | null,
     end?: number | null,
     step?: number | null,
-  ): Uint8Array {
+  ): Uint8Array<ArrayBuffer> {
     const mem = this.#mem();
     const size = mem.length;
-    const st = step == null ? 1 : pyInt(step, "step");
+    const st = step == null ? 1 : integer(step, "step");
     if (st === 0) throw new ValueError("Slice step cannot be zero");
     let a: number, b: number;
     if (st > 0) {
-      a = start == null ? 0 : clampIndex(pyInt(start, "start"), size);
-      b = end == null ? size : clampIndex(pyInt(end, "end"), size);
+      a = start == null ? 0 : clampIndex(integer(start, "start"), size);
+      b = end == null ? size : clampIndex(integer(end, "end"), size);
       if (st === 1) {
         return b > a ? new Uint8Array(mem.subarray(a, b)) : new Uint8Array(0);
       }
     } else {
-      a = start == null ? size - 1 : clampDown(pyInt(start, "start"), size);
-      b = end == null ? -1 : clampDown(pyInt(end, "end"), size);
+      a = start == null ? size - 1 : clampDown(integer(start, "start"), size);
+      b = end == null ? -1 : clampDown(integer(end, "end"), size);
     }
     const n = st > 0
       ? (b > a ? Math.ceil((b - a) / st) : 0)
@@ -655,8 +682,8 @@ export class mmap implements Disposable {
    * @throws {TypeError} If the map is read-only or `bytes` is not bytes-like.
    * @throws {ValueError} If the map is closed.
    */
-  setSlice(start: number, bytes: BufferSource): void {
-    const s = pyInt(start, "start");
+  setSlice(start: number, bytes: BytesLike): void {
+    const s = integer(start, "start");
     const src = bytesLike(bytes, "bytes");
     const mem = this.#writableMem();
     const a = clampIndex(s, mem.length);
@@ -675,7 +702,7 @@ export class mmap implements Disposable {
    * @throws {TypeError} If `sub` is not bytes-like.
    * @throws {ValueError} If the map is closed.
    */
-  find(sub: BufferSource, start?: number | null, end?: number | null): number {
+  find(sub: BytesLike, start?: number | null, end?: number | null): number {
     return this.#find(sub, start, end, false);
   }
 
@@ -686,7 +713,7 @@ export class mmap implements Disposable {
    * @throws {ValueError} If the map is closed.
    */
   rfind(
-    sub: BufferSource,
+    sub: BytesLike,
     start?: number | null,
     end?: number | null,
   ): number {
@@ -694,14 +721,14 @@ export class mmap implements Disposable {
   }
 
   #find(
-    sub: BufferSource,
+    sub: BytesLike,
     start: number | null | undefined,
     end: number | null | undefined,
     reverse: boolean,
   ): number {
     const needle = bytesLike(sub, "sub");
-    const s = start == null ? null : pyInt(start, "start");
-    const e = end == null ? null : pyInt(end, "end");
+    const s = start == null ? null : integer(start, "start");
+    const e = end == null ? null : integer(end, "end");
     const mem = this.#mem();
     const size = mem.length;
     const a = clampIndex(s ?? Math.min(this.#pos, size), size);
@@ -716,8 +743,8 @@ export class mmap implements Disposable {
    * @throws {TypeError} If `n` is not an integer.
    * @throws {ValueError} If the map is closed.
    */
-  read(n?: number | null): Uint8Array {
-    const count = n == null ? -1 : pyInt(n, "n");
+  read(n?: number | null): Uint8Array<ArrayBuffer> {
+    const count = n == null ? -1 : integer(n, "n");
     const mem = this.#mem();
     const remaining = this.#pos < mem.length ? mem.length - this.#pos : 0;
     const k = count < 0 || count > remaining ? remaining : count;
@@ -746,7 +773,7 @@ export class mmap implements Disposable {
    * the end); advances the position (Python's `readline`).
    * @throws {ValueError} If the map is closed.
    */
-  readline(): Uint8Array {
+  readline(): Uint8Array<ArrayBuffer> {
     const mem = this.#mem();
     if (this.#pos >= mem.length) return new Uint8Array(0);
     const nl = mem.indexOf(0x0a, this.#pos);
@@ -763,7 +790,7 @@ export class mmap implements Disposable {
    *   is closed.
    * @throws {TypeError} If the map is read-only or `bytes` is not bytes-like.
    */
-  write(bytes: BufferSource): number {
+  write(bytes: BytesLike): number {
     const src = bytesLike(bytes, "bytes");
     const mem = this.#writableMem();
     if (this.#pos > mem.length || mem.length - this.#pos < src.length) {
@@ -783,7 +810,7 @@ export class mmap implements Disposable {
    * @throws {ValueError} At the end of the map, or if it is closed.
    */
   writeByte(byte: number): void {
-    const v = pyInt(byte, "byte");
+    const v = integer(byte, "byte");
     const mem = this.#writableMem();
     if (v < 0 || v > 255) {
       throw new OverflowError(`byte must be in range(0, 256), not ${v}`);
@@ -807,8 +834,8 @@ export class mmap implements Disposable {
    *   or past the end, or a closed map.
    */
   seek(pos: number, whence = 0): number {
-    const dist = pyInt(pos, "pos");
-    const how = pyInt(whence, "whence");
+    const dist = integer(pos, "pos");
+    const how = integer(whence, "whence");
     const size = this.#open().length;
     let where: number;
     switch (how) {
@@ -852,9 +879,9 @@ export class mmap implements Disposable {
    * @throws {TypeError} If the map is read-only.
    */
   move(dest: number, src: number, count: number): void {
-    const d = pyInt(dest, "dest");
-    const s = pyInt(src, "src");
-    const c = pyInt(count, "count");
+    const d = integer(dest, "dest");
+    const s = integer(src, "src");
+    const c = integer(count, "count");
     const mem = this.#writableMem();
     const size = mem.length;
     if (d < 0 || s < 0 || c < 0 || size - d < c || size - s < c) {
@@ -875,9 +902,9 @@ export class mmap implements Disposable {
    * @throws {OSError} If `offset` is not page-aligned (EINVAL) or `msync` fails.
    */
   flush(offset = 0, size?: number): void {
-    const o = pyInt(offset, "offset");
+    const o = integer(offset, "offset");
     const region = this.#open();
-    const n = size === undefined ? region.length - o : pyInt(size, "size");
+    const n = size === undefined ? region.length - o : integer(size, "size");
     if (n < 0 || o < 0 || region.length - o < n) {
       throw new ValueError(
         `Flush values out of range: offset ${o}, size ${n}, length ${region.length}`,
@@ -902,8 +929,8 @@ export class mmap implements Disposable {
    * @throws {OSError} If the kernel refuses (EINVAL for an unknown option).
    */
   madvise(option: number, start = 0, length?: number): void {
-    const opt = pyInt(option, "option");
-    const s = pyInt(start, "start");
+    const opt = integer(option, "option");
+    const s = integer(start, "start");
     const region = this.#open();
     const size = region.length;
     if (s < 0 || s >= size) {
@@ -911,7 +938,7 @@ export class mmap implements Disposable {
         `madvise start out of bounds: ${s} (length ${size})`,
       );
     }
-    let n = length === undefined ? size - s : pyInt(length, "length");
+    let n = length === undefined ? size - s : integer(length, "length");
     if (n < 0) throw new ValueError(`madvise length invalid: ${n}`);
     if (Number.MAX_SAFE_INTEGER - s < n) {
       throw new OverflowError(`madvise length too large: ${n}`);
@@ -940,7 +967,7 @@ export class mmap implements Disposable {
    *   map and the file are then unchanged.
    */
   resize(newsize: number): void {
-    const n = pyInt(newsize, "newsize");
+    const n = integer(newsize, "newsize");
     const region = this.#open();
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) {
       throw new TypeError(
@@ -995,7 +1022,7 @@ export class mmap implements Disposable {
    */
   size(): number {
     this.#open();
-    if (this.#fd === -1) throw new OSError(errno.EBADF);
+    if (this.#anonymous) throw new OSError(errno.EBADF);
     return fstat(this.#fd).size;
   }
 

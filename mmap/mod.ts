@@ -34,8 +34,14 @@
  * @module
  */
 
-export { mmap, type MmapOptions, type MmapPathOptions } from "./mmap.ts";
+export {
+  type BytesLike,
+  mmap,
+  type MmapOptions,
+  type MmapPathOptions,
+} from "./mmap.ts";
 export * from "./constants.ts";
+export { error } from "./error.ts";
 export {
   IndexError,
   OSError,
