@@ -23,7 +23,7 @@ export interface Environ extends Iterable<[string, string]> {
   delete(key: string): boolean;
   /** Whether `key` is set. */
   has(key: string): boolean;
-  /** The names, in the environment's order. */
+  /** The names (in no set order: `Deno.env` keeps none). */
   keys(): IterableIterator<string>;
   /** The values. */
   values(): IterableIterator<string>;
@@ -121,7 +121,7 @@ class EnvironMapping implements Environ {
   }
 
   copy(): Record<string, string> {
-    return denoEnv(() => Deno.env.toObject());
+    return { ...denoEnv(() => Deno.env.toObject()) };
   }
 
   update(other: Env): void {
