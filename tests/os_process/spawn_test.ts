@@ -293,7 +293,7 @@ Deno.test("spawnv(P_WAIT) of a child killed by a signal returns -signal", async 
   );
 });
 
-Deno.test("spawned children start with SIGPIPE at its default action (Deno ignores it)", async () => {
+Deno.test("spawned children start with SIGPIPE at its default action (Deno ignores it)", () => {
   const code = os.spawnlSync(
     os.P_WAIT,
     "/bin/sh",
