@@ -179,8 +179,25 @@ class EnvironMapping implements Environ {
 export const environ: Environ = new EnvironMapping();
 
 /**
+ * The value of an environment variable, or undefined (Python's `os.getenv`).
+ *
+ * Permissions: `--allow-env`.
+ *
+ * @param key The variable's name.
+ * @returns The value, or undefined.
+ * @throws {PermissionError} Without `--allow-env`.
+ * @example
+ * ```ts
+ * import { getenv } from "@pyconc/std/os_process";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(getenv("PYCONC_SURELY_UNSET"), undefined);
+ * ```
+ */
+export function getenv(key: string): string | undefined;
+/**
  * The value of an environment variable, or `defaultValue` (Python's
- * `os.getenv`).
+ * `os.getenv(key, default)`).
  *
  * Permissions: `--allow-env`.
  *
@@ -196,7 +213,6 @@ export const environ: Environ = new EnvironMapping();
  * assert.equal(getenv("PYCONC_SURELY_UNSET", "fallback"), "fallback");
  * ```
  */
-export function getenv(key: string): string | undefined;
 export function getenv<T>(key: string, defaultValue: T): string | T;
 export function getenv<T>(
   key: string,

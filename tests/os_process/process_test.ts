@@ -177,7 +177,10 @@ Deno.test("each function asks for Deno's permission for its action, naming the f
     await run([...ffi, `--allow-read=${file}`], "openWrite", file),
     /--allow-write/,
   );
-  assert.match(await run(["--allow-run"], "spawnv"), /PermissionError: .*--allow-ffi/);
+  assert.match(
+    await run(["--allow-run"], "spawnv"),
+    /PermissionError: .*--allow-ffi/,
+  );
   assert.match(await run([], "waitpid"), /--allow-ffi/);
   assert.equal(await run([...ffi, "--allow-run"], "system"), "ok");
   assert.equal(await run([...ffi, "--allow-run=/bin/true"], "spawnv"), "ok");
