@@ -180,17 +180,22 @@ function search(
  *   that cannot be read (`PROT_NONE`, `PROT_EXEC` without `PROT_READ`) or is
  *   executable and read-only has no `buffer` (TypeError), and its reading
  *   methods throw TypeError.
- * - `resize()` refuses to truncate the file below another map of it in this
- *   process (ValueError): touching those pages would raise SIGBUS.
+ * - `resize()` refuses to truncate the file below another open map of it
+ *   made on the same thread (ValueError): touching those pages would raise
+ *   SIGBUS. It grows shared anonymous maps safely (they are memfd-backed;
+ *   CPython's `resize()` crashes there with SIGBUS).
  * - Moving `buffer.buffer` away (`transfer()`, or `postMessage` with it in
  *   the transfer list) is noticed: the moved buffer stays valid, and on
  *   `close()` its memory is replaced by zero pages instead of being unmapped
  *   (that address range then stays reserved until the process ends).
  *
- * What stays the program's responsibility, as in Python: another process (or
- * `Deno.truncate`) shrinking a mapped file makes the pages past the new end
- * fault (SIGBUS); and an asynchronous operation still reading `buffer`
- * (an un-awaited `file.write(m.buffer)`) must finish before `close()`.
+ * What stays the program's responsibility, as in C and Python: the kernel
+ * raises SIGBUS when a mapped page cannot be read, that is when another
+ * process (or `Deno.truncate`) shrinks a mapped file below the map, when
+ * the file's storage fails (a bad disk, a network file system), or when a
+ * device file's driver refuses; and an asynchronous operation still reading
+ * `buffer` (an un-awaited `file.write(m.buffer)`) must finish before
+ * `close()`, since the library cannot see it.
  *
  * Differences from Python: `seek()` returns the new position (Python 3.13);
  * `slice(start, end, step)` is `m[start:end:step]`; `setSlice(start, bytes)`
@@ -334,6 +339,12 @@ export class mmap implements Disposable {
         }h): the library chooses where maps go`,
       );
     }
+    if ((flags & MAP_HUGETLB) && (flags & MAP_NORESERVE)) {
+      // Without a reservation, running out of huge pages raises SIGBUS.
+      throw new ValueError(
+        "flags must not combine MAP_HUGETLB and MAP_NORESERVE: a fault with no huge page left would kill the process",
+      );
+    }
     if ((prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) !== 0) {
       throw new ValueError(
         `prot must combine PROT_READ, PROT_WRITE and PROT_EXEC, not ${prot}`,
@@ -393,7 +404,7 @@ export class mmap implements Disposable {
         // one; MADV_POPULATE_READ (below) reads them in instead.
         populate = (kflags & MAP_POPULATE) !== 0;
         kflags = (kflags & ~(MAP_SHARED | MAP_PRIVATE | MAP_POPULATE)) |
-          MAP_PRIVATE | MAP_NORESERVE;
+          MAP_PRIVATE | (kflags & MAP_HUGETLB ? 0 : MAP_NORESERVE);
       } else {
         this.#bufferable = false;
       }
@@ -422,7 +433,15 @@ export class mmap implements Disposable {
       kflags &= ~MAP_ANONYMOUS;
     }
     this.#anonymous = fd === -1;
-    this.#spec = { prot: kprot, flags: kflags, fd: dupfd, offset };
+    // Anonymous memory has no offset (Linux ignores it, Python passes it
+    // on); the memfd must be mapped from its start, or the map would reach
+    // past its end.
+    this.#spec = {
+      prot: kprot,
+      flags: kflags,
+      fd: dupfd,
+      offset: this.#anonymous ? 0 : offset,
+    };
     try {
       this.#region = Region.map(size, this.#spec);
     } catch (e) {
@@ -986,12 +1005,12 @@ export class mmap implements Disposable {
       return;
     }
     const lib = libc();
-    const newFileSize = this.#offset + n;
+    const newFileSize = this.#spec.offset + n;
     const oldFileSize = fstat(this.#fd).size;
     if (newFileSize < oldFileSize && this.#fileId !== null) {
       for (const other of mapsOfFile.get(this.#fileId) ?? []) {
         if (other === this) continue;
-        const end = other.#offset + other.#open().length;
+        const end = other.#spec.offset + other.#open().length;
         if (end > newFileSize) {
           throw new ValueError(
             `Cannot resize: truncating the file to ${newFileSize} bytes would cut into another open mmap of it (which reaches byte ${end})`,

@@ -128,6 +128,15 @@ Deno.test("mmap.resize() grows shared and private anonymous maps; every new byte
   }
 });
 
+Deno.test("an anonymous map ignores offset, as Linux does", () => {
+  using m = new mmap(-1, PAGESIZE, { offset: 2 * PAGESIZE });
+  m.set(PAGESIZE - 1, 1);
+  m.resize(3 * PAGESIZE);
+  m.set(3 * PAGESIZE - 1, 2);
+  assert.equal(m.get(PAGESIZE - 1), 1);
+  assert.match(String(m), /offset=8192/);
+});
+
 Deno.test("mmap.resize() of a file map grows and shrinks the file, as Python on Linux", () => {
   using f = tempFile("abc");
   using m = new mmap(f.fd, 3);
@@ -264,6 +273,10 @@ Deno.test("MAP_FIXED-like flags and MADV_HWPOISON are refused", () => {
     ValueError,
   );
   assert.throws(() => new mmap(-1, PAGESIZE, { prot: 8 }), /prot must combine/);
+  assert.throws(
+    () => new mmap(-1, 2 << 20, { flags: MAP_SHARED | 0x40000 | 0x4000 }),
+    /MAP_HUGETLB and MAP_NORESERVE/,
+  );
   using m = new mmap(-1, PAGESIZE);
   assert.throws(() => m.madvise(MADV_HWPOISON), /refused/);
   assert.throws(() => m.madvise(102), /refused/);
