@@ -2,7 +2,7 @@
  * mmap benchmarks: sequential write then read of a 256 MiB map in 1 MiB
  * slices, with `setSlice`/`slice` and through the zero-copy `buffer`, for a
  * file map and an anonymous map, beside CPython's `m[a:b] = data` and
- * `m[a:b]`.
+ * `m[a:b]`; and the kernel's floor for writing a fresh map.
  *
  * Each run maps a fresh file (or fresh anonymous memory), so writes include
  * the kernel's page faults as CPython's do; the read follows the write on
@@ -22,12 +22,18 @@ const RUNS = 5;
 type Op = "write" | "read";
 type Way = "slice" | "buffer";
 
-/** CPython: the same runs with `m[a:b] = chunk` and `m[a:b]`. */
-function python(anonymous: boolean, op: Op): string {
+/**
+ * A CPython script: `body` (which times its work and returns seconds) runs
+ * on a fresh map `m`, once to warm up and then RUNS times; prints the median
+ * GB/s.
+ */
+function python(anonymous: boolean, body: string): string {
   return `
 import mmap, os, tempfile, time, statistics
 SIZE, MB = ${SIZE}, ${MB}
 chunk = b"x" * MB
+def timed(m):
+${body}
 def run():
     if ${anonymous ? "True" : "False"}:
         fd, m = None, mmap.mmap(-1, SIZE)
@@ -35,6 +41,45 @@ def run():
         fd, path = tempfile.mkstemp()
         os.ftruncate(fd, SIZE)
         m = mmap.mmap(fd, SIZE)
+    seconds = timed(m)
+    m.close()
+    if fd is not None:
+        os.close(fd)
+        os.unlink(path)
+    return SIZE / seconds / 1e9
+run()
+print(statistics.median(run() for _ in range(${RUNS})))
+`;
+}
+
+/** The pyconc side of {@linkcode python}: `timed` returns milliseconds. */
+function pyconc(anonymous: boolean, timed: (m: mmap) => number): number {
+  const once = () => {
+    let fd = -1;
+    let path = "";
+    let m: mmap;
+    if (anonymous) {
+      m = new mmap(-1, SIZE);
+    } else {
+      path = Deno.makeTempFileSync();
+      Deno.truncateSync(path, SIZE);
+      fd = open(path, O_RDWR);
+      m = new mmap(fd, SIZE);
+    }
+    const ms = timed(m);
+    m.close();
+    if (fd !== -1) {
+      close(fd);
+      Deno.removeSync(path);
+    }
+    return SIZE / (ms / 1000) / 1e9;
+  };
+  once();
+  return median(Array.from({ length: RUNS }, once));
+}
+
+/** CPython's write, then read, of 1 MiB slices; returns one of the times. */
+const pythonWriteRead = (op: Op) => `
     t0 = time.perf_counter()
     for off in range(0, SIZE, MB):
         m[off:off + MB] = chunk
@@ -45,64 +90,39 @@ def run():
         n += len(m[off:off + MB])
     read = time.perf_counter() - t0
     assert n == SIZE
-    m.close()
-    if fd is not None:
-        os.close(fd)
-        os.unlink(path)
-    return SIZE / ${op === "write" ? "write" : "read"} / 1e9
-run()
-print(statistics.median(run() for _ in range(${RUNS})))
-`;
-}
+    return ${op}`;
 
-/** One run in pyconc; returns GB/s of the timed operation. */
-function run(anonymous: boolean, op: Op, way: Way): number {
-  let fd = -1;
-  let path = "";
-  let m: mmap;
-  if (anonymous) {
-    m = new mmap(-1, SIZE);
-  } else {
-    path = Deno.makeTempFileSync();
-    Deno.truncateSync(path, SIZE);
-    fd = open(path, O_RDWR);
-    m = new mmap(fd, SIZE);
-  }
+/** The same in pyconc, with setSlice/slice or through `buffer`. */
+function writeRead(op: Op, way: Way): (m: mmap) => number {
   const chunk = new Uint8Array(MB).fill(120);
-  let t0 = performance.now();
-  if (way === "slice") {
-    for (let off = 0; off < SIZE; off += MB) m.setSlice(off, chunk);
-  } else {
-    const buf = m.buffer;
-    for (let off = 0; off < SIZE; off += MB) buf.set(chunk, off);
-  }
-  const write = performance.now() - t0;
-  t0 = performance.now();
-  let n = 0;
-  if (way === "slice") {
-    for (let off = 0; off < SIZE; off += MB) n += m.slice(off, off + MB).length;
-  } else {
-    // Zero-copy: the bytes are copied once, into memory the program reuses.
-    const buf = m.buffer;
-    const into = new Uint8Array(MB);
-    for (let off = 0; off < SIZE; off += MB) {
-      into.set(buf.subarray(off, off + MB));
-      n += into.length;
+  return (m) => {
+    let t0 = performance.now();
+    if (way === "slice") {
+      for (let off = 0; off < SIZE; off += MB) m.setSlice(off, chunk);
+    } else {
+      const buf = m.buffer;
+      for (let off = 0; off < SIZE; off += MB) buf.set(chunk, off);
     }
-  }
-  const read = performance.now() - t0;
-  if (n !== SIZE) throw new Error(`read ${n} bytes`);
-  m.close();
-  if (fd !== -1) {
-    close(fd);
-    Deno.removeSync(path);
-  }
-  return SIZE / ((op === "write" ? write : read) / 1000) / 1e9;
-}
-
-function measure(anonymous: boolean, op: Op, way: Way): number {
-  run(anonymous, op, way); // warm-up
-  return median(Array.from({ length: RUNS }, () => run(anonymous, op, way)));
+    const write = performance.now() - t0;
+    t0 = performance.now();
+    let n = 0;
+    if (way === "slice") {
+      for (let off = 0; off < SIZE; off += MB) {
+        n += m.slice(off, off + MB).length;
+      }
+    } else {
+      // Zero-copy: the bytes are copied once, into memory the program reuses.
+      const buf = m.buffer;
+      const into = new Uint8Array(MB);
+      for (let off = 0; off < SIZE; off += MB) {
+        into.set(buf.subarray(off, off + MB));
+        n += into.length;
+      }
+    }
+    const read = performance.now() - t0;
+    if (n !== SIZE) throw new Error(`read ${n} bytes`);
+    return op === "write" ? write : read;
+  };
 }
 
 const cases: BenchCase[] = [];
@@ -117,72 +137,17 @@ for (const anonymous of [false, true]) {
         name: `${kind} ${op}, 1 MiB ${how}`,
         unit: "GB/s",
         better: "higher",
-        python: python(anonymous, op),
-        pyconc: () => measure(anonymous, op, way),
+        python: python(anonymous, pythonWriteRead(op)),
+        pyconc: () => pyconc(anonymous, writeRead(op, way)),
         goal: way === "buffer" && op === "write" ? 2 : 1,
       });
     }
   }
 }
 
-/**
- * The kernel's own cost of making every page of a fresh map writable
- * (`MADV_POPULATE_WRITE`, no copying at all): the ceiling for any way of
- * writing a fresh map, in either runtime.
- */
-function floor(anonymous: boolean): { python: string; pyconc: () => number } {
-  const python = `
-import mmap, os, tempfile, time, statistics
-SIZE = ${SIZE}
-def run():
-    if ${anonymous ? "True" : "False"}:
-        fd, m = None, mmap.mmap(-1, SIZE)
-    else:
-        fd, path = tempfile.mkstemp()
-        os.ftruncate(fd, SIZE)
-        m = mmap.mmap(fd, SIZE)
-    t0 = time.perf_counter()
-    m.madvise(23)  # MADV_POPULATE_WRITE
-    dt = time.perf_counter() - t0
-    m.close()
-    if fd is not None:
-        os.close(fd)
-        os.unlink(path)
-    return SIZE / dt / 1e9
-run()
-print(statistics.median(run() for _ in range(${RUNS})))
-`;
-  const once = (): number => {
-    let fd = -1;
-    let path = "";
-    let m: mmap;
-    if (anonymous) {
-      m = new mmap(-1, SIZE);
-    } else {
-      path = Deno.makeTempFileSync();
-      Deno.truncateSync(path, SIZE);
-      fd = open(path, O_RDWR);
-      m = new mmap(fd, SIZE);
-    }
-    const t0 = performance.now();
-    m.madvise(MADV_POPULATE_WRITE);
-    const dt = performance.now() - t0;
-    m.close();
-    if (fd !== -1) {
-      close(fd);
-      Deno.removeSync(path);
-    }
-    return SIZE / (dt / 1000) / 1e9;
-  };
-  return {
-    python,
-    pyconc: () => {
-      once();
-      return median(Array.from({ length: RUNS }, once));
-    },
-  };
-}
-
+// The kernel's own cost of making every page of a fresh map writable
+// (MADV_POPULATE_WRITE, no copying at all): the ceiling for any way of
+// writing a fresh map, in either runtime.
 for (const anonymous of [false, true]) {
   cases.push({
     name: `${
@@ -190,7 +155,19 @@ for (const anonymous of [false, true]) {
     }: kernel floor, page faults alone (MADV_POPULATE_WRITE)`,
     unit: "GB/s",
     better: "higher",
-    ...floor(anonymous),
+    python: python(
+      anonymous,
+      `
+    t0 = time.perf_counter()
+    m.madvise(23)  # MADV_POPULATE_WRITE
+    return time.perf_counter() - t0`,
+    ),
+    pyconc: () =>
+      pyconc(anonymous, (m) => {
+        const t0 = performance.now();
+        m.madvise(MADV_POPULATE_WRITE);
+        return performance.now() - t0;
+      }),
   });
 }
 
