@@ -195,7 +195,8 @@ function attributes(): Uint8Array {
  * A copy of libc's `environ` array (the pointers, not the strings): the
  * environment this process has now, including changes made through
  * `Deno.env` and `environ`. Valid until the environment next changes, so
- * use it at once.
+ * use it at once (as C code passing `environ` to posix_spawn does: a Worker
+ * changing the environment at that very moment is the same race there).
  */
 function currentEnviron(): Uint8Array<ArrayBuffer> {
   const lib = libc();
