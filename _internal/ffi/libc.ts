@@ -79,6 +79,9 @@ const symbols = {
   posix_spawnattr_setpgroup: { parameters: ["buffer", "i32"], result: "i32" },
   sigemptyset: { parameters: ["buffer"], result: "i32" },
   sigfillset: { parameters: ["buffer"], result: "i32" },
+  sigaddset: { parameters: ["buffer", "i32"], result: "i32" },
+  // signal(sig, handler) -> the previous handler (SIG_DFL = null)
+  signal: { parameters: ["i32", "pointer"], result: "pointer" },
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   setpgid: { parameters: ["i32", "i32"], result: "i32" },
   // environment
@@ -87,6 +90,8 @@ const symbols = {
   unsetenv: { parameters: ["buffer"], result: "i32" },
   sysconf: { parameters: ["i32"], result: "i64" },
   fflush: { parameters: ["pointer"], result: "i32" },
+  // the address of glibc's `char **environ` (read it at each use: setenv moves it)
+  environ: { type: "pointer" },
   // files and descriptors
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
