@@ -11,3 +11,7 @@ import "../threading/condition.ts";
 import "../threading/semaphore.ts";
 import "../threading/event.ts";
 import "../threading/barrier.ts";
+import "../queue/queue.ts";
+import "../queue/lifo_queue.ts";
+import "../queue/priority_queue.ts";
+import "../queue/simple_queue.ts";
