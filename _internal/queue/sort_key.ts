@@ -9,7 +9,8 @@
  * - numbers, bigints and booleans are one kind (Python's `int`/`float`/
  *   `bool`) and compare by value, exactly (a bigint beyond 2^53 keeps its
  *   remainder from the nearest double); NaN is never less nor greater;
- * - strings compare by code point (their WTF-8 bytes, lone surrogates kept);
+ * - strings compare by code point (their UTF-8 bytes; a lone surrogate,
+ *   which the codec delivers as U+FFFD, counts as U+FFFD);
  * - Dates compare by time (Python's `datetime`);
  * - arrays compare element by element: the first pair of unequal elements
  *   decides, else the shorter array is less (Python's tuples and lists);
@@ -95,6 +96,10 @@ class KeyWriter {
     this.buf[this.pos++] = n;
   }
 
+  /**
+   * A string as UTF-8, whose byte order is code point order. A lone
+   * surrogate counts as U+FFFD: the codec delivers it so.
+   */
   string(s: string): void {
     const n = s.length;
     let bytes = 0;
@@ -102,10 +107,7 @@ class KeyWriter {
       const c = s.charCodeAt(i);
       if (c < 0x80) bytes += 1;
       else if (c < 0x800) bytes += 2;
-      else if (
-        c >= 0xd800 && c < 0xdc00 && i + 1 < n &&
-        (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-      ) {
+      else if (isPair(s, i, n)) {
         bytes += 4;
         i++;
       } else bytes += 3;
@@ -123,15 +125,12 @@ class KeyWriter {
         buf[p++] = 0xc0 | (c >> 6);
         buf[p++] = 0x80 | (c & 0x3f);
       } else {
-        if (
-          c >= 0xd800 && c < 0xdc00 && i + 1 < n &&
-          (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-        ) {
+        if (isPair(s, i, n)) {
           c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
           buf[p++] = 0xf0 | (c >> 18);
           buf[p++] = 0x80 | ((c >> 12) & 0x3f);
         } else {
-          // A BMP character or a lone surrogate (kept: WTF-8 keeps order).
+          if ((c & 0xf800) === 0xd800) c = 0xfffd; // a lone surrogate
           buf[p++] = 0xe0 | (c >> 12);
         }
         buf[p++] = 0x80 | ((c >> 6) & 0x3f);
@@ -208,6 +207,13 @@ class KeyWriter {
     }
     return this.other(otherKind(v as object), v);
   }
+}
+
+/** Whether a surrogate pair starts at `i`. */
+function isPair(s: string, i: number, n: number): boolean {
+  const c = s.charCodeAt(i);
+  return c >= 0xd800 && c < 0xdc00 && i + 1 < n &&
+    (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
 }
 
 function otherKind(o: object): number {
@@ -537,6 +543,8 @@ export function keyLess(
         break;
       }
       default: // OTHER: equal if same kind and hash, else not orderable
+        // Outside an array Python asks `<` directly, which they lack.
+        if (depth === 0) throw notSupported(a, ai, b, bi);
         for (let k = 1; k < 10; k++) {
           if (a[ai + k] !== b[bi + k]) throw notSupported(a, ai, b, bi);
         }
