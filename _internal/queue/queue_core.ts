@@ -41,20 +41,25 @@ import { Order, Storage, STORAGE_WORDS } from "./storage.ts";
 export { Order };
 
 // Words, relative to the core's base (which must be even: float64 fields).
+// The three conditions' words sit 16 words (64 bytes, a cache line) apart
+// from each other and from the lock and fields: a thread spinning on a
+// condition's sequence word then does not lose its cache line to every
+// write the lock holder makes.
+const LINE = 16;
 const LOCK = 0;
-const NOT_EMPTY = LOCK + LOCK_WORDS;
-const NOT_FULL = NOT_EMPTY + CONDITION_WORDS;
-const ALL_DONE = NOT_FULL + CONDITION_WORDS;
-const ORDER = ALL_DONE + CONDITION_WORDS;
+const ORDER = LOCK + LOCK_WORDS;
 const FLAGS = ORDER + 1;
 const STORE = FLAGS + 1;
 const F64 = (STORE + STORAGE_WORDS + 1) & ~1; // float64 fields start here
 /** Float64 fields (index in the float64 view). */
 const MAXSIZE = 0;
 const UNFINISHED = 1;
+const NOT_EMPTY = LINE;
+const NOT_FULL = NOT_EMPTY + LINE;
+const ALL_DONE = NOT_FULL + LINE;
 
 /** Words a {@linkcode QueueCore} uses. */
-export const QUEUE_WORDS = F64 + 4;
+export const QUEUE_WORDS = ALL_DONE + CONDITION_WORDS;
 
 /** Flag: the queue counts unfinished tasks (not SimpleQueue). */
 const TRACK_TASKS = 1;

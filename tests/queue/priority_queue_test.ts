@@ -1,16 +1,7 @@
 import assert from "node:assert/strict";
 import { PriorityQueue } from "../../queue/mod.ts";
 import { Lock } from "../../threading/mod.ts";
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "./_random.ts";
 
 Deno.test("PriorityQueue returns the lowest item first", () => {
   const q = new PriorityQueue<number>();

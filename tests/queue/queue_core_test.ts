@@ -17,6 +17,7 @@ import {
 import { keyLess, sortKey } from "../../_internal/queue/sort_key.ts";
 import { encode } from "../../_internal/codec/encode.ts";
 import { SHARE } from "../../_internal/codec/shareable.ts";
+import { rng } from "./_random.ts";
 
 function inlineBytes(item: Item): Uint8Array {
   const words = Int32Array.of(item.w0, item.w1, item.w2, item.w3, item.w4);
@@ -135,15 +136,6 @@ function pyLess(a: unknown, b: unknown): boolean {
   }
   if (a instanceof Date && b instanceof Date) return a.getTime() < b.getTime();
   throw new TypeError("'<' not supported");
-}
-
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomValue(r: () => number, depth: number): unknown {
