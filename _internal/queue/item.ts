@@ -17,7 +17,7 @@ import { encode } from "../codec/encode.ts";
 import { decode } from "../codec/decode.ts";
 import { T, TYPED_ARRAYS, typedArrayKind } from "../codec/tags.ts";
 import { SHARE } from "../codec/shareable.ts";
-import { sortKey } from "./sort_key.ts";
+import { type HeldKey, holdKey, releaseKey } from "./sort_key.ts";
 
 /** Words per slot. */
 export const SLOT_WORDS = 8;
@@ -56,14 +56,15 @@ export class Item {
   skip = 0;
   /** F_INLINE, F_REFS. */
   flags = 0;
-  /** The five words after the flags: a block pointer, or the inline bytes. */
+  /**
+   * The five words after the flags: a block pointer, or the inline bytes.
+   * A priority queue's sort key starts the bytes, in the block or inline.
+   */
   w0 = 0;
   w1 = 0;
   w2 = 0;
   w3 = 0;
   w4 = 0;
-  /** The sort key (priority queues), for comparisons before it is stored. */
-  key: Uint8Array | undefined = undefined;
 }
 
 /** Writes the codec's encoding of a small scalar at `at`; returns its length, or -1. */
@@ -182,16 +183,25 @@ function packInline(item: Item): void {
  * @throws {RangeError} (MemoryError) If the heap cannot hold it.
  */
 export function prepare(heap: Heap, value: unknown, ordered: boolean): Item {
+  if (!ordered) return store(heap, value, undefined);
+  // The key first, held until the item is stored: its walk and the
+  // encoding may run getters, which may put into another priority queue.
+  const key = holdKey(value);
+  try {
+    return store(heap, value, key);
+  } finally {
+    releaseKey(key);
+  }
+}
+
+function store(heap: Heap, value: unknown, key: HeldKey | undefined): Item {
   const item = new Item();
-  // The key first: its walk may run getters, which may encode.
-  const key = ordered ? sortKey(value) : undefined;
   const keyLen = key !== undefined ? key.length : 0;
-  if (key !== undefined) item.key = key;
   if (keyLen < INLINE_BYTES) {
     const n = scalarInto(value, scratchU8, keyLen);
     if (n >= 0) {
+      if (key !== undefined) copyKey(key, scratchU8, 0);
       item.skip = keyLen;
-      if (key !== undefined) scratchU8.set(key);
       item.len = n;
       packInline(item);
       return item;
@@ -207,7 +217,7 @@ export function prepare(heap: Heap, value: unknown, ordered: boolean): Item {
     item.skip = align(keyLen + header.length) - header.length;
     const ptr = heap.alloc(item.skip + item.len, false);
     const at = ptr * 16;
-    if (key !== undefined) u8.set(key, at);
+    if (key !== undefined) copyKey(key, u8, at);
     u8.set(header, at + item.skip);
     u8.set(data, at + item.skip + header.length);
     item.w0 = ptr;
@@ -217,7 +227,7 @@ export function prepare(heap: Heap, value: unknown, ordered: boolean): Item {
   if (mayHoldRefs(value)) item.flags |= F_REFS;
   item.len = bytes.length;
   if (keyLen + bytes.length <= INLINE_BYTES) {
-    if (key !== undefined) scratchU8.set(key);
+    if (key !== undefined) copyKey(key, scratchU8, 0);
     scratchU8.set(bytes, keyLen);
     item.skip = keyLen;
     packInline(item);
@@ -232,10 +242,14 @@ export function prepare(heap: Heap, value: unknown, ordered: boolean): Item {
     throw e;
   }
   const at = ptr * 16;
-  if (key !== undefined) u8.set(key, at);
+  if (key !== undefined) copyKey(key, u8, at);
   u8.set(bytes, at + item.skip);
   item.w0 = ptr;
   return item;
+}
+
+function copyKey(key: HeldKey, dst: Uint8Array, at: number): void {
+  dst.set(key.bytes.subarray(0, key.length), at);
 }
 
 /** Releases the references an encoded value holds, by decoding it and dropping the result. */
@@ -263,46 +277,45 @@ export function discard(heap: Heap, item: Item): void {
 
 /** Writes an item's slot at word `w` of `i32`. */
 export function writeSlot(i32: Int32Array, w: number, item: Item): void {
-  i32[w + S_LEN] = item.len;
-  i32[w + S_SKIP] = item.skip;
-  i32[w + S_FLAGS] = item.flags;
-  i32[w + 3] = item.w0;
-  if (item.flags & F_INLINE) {
-    i32[w + 4] = item.w1;
-    i32[w + 5] = item.w2;
-    i32[w + 6] = item.w3;
-    i32[w + 7] = item.w4;
-  }
+  const img = slotImage;
+  img[S_LEN] = item.len;
+  img[S_SKIP] = item.skip;
+  img[S_FLAGS] = item.flags;
+  img[3] = item.w0;
+  img[4] = item.w1;
+  img[5] = item.w2;
+  img[6] = item.w3;
+  img[7] = item.w4;
+  i32.set(img, w);
 }
+const slotImage = new Int32Array(SLOT_WORDS);
 
 /** Byte offset (in the heap) of the sort key of the slot at word `w`. */
 export function keyOffset(i32: Int32Array, w: number): number {
   return i32[w + S_FLAGS]! & F_INLINE ? (w + 3) * 4 : i32[w + S_PTR]! * 16;
 }
 
-/** An item taken out of the storage, to be decoded once the lock is released. */
+/** A block item taken out of the storage, to decode once the lock is released. */
 export class Taken {
+  /** The block. */
   readonly ptr: number;
+  /** Byte offset of the encoding in the heap. */
   readonly at: number;
+  /** Its length. */
   readonly len: number;
-  readonly bytes: Uint8Array | undefined;
-  constructor(
-    ptr: number,
-    at: number,
-    len: number,
-    bytes: Uint8Array | undefined,
-  ) {
+  constructor(ptr: number, at: number, len: number) {
     this.ptr = ptr;
     this.at = at;
     this.len = len;
-    this.bytes = bytes;
   }
 }
 
 /**
  * Reads the item of a slot image copied out of the storage (under the
- * lock): small scalars decode at once, without allocating; anything else
- * comes back as a {@linkcode Taken} for {@linkcode finish}.
+ * lock): an inline item is decoded at once (small scalars without
+ * allocating; nothing inline can hold a shareable object, so decoding runs
+ * no foreign code), a block item comes back as a {@linkcode Taken} for
+ * {@linkcode finish}.
  *
  * @param slot The slot's words (a private copy).
  * @param slotU8 The same memory as bytes.
@@ -311,7 +324,7 @@ export function takeSlot(slot: Int32Array, slotU8: Uint8Array): unknown {
   const len = slot[S_LEN]!;
   const skip = slot[S_SKIP]!;
   if (!(slot[S_FLAGS]! & F_INLINE)) {
-    return new Taken(slot[S_PTR]!, slot[S_PTR]! * 16 + skip, len, undefined);
+    return new Taken(slot[S_PTR]!, slot[S_PTR]! * 16 + skip, len);
   }
   const at = INLINE_AT + skip;
   switch (slotU8[at]) {
@@ -336,13 +349,13 @@ export function takeSlot(slot: Int32Array, slotU8: Uint8Array): unknown {
       let s = "";
       for (let i = 0; i < n; i++) {
         const c = slotU8[at + 2 + i]!;
-        if (c >= 0x80) return new Taken(0, 0, len, slotU8.slice(at, at + len));
+        if (c >= 0x80) return decode(slotU8.subarray(at, at + len));
         s += String.fromCharCode(c);
       }
       return s;
     }
   }
-  return new Taken(0, 0, len, slotU8.slice(at, at + len));
+  return decode(slotU8.subarray(at, at + len));
 }
 
 /**
@@ -350,7 +363,6 @@ export function takeSlot(slot: Int32Array, slotU8: Uint8Array): unknown {
  * its block.
  */
 export function finish(heap: Heap, taken: Taken): unknown {
-  if (taken.bytes !== undefined) return decode(taken.bytes);
   try {
     const src = heap.u8.subarray(taken.at, taken.at + taken.len);
     return directValue(src) ?? decode(src);

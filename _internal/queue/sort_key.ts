@@ -26,10 +26,10 @@
 
 // Element tags. END sorts before every element (a shorter array is less).
 const END = 0x00;
-const NUM = 0x01; // float64 LE
-const BIG = 0x02; // float64 LE (nearest double), sign byte, varuint length, magnitude BE
-const STR = 0x03; // varuint byte length, WTF-8 bytes
-const DATE = 0x04; // float64 LE (time value)
+const NUM = 0x01; // ordered double (see KeyWriter.double)
+const BIG = 0x02; // ordered nearest double, sign byte, varuint length, magnitude BE
+const STR = 0x03; // varuint byte length, UTF-8 bytes
+const DATE = 0x04; // ordered double (time value)
 const SEQ = 0x05; // elements, END
 const OTHER = 0x06; // kind byte, 8 hash bytes
 
@@ -58,11 +58,20 @@ const f64bytes = new Uint8Array(f64.buffer);
 const u32 = new Uint32Array(f64.buffer);
 
 /** Builds one key in a growable scratch buffer. */
-class KeyWriter {
+class KeyWriter implements HeldKey {
   buf = new Uint8Array(64);
   pos = 0;
-  /** Arrays being written (an array inside itself is not walked again). */
-  readonly active = new Set<unknown>();
+
+  get bytes(): Uint8Array {
+    return this.buf;
+  }
+
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Arrays being written, outermost first (to find an array inside itself). */
+  readonly active: unknown[] = [];
 
   reserve(n: number): void {
     const need = this.pos + n;
@@ -79,12 +88,26 @@ class KeyWriter {
     this.buf[this.pos++] = b;
   }
 
+  /**
+   * A double as 8 bytes whose byte order is numeric order: big-endian,
+   * sign bit flipped for positives, every bit flipped for negatives. -0 is
+   * written as 0 (equal in Python), every NaN as one pattern (which the
+   * comparison treats as unordered).
+   */
   double(tag: number, v: number): void {
     this.reserve(9);
-    this.buf[this.pos++] = tag;
-    f64[0] = v === 0 ? 0 : v; // -0 equals 0, as in Python
-    this.buf.set(f64bytes, this.pos);
-    this.pos += 8;
+    const buf = this.buf;
+    buf[this.pos++] = tag;
+    f64[0] = v === 0 ? 0 : v !== v ? NaN : v;
+    const negative = (f64bytes[7]! & 0x80) !== 0;
+    let p = this.pos;
+    if (negative) {
+      for (let k = 7; k >= 0; k--) buf[p++] = ~f64bytes[k]! & 0xff;
+    } else {
+      buf[p++] = f64bytes[7]! ^ 0x80;
+      for (let k = 6; k >= 0; k--) buf[p++] = f64bytes[k]!;
+    }
+    this.pos = p;
   }
 
   varuint(n: number): void {
@@ -190,12 +213,16 @@ class KeyWriter {
     }
     if (v === null) return this.other(K_NULL, v);
     if (Array.isArray(v)) {
-      if (this.active.has(v)) return this.other(K_CYCLE, v);
-      this.active.add(v);
+      const active = this.active;
+      // Only deep nesting can be a cycle: look for one only then.
+      if (active.length >= CYCLE_DEPTH && active.includes(v)) {
+        return this.other(K_CYCLE, v);
+      }
+      active.push(v);
       this.byte(SEQ);
       for (let i = 0; i < v.length; i++) this.value(v[i]);
       this.byte(END);
-      this.active.delete(v);
+      active.pop();
       return;
     }
     if (v instanceof Date) return this.double(DATE, v.getTime());
@@ -234,24 +261,55 @@ function otherKind(o: object): number {
 /** The codec's SHARE symbol (registered globally, so no import cycle). */
 const SHARE_KEY = Symbol.for("pyconc.share");
 
+/** Array nesting from which the writer checks for an array inside itself. */
+const CYCLE_DEPTH = 16;
+
 let idle: KeyWriter | undefined = new KeyWriter();
 
+/** A sort key being used: its bytes are `bytes[0 .. length)` until released. */
+export interface HeldKey {
+  readonly bytes: Uint8Array;
+  readonly length: number;
+}
+
 /**
- * The sort key of a value: a compact byte string that {@linkcode keyLess}
- * compares as Python compares the value. Never throws for structured-clone
- * data (values that cannot be ordered fail only when compared).
+ * Writes the sort key of a value into a scratch buffer and holds it (no
+ * allocation: small typed arrays are costly to allocate) until
+ * {@linkcode releaseKey}. A key made meanwhile (a getter putting into a
+ * priority queue) gets its own buffer. Never throws for structured-clone
+ * data: values that cannot be ordered fail only when compared.
  */
-export function sortKey(value: unknown): Uint8Array {
-  // A getter may put into a priority queue while this one is built.
+export function holdKey(value: unknown): HeldKey {
   const w = idle ?? new KeyWriter();
   idle = undefined;
+  w.pos = 0;
   try {
-    w.pos = 0;
     w.value(value);
-    return w.buf.slice(0, w.pos);
+  } catch (e) {
+    releaseKey(w);
+    throw e;
+  }
+  w.active.length = 0;
+  return w;
+}
+
+/** Gives a held key's buffer back. */
+export function releaseKey(key: HeldKey): void {
+  const w = key as KeyWriter;
+  w.active.length = 0;
+  idle = w;
+}
+
+/**
+ * The sort key of a value, as a byte string of its own, that
+ * {@linkcode keyLess} compares as Python compares the value.
+ */
+export function sortKey(value: unknown): Uint8Array {
+  const key = holdKey(value);
+  try {
+    return key.bytes.slice(0, key.length);
   } finally {
-    w.active.clear();
-    idle = w;
+    releaseKey(key);
   }
 }
 
@@ -413,9 +471,9 @@ function hashOf(v: unknown): Hash {
 // ---------------------------------------------------------------------------
 // Comparison.
 
-function readDouble(src: Uint8Array, at: number): number {
-  for (let k = 0; k < 8; k++) f64bytes[k] = src[at + k]!;
-  return f64[0]!;
+/** Whether the ordered double at `at` is NaN (0x7ff8…, as written). */
+function isNaNAt(src: Uint8Array, at: number): boolean {
+  return src[at] === 0xff && src[at + 1] === 0xf8;
 }
 
 /** Reads a varuint at `at`; returns the value, leaves the end in `varEnd`. */
@@ -523,8 +581,12 @@ export function keyLess(
         continue;
       case NUM:
       case DATE: {
-        const x = readDouble(a, ai + 1), y = readDouble(b, bi + 1);
-        if (x !== y) return x < y; // NaN: unequal, and not less
+        // NaN is unequal to everything and less than nothing.
+        if (isNaNAt(a, ai + 1) || isNaNAt(b, bi + 1)) return false;
+        for (let k = 1; k <= 8; k++) {
+          const x = a[ai + k]!, y = b[bi + k]!;
+          if (x !== y) return x < y;
+        }
         if (ta === BIG || tb === BIG) {
           const rx = remainderOf(a, ai + 9), ry = remainderOf(b, bi + 9);
           if (rx !== ry) return rx < ry;

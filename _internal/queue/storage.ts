@@ -14,6 +14,7 @@
 
 import type { Heap } from "../sync/heap.ts";
 import {
+  F_INLINE,
   type Item,
   keyOffset,
   SLOT_WORDS,
@@ -30,6 +31,10 @@ const SLOTS = 3;
 /** Words the storage fields take. */
 export const STORAGE_WORDS = 4;
 
+/** The inline words of a new item, as bytes (its sort key starts them). */
+const newKey = new Int32Array(5);
+const newKeyU8 = new Uint8Array(newKey.buffer);
+
 /** The smallest capacity (slots) once allocated. */
 const MIN_CAPACITY = 16;
 const SLOT_BYTES = SLOT_WORDS * 4;
@@ -37,16 +42,43 @@ const SLOT_BYTES = SLOT_WORDS * 4;
 /** Ordering policies (stored in the queue, so every holder uses the same). */
 export const Order = { FIFO: 1, LIFO: 2, PRIORITY: 3 } as const;
 
-/** Heap-wide Int32Array views (length-tracking: they follow the heap's growth). */
-const wide = new WeakMap<Heap, Int32Array>();
+/**
+ * Views over the whole heap as it is now. They are fixed-length on purpose:
+ * V8 reads and writes elements of a length-tracking view over a growable
+ * SharedArrayBuffer ten times slower than those of a fixed-length one, so
+ * the views are remade when the heap has grown (checked once per operation
+ * and after every allocation).
+ */
+class HeapViews {
+  readonly #buffer: ArrayBufferLike;
+  #length = -1;
+  i32: Int32Array = new Int32Array(0);
+  u8: Uint8Array = new Uint8Array(0);
 
-function wideOf(heap: Heap): Int32Array {
-  let a = wide.get(heap);
-  if (a === undefined) {
-    a = new Int32Array(heap.backing.buffer);
-    wide.set(heap, a);
+  constructor(heap: Heap) {
+    this.#buffer = heap.backing.buffer;
   }
-  return a;
+
+  /** Makes the views cover the heap's current extent. */
+  refresh(): void {
+    const length = this.#buffer.byteLength;
+    if (length === this.#length) return;
+    this.#length = length;
+    this.i32 = new Int32Array(this.#buffer, 0, length >> 2);
+    this.u8 = new Uint8Array(this.#buffer, 0, length);
+  }
+}
+
+const viewsByHeap = new WeakMap<Heap, HeapViews>();
+
+function viewsOf(heap: Heap): HeapViews {
+  let v = viewsByHeap.get(heap);
+  if (v === undefined) {
+    v = new HeapViews(heap);
+    viewsByHeap.set(heap, v);
+  }
+  v.refresh();
+  return v;
 }
 
 /**
@@ -59,8 +91,7 @@ export class Storage {
   readonly #q: Int32Array;
   readonly #b: number;
   /** The whole heap, as words and as bytes. */
-  readonly #all: Int32Array;
-  readonly #u8: Uint8Array;
+  readonly #views: HeapViews;
   /** A private copy of the last slot taken out. */
   readonly #taken = new Int32Array(SLOT_WORDS);
   readonly #takenU8 = new Uint8Array(this.#taken.buffer);
@@ -76,8 +107,7 @@ export class Storage {
     this.#heap = heap;
     this.#q = q;
     this.#b = base;
-    this.#all = wideOf(heap);
-    this.#u8 = heap.u8;
+    this.#views = viewsOf(heap);
     const policy = POLICIES[order];
     if (policy === undefined) {
       throw new TypeError("Cannot attach queue: unknown ordering policy");
@@ -96,6 +126,7 @@ export class Storage {
    * @throws {RangeError} (MemoryError) If the array cannot grow (nothing changes).
    */
   push(item: Item): void {
+    this.#views.refresh();
     this.#policy.push(this, item);
   }
 
@@ -105,6 +136,7 @@ export class Storage {
    * @throws {TypeError} If a priority queue cannot order its items (nothing changes).
    */
   pop(): unknown {
+    this.#views.refresh();
     this.#policy.pop(this);
     return takeSlot(this.#taken, this.#takenU8);
   }
@@ -137,23 +169,23 @@ export class Storage {
   }
 
   write(i: number, item: Item): void {
-    writeSlot(this.#all, this.word(i), item);
+    writeSlot(this.#views.i32, this.word(i), item);
   }
 
   move(from: number, to: number): void {
     const src = this.word(from);
-    this.#all.copyWithin(this.word(to), src, src + SLOT_WORDS);
+    this.#views.i32.copyWithin(this.word(to), src, src + SLOT_WORDS);
   }
 
   /** Copies the slot at physical index `i` into the private copy. */
   take(i: number): void {
     const w = this.word(i);
-    this.#taken.set(this.#all.subarray(w, w + SLOT_WORDS));
+    this.#taken.set(this.#views.i32.subarray(w, w + SLOT_WORDS));
   }
 
   /** Python's `a < b` between the stored items at physical indices `i`, `j`. */
   less(i: number, j: number): boolean {
-    const all = this.#all, u8 = this.#u8;
+    const { i32: all, u8 } = this.#views;
     return keyLess(
       u8,
       keyOffset(all, this.word(i)),
@@ -162,14 +194,25 @@ export class Storage {
     );
   }
 
-  /** Python's `item < stored` for a new item and the stored one at `i`. */
+  /**
+   * Python's `item < stored` for a new item (not stored yet) and the stored
+   * one at `i`. The new item's key is read where `prepare` put it: in its
+   * block, or in its inline words.
+   */
   lessThanStored(item: Item, i: number): boolean {
-    return keyLess(
-      item.key!,
-      0,
-      this.#u8,
-      keyOffset(this.#all, this.word(i)),
-    );
+    const views = this.#views;
+    let src = views.u8, at = item.w0 * 16;
+    if (item.flags & F_INLINE) {
+      const img = newKey;
+      img[0] = item.w0;
+      img[1] = item.w1;
+      img[2] = item.w2;
+      img[3] = item.w3;
+      img[4] = item.w4;
+      src = newKeyU8;
+      at = 0;
+    }
+    return keyLess(src, at, views.u8, keyOffset(views.i32, this.word(i)));
   }
 
   /** Makes room for one more item. @throws {RangeError} If the heap is full. */
@@ -195,11 +238,12 @@ export class Storage {
   #resize(cap: number): void {
     const q = this.#q, b = this.#b;
     const ptr = this.#heap.alloc(cap * SLOT_BYTES, false);
+    this.#views.refresh(); // the allocation may have grown the heap
     const old = q[b + SLOTS]!;
     const oldCap = q[b + CAP]!;
     const n = q[b + COUNT]!;
     if (old !== 0) {
-      const all = this.#all;
+      const all = this.#views.i32;
       const head = q[b + HEAD]!;
       const first = Math.min(n, oldCap - head); // up to the ring's end
       const src = old * 4, dst = ptr * 4;
@@ -232,7 +276,7 @@ export class Storage {
   ): void {
     const ptr = q[base + SLOTS]!;
     if (ptr === 0) return;
-    const all = wideOf(heap);
+    const all = viewsOf(heap).i32;
     const cap = q[base + CAP]!, head = q[base + HEAD]!, n = q[base + COUNT]!;
     try {
       for (let k = 0; k < n; k++) {
