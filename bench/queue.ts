@@ -2,7 +2,7 @@
  * queue benchmarks: one producer thread and one consumer thread moving
  * items through a Queue, beside CPython's `queue.Queue` and threads.
  *
- * Both sides run three rounds on the same two threads and queue, each
+ * Both sides run five rounds on the same two threads and queue, each
  * round lined up on a Barrier with the main thread, and report the median
  * round (the first warms memory up: heap pages, allocator).
  *
@@ -22,7 +22,7 @@ import { type BenchCase, median } from "./_harness.ts";
 const SMALL = 200_000;
 const BIG = 200;
 const MIB = 1 << 20;
-const ROUNDS = 3;
+const ROUNDS = 5;
 
 /**
  * Runs a producer and a consumer target for ROUNDS rounds.

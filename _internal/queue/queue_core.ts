@@ -25,7 +25,13 @@ import {
   ConditionCore,
   type ConditionLock,
 } from "../sync/condition_core.ts";
-import { type Blocking, runAsync, runSync } from "../sync/words.ts";
+import {
+  type Blocking,
+  runAsync,
+  runSync,
+  type WaitResult,
+  WaitWords,
+} from "../sync/words.ts";
 import { deadlineOf, remaining, toMs } from "../sync/timeout.ts";
 import { Empty, Full } from "./errors.ts";
 import {
@@ -82,6 +88,69 @@ function blockingMs(
   return toMs(timeout);
 }
 
+/**
+ * The conditions' words, with wake-ups that can be held back until the
+ * lock is released: a thread woken inside the critical section would only
+ * find the lock taken (and the waker would pay for the wake-up while it
+ * holds the lock). The bookkeeping of a notify still happens under the lock;
+ * only the futex wake moves, so no wake-up is lost.
+ */
+class LateWakes extends WaitWords {
+  readonly #inner: WaitWords;
+  #holding = false;
+  readonly #pending: number[] = [];
+
+  constructor(inner: WaitWords) {
+    super(inner.i32);
+    this.#inner = inner;
+  }
+
+  override wait(i: number, expected: number, timeoutMs: number): WaitResult {
+    return this.#inner.wait(i, expected, timeoutMs);
+  }
+
+  override waitAsync(
+    i: number,
+    expected: number,
+    timeoutMs: number,
+  ): Promise<WaitResult> {
+    return this.#inner.waitAsync(i, expected, timeoutMs);
+  }
+
+  protected sleep(i: number, expected: number, timeoutMs: number): WaitResult {
+    return this.#inner.wait(i, expected, timeoutMs);
+  }
+
+  protected sleepAsync(
+    i: number,
+    expected: number,
+    timeoutMs: number,
+  ): Promise<WaitResult> {
+    return this.#inner.waitAsync(i, expected, timeoutMs);
+  }
+
+  notify(i: number, count: number): number {
+    if (!this.#holding) return this.#inner.notify(i, count);
+    this.#pending.push(i, count);
+    return count;
+  }
+
+  /** Holds back the wake-ups of the notifies that follow. */
+  hold(): void {
+    this.#holding = true;
+  }
+
+  /** Does the held-back wake-ups (after the lock is released). */
+  flush(): void {
+    this.#holding = false;
+    const pending = this.#pending;
+    for (let k = 0; k < pending.length; k += 2) {
+      this.#inner.notify(pending[k]!, pending[k + 1]!);
+    }
+    pending.length = 0;
+  }
+}
+
 /** A queue over one heap object. */
 export class QueueCore {
   readonly #heap: Heap;
@@ -93,6 +162,7 @@ export class QueueCore {
   readonly #notFull: ConditionCore;
   readonly #allDone: ConditionCore;
   readonly #store: Storage;
+  readonly #late: LateWakes;
   readonly #ordered: boolean;
   readonly #tracks: boolean;
 
@@ -121,9 +191,10 @@ export class QueueCore {
       },
       isOwned: () => true,
     };
-    this.#notEmpty = new ConditionCore(words, base + NOT_EMPTY, protocol);
-    this.#notFull = new ConditionCore(words, base + NOT_FULL, protocol);
-    this.#allDone = new ConditionCore(words, base + ALL_DONE, protocol);
+    const late = this.#late = new LateWakes(words);
+    this.#notEmpty = new ConditionCore(late, base + NOT_EMPTY, protocol);
+    this.#notFull = new ConditionCore(late, base + NOT_FULL, protocol);
+    this.#allDone = new ConditionCore(late, base + ALL_DONE, protocol);
     const order = this.#q[base + ORDER]!;
     this.#store = new Storage(heap, this.#q, base + STORE, order);
     this.#ordered = order === Order.PRIORITY;
@@ -272,9 +343,11 @@ export class QueueCore {
       }
       store.push(item);
       if (this.#tracks) f64[UNFINISHED]! += 1;
+      this.#late.hold();
       this.#notEmpty.notify(1);
     } finally {
       lock.release();
+      this.#late.flush();
     }
   }
 
@@ -316,10 +389,12 @@ export class QueueCore {
         } while (store.n === 0);
       }
       const item = store.pop();
+      this.#late.hold();
       this.#notFull.notify(1);
       return item;
     } finally {
       lock.release();
+      this.#late.flush();
     }
   }
 
@@ -335,11 +410,13 @@ export class QueueCore {
         if (unfinished < 0) {
           throw new ValueError("task_done() called too many times");
         }
+        this.#late.hold();
         this.#allDone.notifyAll();
       }
       this.#f64[UNFINISHED] = unfinished;
     } finally {
       this.#lock.release();
+      this.#late.flush();
     }
   }
 
