@@ -25,7 +25,9 @@ import { checkMaxsize, defineKind, kindOf, type QueueKind } from "./_shared.ts";
  * objects (locks, events, queues…) inside items travel by reference;
  * SharedArrayBuffers inside items are **copied**. A queue passed to a
  * thread (in `args`, or inside another queue's item) is the same queue
- * there.
+ * there (a subclass arrives as the library class it extends). Items of up
+ * to 4 GiB encoded go through; large typed arrays are copied straight into
+ * shared memory and out of it.
  *
  * **Blocking**: `maxsize <= 0` (the default) makes the queue unbounded: its
  * storage grows as needed while every thread keeps using it. With

@@ -194,6 +194,15 @@ export function prepare(heap: Heap, value: unknown, ordered: boolean): Item {
   }
 }
 
+/** The largest encoding an item may have (its length is a 32-bit word). */
+const MAX_ITEM_BYTES = 2 ** 32 - 1;
+
+function tooLarge(bytes: number): RangeError {
+  return new RangeError(
+    `Cannot put an item of ${bytes} bytes: a queue item is limited to 4 GiB`,
+  );
+}
+
 function store(heap: Heap, value: unknown, key: HeldKey | undefined): Item {
   const item = new Item();
   const keyLen = key !== undefined ? key.length : 0;
@@ -214,6 +223,7 @@ function store(heap: Heap, value: unknown, key: HeldKey | undefined): Item {
       ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength)
       : new Uint8Array(value as ArrayBuffer);
     item.len = header.length + data.length;
+    if (item.len > MAX_ITEM_BYTES) throw tooLarge(item.len);
     item.skip = align(keyLen + header.length) - header.length;
     const ptr = heap.alloc(item.skip + item.len, false);
     const at = ptr * 16;
@@ -226,6 +236,10 @@ function store(heap: Heap, value: unknown, key: HeldKey | undefined): Item {
   const bytes = encode(value, "copy").bytes;
   if (mayHoldRefs(value)) item.flags |= F_REFS;
   item.len = bytes.length;
+  if (item.len > MAX_ITEM_BYTES) {
+    if (item.flags & F_REFS) dropRefs(bytes);
+    throw tooLarge(item.len);
+  }
   if (keyLen + bytes.length <= INLINE_BYTES) {
     if (key !== undefined) copyKey(key, scratchU8, 0);
     scratchU8.set(bytes, keyLen);
@@ -321,7 +335,7 @@ export class Taken {
  * @param slotU8 The same memory as bytes.
  */
 export function takeSlot(slot: Int32Array, slotU8: Uint8Array): unknown {
-  const len = slot[S_LEN]!;
+  const len = slot[S_LEN]! >>> 0; // up to 4 GiB
   const skip = slot[S_SKIP]!;
   if (!(slot[S_FLAGS]! & F_INLINE)) {
     return new Taken(slot[S_PTR]!, slot[S_PTR]! * 16 + skip, len);
@@ -414,7 +428,9 @@ export function destroySlot(heap: Heap, i32: Int32Array, w: number): void {
   const ptr = i32[w + S_PTR]!;
   const at = ptr * 16 + i32[w + S_SKIP]!;
   try {
-    if (flags & F_REFS) dropRefs(heap.u8.subarray(at, at + i32[w + S_LEN]!));
+    if (flags & F_REFS) {
+      dropRefs(heap.u8.subarray(at, at + (i32[w + S_LEN]! >>> 0)));
+    }
   } finally {
     heap.free(ptr);
   }

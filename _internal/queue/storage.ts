@@ -64,7 +64,7 @@ class HeapViews {
     const length = this.#buffer.byteLength;
     if (length === this.#length) return;
     this.#length = length;
-    this.i32 = new Int32Array(this.#buffer, 0, length >> 2);
+    this.i32 = new Int32Array(this.#buffer, 0, length / 4);
     this.u8 = new Uint8Array(this.#buffer, 0, length);
   }
 }
