@@ -117,6 +117,7 @@ class LateWakes extends WaitWords {
     return this.#inner.waitAsync(i, expected, timeoutMs);
   }
 
+  // Not reached (wait and waitAsync go to the inner words): required members.
   protected sleep(i: number, expected: number, timeoutMs: number): WaitResult {
     return this.#inner.wait(i, expected, timeoutMs);
   }
@@ -341,7 +342,15 @@ export class QueueCore {
           yield* this.#notFull.waiting(left);
         } while (f64[MAXSIZE]! > 0 && store.n >= f64[MAXSIZE]!);
       }
-      store.push(item);
+      try {
+        store.push(item);
+      } catch (e) {
+        // The slot this put may have been woken for stays free: pass the
+        // wake-up on to another waiting put.
+        this.#late.hold();
+        this.#notFull.notify(1);
+        throw e;
+      }
       if (this.#tracks) f64[UNFINISHED]! += 1;
       this.#late.hold();
       this.#notEmpty.notify(1);

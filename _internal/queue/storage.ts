@@ -131,7 +131,7 @@ export class Storage {
   }
 
   /**
-   * Takes the next item out (the queue must not be empty): a small scalar
+   * Takes the next item out (the queue must not be empty): an inline item
    * decoded at once, or a `Taken` to finish after the lock is released.
    * @throws {TypeError} If a priority queue cannot order its items (nothing changes).
    */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { PriorityQueue } from "../../queue/mod.ts";
-import { Lock } from "../../threading/mod.ts";
+import { Lock, Thread } from "../../threading/mod.ts";
+import { threadTest } from "../_helpers.ts";
 import { rng } from "./_random.ts";
 
 Deno.test("PriorityQueue returns the lowest item first", () => {
@@ -394,3 +395,33 @@ Deno.test("PriorityQueue pops in the order CPython's heapq does, and fails at th
     `both outcomes exercised (${orders} orders, ${errors} errors)`,
   );
 });
+
+threadTest(
+  "PriorityQueue shared by producer threads hands out items in priority order",
+  async () => {
+    const q = new PriorityQueue<[number, number]>();
+    const producers = [0, 1, 2].map((p) =>
+      new Thread({
+        target: (q: PriorityQueue<[number, number]>, p: number) => {
+          for (let i = 0; i < 2000; i++) {
+            q.putSync([(i * 7919 + p * 104729) % 1000, p * 2000 + i]);
+          }
+        },
+        args: [q, p],
+      })
+    );
+    for (const t of producers) t.start();
+    for (const t of producers) await t.join();
+    assert.equal(q.qsize(), 6000);
+    const out: [number, number][] = [];
+    while (!q.empty()) out.push(q.getSync());
+    for (let i = 1; i < out.length; i++) {
+      const [a, b] = [out[i - 1]!, out[i]!];
+      assert.ok(
+        a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]),
+        `${a} before ${b}`,
+      );
+    }
+    assert.equal(new Set(out.map(([, id]) => id)).size, 6000);
+  },
+);

@@ -692,3 +692,22 @@ Deno.test("Queue(maxsize) rejects a non-number", () => {
   for (let i = 0; i < 100; i++) q.putNowait(i);
   assert.ok(!q.full());
 });
+
+Deno.test("Queue.get() waits without blocking the event loop: a timer puts the item", async () => {
+  const q = new Queue<string>();
+  const timer = setTimeout(() => q.putSync("from a timer"), 20);
+  try {
+    assert.equal(await q.get(true, 30), "from a timer");
+  } finally {
+    clearTimeout(timer);
+  }
+  const full = new Queue<number>(1);
+  full.putSync(1);
+  const timer2 = setTimeout(() => full.getSync(), 20);
+  try {
+    await full.put(2, true, 30);
+  } finally {
+    clearTimeout(timer2);
+  }
+  assert.equal(full.getSync(), 2);
+});
