@@ -76,8 +76,9 @@ export const BarrierLayout = {
 } as const;
 
 /**
- * Queue (every class of `queue`): the queue core (lock, three conditions,
- * ordering policy, storage fields, float64 maxsize and unfinished tasks).
+ * Queue (every class of `queue`): the queue core's words (lock, ordering
+ * policy, storage fields, float64 maxsize and unfinished tasks, then the
+ * three conditions a cache line apart: see _internal/queue/queue_core.ts).
  * The core's base must be even (its float64 fields are 8-byte aligned).
  */
 export const QueueLayout = {
