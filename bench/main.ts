@@ -15,6 +15,7 @@ import {
 const groups: Record<string, () => Promise<{ cases: BenchCase[] }>> = {
   threading: () => import("./threading.ts"),
   mmap: () => import("./mmap.ts"),
+  queue: () => import("./queue.ts"),
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(groups);
