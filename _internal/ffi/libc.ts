@@ -79,6 +79,7 @@ const symbols = {
   posix_spawnattr_setpgroup: { parameters: ["buffer", "i32"], result: "i32" },
   sigemptyset: { parameters: ["buffer"], result: "i32" },
   sigfillset: { parameters: ["buffer"], result: "i32" },
+  pidfd_open: { parameters: ["i32", "u32"], result: "i32" },
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   setpgid: { parameters: ["i32", "i32"], result: "i32" },
   // environment
@@ -87,6 +88,8 @@ const symbols = {
   unsetenv: { parameters: ["buffer"], result: "i32" },
   sysconf: { parameters: ["i32"], result: "i64" },
   fflush: { parameters: ["pointer"], result: "i32" },
+  // dynamic symbols (e.g. the address of `environ`, which setenv may move)
+  dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
   // files and descriptors
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -112,6 +115,8 @@ const symbols = {
   dup2: { parameters: ["i32", "i32"], result: "i32" },
   dup3: { parameters: ["i32", "i32", "i32"], result: "i32" },
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  access: { parameters: ["buffer", "i32"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "i64"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   poll_async: {

@@ -1,0 +1,164 @@
+/**
+ * Non-blocking pipe I/O written once as generators that yield the waits they
+ * need; {@linkcode driveSync} runs them with a blocking `poll(2)` on the
+ * calling thread and {@linkcode driveAsync} with the reactor, so the `Sync`
+ * and async forms of `communicate`, `wait`, `read`… cannot drift apart.
+ *
+ * The parent's ends of the pipes are `O_NONBLOCK`: a read or write moves as
+ * much as the pipe holds at once (up to a megabyte here, not Python's 4 KiB
+ * writes), and a wait happens only when the pipe is empty or full.
+ *
+ * @module
+ */
+
+import { errno as lastErrno, libc } from "../_internal/ffi/libc.ts";
+import { OSError } from "../_internal/errors.ts";
+import { pollAsync, type PollFd, pollSync } from "./_reactor.ts";
+
+/** A wait: until one of `fds` is ready, or until `deadline` (ms, `now()` clock). */
+export interface PollStep {
+  fds: readonly PollFd[];
+  deadline: number;
+}
+
+/** A blocking algorithm over descriptors. */
+export type Io<T> = Generator<PollStep, T, number[]>;
+
+/** Milliseconds on the monotonic clock. */
+export const now: () => number = performance.now.bind(performance);
+
+/** The deadline for a timeout in seconds (null: never). */
+export function deadlineAfter(timeout: number | null): number {
+  return timeout === null ? Infinity : now() + timeout * 1000;
+}
+
+/** Runs an Io algorithm, blocking the calling thread while it waits. */
+export function driveSync<T>(g: Io<T>): T {
+  let r = g.next();
+  while (!r.done) {
+    const { fds, deadline } = r.value;
+    r = g.next(pollSync(fds, Math.max(0, deadline - now())));
+  }
+  return r.value;
+}
+
+/** Runs an Io algorithm without blocking the event loop. */
+export async function driveAsync<T>(g: Io<T>): Promise<T> {
+  let r = g.next();
+  while (!r.done) {
+    const { fds, deadline } = r.value;
+    r = g.next(await pollAsync(fds, Math.max(0, deadline - now())));
+  }
+  return r.value;
+}
+
+/** errno values the I/O loops act on. */
+export const EAGAIN = 11;
+/** The reader of a pipe is gone. */
+export const EPIPE = 32;
+const EINTR = 4;
+
+/**
+ * Reads what the descriptor holds now into `buf`.
+ * @returns the byte count (0 at end of file), or `-errno` (`-EAGAIN`: empty).
+ */
+export function readNow(fd: number, buf: Uint8Array<ArrayBuffer>): number {
+  const lib = libc();
+  for (;;) {
+    const n = Number(lib.read(fd, buf, BigInt(buf.length)));
+    if (n >= 0) return n;
+    const e = lastErrno();
+    if (e !== EINTR) return -e;
+  }
+}
+
+/**
+ * Writes what the descriptor accepts now from `buf`.
+ * @returns the byte count, or `-errno` (`-EAGAIN`: full, `-EPIPE`: no reader).
+ */
+export function writeNow(fd: number, buf: Uint8Array<ArrayBuffer>): number {
+  const lib = libc();
+  for (;;) {
+    const n = Number(lib.write(fd, buf, BigInt(buf.length)));
+    if (n >= 0) return n;
+    const e = lastErrno();
+    if (e !== EINTR) return -e;
+  }
+}
+
+/** Throws the OSError for a negative result of readNow/writeNow. */
+export function ioError(negErrno: number): never {
+  throw new OSError(-negErrno);
+}
+
+/** The most an Accumulator reserves at first (address space, not memory). */
+const RESERVE = 2 ** 32;
+
+/**
+ * A growable byte buffer that pipe reads land in directly.
+ *
+ * It is a resizable ArrayBuffer: V8 reserves address space up front and
+ * growing never copies, so every byte of output is written to memory once.
+ * (On this kind of machine touching fresh pages costs as much as the pipe
+ * itself; a doubling buffer touched twice as many.)
+ */
+export class Accumulator {
+  #buf: ArrayBuffer;
+  #len = 0;
+
+  constructor(initial = 64 * 1024) {
+    this.#buf = new ArrayBuffer(initial, { maxByteLength: RESERVE });
+  }
+
+  /** Bytes held. */
+  get length(): number {
+    return this.#len;
+  }
+
+  /** The free tail, at least `min` bytes long. */
+  space(min: number): Uint8Array<ArrayBuffer> {
+    const need = this.#len + min;
+    if (need > this.#buf.byteLength) {
+      // Grow by about the size held (so few resizes), within the reserve.
+      const want = Math.max(
+        need,
+        Math.min(2 * this.#buf.byteLength, this.#len + 64 * 2 ** 20),
+      );
+      if (want <= this.#buf.maxByteLength) {
+        this.#buf.resize(want);
+      } else {
+        // Past the reservation (4 GiB): move to a larger one, once.
+        const bigger = new ArrayBuffer(want, { maxByteLength: want * 4 });
+        new Uint8Array(bigger).set(new Uint8Array(this.#buf, 0, this.#len));
+        this.#buf = bigger;
+      }
+    }
+    return new Uint8Array(this.#buf, this.#len);
+  }
+
+  /** Counts `n` bytes written into the tail given by {@linkcode space}. */
+  commit(n: number): void {
+    this.#len += n;
+  }
+
+  /** Appends a copy of `bytes`. */
+  push(bytes: Uint8Array): void {
+    this.space(bytes.length).set(bytes);
+    this.#len += bytes.length;
+  }
+
+  /** A copy of what is held (the buffer keeps growing). */
+  snapshot(): Uint8Array<ArrayBuffer> {
+    return new Uint8Array(this.#buf, 0, this.#len).slice();
+  }
+
+  /** What is held, handed over without a copy (the buffer shrinks to fit). */
+  take(): Uint8Array<ArrayBuffer> {
+    const buf = this.#buf;
+    buf.resize(this.#len);
+    const out = new Uint8Array(buf, 0, this.#len);
+    this.#buf = new ArrayBuffer(0, { maxByteLength: RESERVE });
+    this.#len = 0;
+    return out;
+  }
+}
