@@ -12,6 +12,22 @@ export interface TextMode {
   errors: "strict" | "replace";
 }
 
+/** Python's spelling of an encoding, normalised (`Latin_1` → `latin-1`). */
+function normalise(encoding: string): string {
+  return encoding.trim().toLowerCase().replaceAll("_", "-");
+}
+
+/** Encodings Python maps byte for byte onto the first code points. */
+const ONE_TO_ONE: Record<string, number> = {
+  "latin-1": 0xff,
+  "latin1": 0xff,
+  "iso-8859-1": 0xff,
+  "iso8859-1": 0xff,
+  "l1": 0xff,
+  "ascii": 0x7f,
+  "us-ascii": 0x7f,
+};
+
 /** The text mode that the options ask for, or null for bytes. */
 export function textMode(options: {
   text?: boolean | undefined;
@@ -29,46 +45,45 @@ export function textMode(options: {
     );
   }
   const encoding = options.encoding ?? "utf-8";
-  try {
-    new TextDecoder(encoding);
-  } catch {
-    throw new ValueError(`unknown encoding: ${encoding}`);
-  }
-  if (encodeWith(encoding) === undefined) {
-    throw new ValueError(
-      `unsupported encoding for input: ${encoding} (utf-8, latin-1 and ascii are)`,
-    );
+  if (!(normalise(encoding) in ONE_TO_ONE)) {
+    try {
+      new TextDecoder(encoding);
+    } catch {
+      throw new ValueError(`unknown encoding: ${encoding}`);
+    }
   }
   return { encoding, errors };
 }
 
 const utf8 = new TextEncoder();
 
-function encodeWith(
-  encoding: string,
-): ((s: string) => Uint8Array<ArrayBuffer>) | undefined {
-  const label = new TextDecoder(encoding).encoding;
-  if (label === "utf-8") return (s) => utf8.encode(s);
-  // WHATWG maps latin-1 and ascii labels to windows-1252: encode the first
-  // 256 code points, which is what Python's latin-1 accepts.
-  if (label === "windows-1252") {
-    return (s) => {
-      const out = new Uint8Array(s.length);
-      for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i);
-        if (c > 0xff) {
-          throw new ValueError(
-            `'${encoding}' codec can't encode character '\\u${
-              c.toString(16).padStart(4, "0")
-            }' in position ${i}`,
-          );
-        }
-        out[i] = c;
-      }
-      return out;
-    };
+function encodeWith(mode: TextMode, s: string): Uint8Array<ArrayBuffer> {
+  const max = ONE_TO_ONE[normalise(mode.encoding)];
+  if (max === undefined) {
+    if (new TextDecoder(mode.encoding).encoding === "utf-8") {
+      return utf8.encode(s);
+    }
+    throw new ValueError(
+      `Cannot encode input as ${mode.encoding}: give bytes (strings are encoded as UTF-8, Latin-1 or ASCII)`,
+    );
   }
-  return undefined;
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > max) {
+      if (mode.errors === "replace") {
+        out[i] = 0x3f; // "?", as Python's errors="replace" when encoding
+        continue;
+      }
+      throw new ValueError(
+        `'${mode.encoding}' codec can't encode character '\\u${
+          c.toString(16).padStart(4, "0")
+        }' in position ${i}`,
+      );
+    }
+    out[i] = c;
+  }
+  return out;
 }
 
 /** Input as bytes: strings are encoded with the text mode's encoding (UTF-8 in bytes mode). */
@@ -77,7 +92,7 @@ export function toBytes(
   mode: TextMode | null,
 ): Uint8Array<ArrayBuffer> {
   if (typeof data === "string") {
-    return mode === null ? utf8.encode(data) : encodeWith(mode.encoding)!(data);
+    return mode === null ? utf8.encode(data) : encodeWith(mode, data);
   }
   if (data instanceof Uint8Array) {
     return data.buffer instanceof ArrayBuffer
@@ -89,20 +104,49 @@ export function toBytes(
   );
 }
 
+/** Decodes Latin-1 or ASCII byte for byte, as Python does. */
+class OneToOneDecoder {
+  #max: number;
+  #mode: TextMode;
+  constructor(max: number, mode: TextMode) {
+    this.#max = max;
+    this.#mode = mode;
+  }
+  decode(bytes: Uint8Array): string {
+    let out = "";
+    for (let i = 0; i < bytes.length; i += 8192) {
+      const part = bytes.subarray(i, i + 8192);
+      if (this.#max < 0xff) {
+        const bad = part.findIndex((b) => b > this.#max);
+        if (bad >= 0 && this.#mode.errors === "strict") {
+          throw new TypeError(`byte 0x${part[bad]!.toString(16)} out of range`);
+        }
+        out += String.fromCharCode(
+          ...part.map((b) => (b > this.#max ? 0xfffd : b)),
+        );
+      } else {
+        out += String.fromCharCode(...part);
+      }
+    }
+    return out;
+  }
+}
+
 /**
  * An incremental decoder that also translates `\r\n` and `\r` to `\n`, as
  * Python's text mode does (a `\r` at the end of a chunk waits for the next).
  */
 export class Decoding {
-  #decoder: TextDecoder;
+  #decoder: { decode(bytes: Uint8Array, options?: { stream: boolean }): string };
   #mode: TextMode;
   #heldCr = false;
 
   constructor(mode: TextMode) {
     this.#mode = mode;
-    this.#decoder = new TextDecoder(mode.encoding, {
-      fatal: mode.errors === "strict",
-    });
+    const max = ONE_TO_ONE[normalise(mode.encoding)];
+    this.#decoder = max !== undefined
+      ? new OneToOneDecoder(max, mode)
+      : new TextDecoder(mode.encoding, { fatal: mode.errors === "strict" });
   }
 
   /** Decodes a chunk; `final` flushes what a chunk boundary held back. */
