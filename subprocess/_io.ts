@@ -13,12 +13,22 @@
 
 import { errno as lastErrno, libc } from "../_internal/ffi/libc.ts";
 import { OSError } from "../_internal/errors.ts";
-import { pollAsync, type PollFd, pollSync } from "./_reactor.ts";
+import { waitExit } from "./_exit_watch.ts";
+import { pollAsync, type PollFd, POLLIN, pollSync } from "./_reactor.ts";
 
-/** A wait: until one of `fds` is ready, or until `deadline` (ms, `now()` clock). */
+/**
+ * A wait: until one of `fds` is ready, or until `deadline` (ms, `now()`
+ * clock); or, with `exit`, until a child ends.
+ */
 export interface PollStep {
   fds: readonly PollFd[];
   deadline: number;
+  exit?: {
+    /** Reaps without blocking; true once the child has ended. */
+    ended: () => boolean;
+    /** The child's pidfd (readable once it has ended). */
+    pidfd: () => number;
+  };
 }
 
 /** A blocking algorithm over descriptors. */
@@ -36,8 +46,9 @@ export function deadlineAfter(timeout: number | null): number {
 export function driveSync<T>(g: Io<T>): T {
   let r = g.next();
   while (!r.done) {
-    const { fds, deadline } = r.value;
-    r = g.next(pollSync(fds, Math.max(0, deadline - now())));
+    const { fds, deadline, exit } = r.value;
+    const watched = exit ? [{ fd: exit.pidfd(), events: POLLIN }] : fds;
+    r = g.next(pollSync(watched, Math.max(0, deadline - now())));
   }
   return r.value;
 }
@@ -46,8 +57,14 @@ export function driveSync<T>(g: Io<T>): T {
 export async function driveAsync<T>(g: Io<T>): Promise<T> {
   let r = g.next();
   while (!r.done) {
-    const { fds, deadline } = r.value;
-    r = g.next(await pollAsync(fds, Math.max(0, deadline - now())));
+    const { fds, deadline, exit } = r.value;
+    const ms = Math.max(0, deadline - now());
+    if (exit) {
+      await waitExit(exit.ended, exit.pidfd, ms);
+      r = g.next([]);
+    } else {
+      r = g.next(await pollAsync(fds, ms));
+    }
   }
   return r.value;
 }

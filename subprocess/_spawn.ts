@@ -120,6 +120,36 @@ function sigset(signals: number[]): Uint8Array<ArrayBuffer> {
   return set;
 }
 
+/** Prepared spawn attributes, by flags (they are plain data: never freed). */
+const attrs = new Map<string, Uint8Array<ArrayBuffer>>();
+
+/** The posix_spawnattr_t for a plan (cached, except for a process group). */
+function spawnAttr(plan: SpawnPlan): Uint8Array<ArrayBuffer> {
+  const key = `${plan.restoreSignals} ${plan.startNewSession}`;
+  const cacheable = plan.processGroup === null;
+  const cached = cacheable ? attrs.get(key) : undefined;
+  if (cached !== undefined) return cached;
+  const lib = libc();
+  const attr = new Uint8Array(336);
+  lib.posix_spawnattr_init(attr);
+  let flags = POSIX_SPAWN_SETSIGMASK;
+  lib.posix_spawnattr_setsigmask(attr, sigset([]));
+  if (plan.restoreSignals) {
+    // Deno ignores SIGPIPE (as Rust programs do); Python's children get
+    // SIGPIPE and SIGXFSZ back at their defaults, and so do ours.
+    flags |= POSIX_SPAWN_SETSIGDEF;
+    lib.posix_spawnattr_setsigdefault(attr, sigset([SIGPIPE, SIGXFSZ]));
+  }
+  if (plan.startNewSession) flags |= POSIX_SPAWN_SETSID;
+  if (plan.processGroup !== null) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    lib.posix_spawnattr_setpgroup(attr, plan.processGroup);
+  }
+  lib.posix_spawnattr_setflags(attr, flags);
+  if (cacheable) attrs.set(key, attr);
+  return attr;
+}
+
 /**
  * Starts the child.
  * @returns its pid.
@@ -149,16 +179,16 @@ export function spawn(plan: SpawnPlan): number {
   }
 
   const actions = new Uint8Array(80);
-  const attr = new Uint8Array(336);
+  let hasActions = false;
   const temps: number[] = [];
   const keep: unknown[] = [];
   lib.posix_spawn_file_actions_init(actions);
-  lib.posix_spawnattr_init(attr);
   try {
     if (plan.cwd !== null) {
       const dir = cstr(plan.cwd);
       keep.push(dir);
       lib.posix_spawn_file_actions_addchdir_np(actions, dir);
+      hasActions = true;
     }
     plan.stdio.forEach((source, target) => {
       switch (source.kind) {
@@ -174,11 +204,11 @@ export function spawn(plan: SpawnPlan): number {
             O_RDWR,
             0,
           );
-          return;
+          break;
         }
         case "stdout":
           lib.posix_spawn_file_actions_adddup2(actions, 1, target);
-          return;
+          break;
         case "fd": {
           let fd = source.fd;
           if (fd === target) return;
@@ -190,28 +220,16 @@ export function spawn(plan: SpawnPlan): number {
             temps.push(fd);
           }
           lib.posix_spawn_file_actions_adddup2(actions, fd, target);
-          return;
+          break;
         }
       }
+      hasActions = true;
     });
     for (const { fd, target } of plan.extra) {
       lib.posix_spawn_file_actions_adddup2(actions, fd, target);
+      hasActions = true;
     }
-    let flags = POSIX_SPAWN_SETSIGMASK;
-    lib.posix_spawnattr_setsigmask(attr, sigset([]));
-    if (plan.restoreSignals) {
-      // Deno ignores SIGPIPE (as Rust programs do); Python's children get
-      // SIGPIPE and SIGXFSZ back at their defaults, and so do ours.
-      flags |= POSIX_SPAWN_SETSIGDEF;
-      lib.posix_spawnattr_setsigdefault(attr, sigset([SIGPIPE, SIGXFSZ]));
-    }
-    if (plan.startNewSession) flags |= POSIX_SPAWN_SETSID;
-    if (plan.processGroup !== null) {
-      flags |= POSIX_SPAWN_SETPGROUP;
-      lib.posix_spawnattr_setpgroup(attr, plan.processGroup);
-    }
-    lib.posix_spawnattr_setflags(attr, flags);
-
+    const attr = spawnAttr(plan);
     const argv = cstrArray(plan.argv);
     const path = cstr(file);
     const pid = new Int32Array(1);
@@ -220,7 +238,7 @@ export function spawn(plan: SpawnPlan): number {
     const rc = spawnFn(
       new Uint8Array(pid.buffer),
       path,
-      Deno.UnsafePointer.of(actions),
+      hasActions ? Deno.UnsafePointer.of(actions) : null,
       Deno.UnsafePointer.of(attr),
       argv.array,
       env,
@@ -230,7 +248,6 @@ export function spawn(plan: SpawnPlan): number {
     return pid[0]!;
   } finally {
     lib.posix_spawn_file_actions_destroy(actions);
-    lib.posix_spawnattr_destroy(attr);
     for (const fd of temps) lib.close(fd);
   }
 }

@@ -219,8 +219,7 @@ interface ChildState {
 }
 
 const childRegistry = new FinalizationRegistry<ChildState>((state) => {
-  if (state.pidfd < 0) return;
-  closeFd(state.pidfd);
+  if (state.pidfd >= 0) closeFd(state.pidfd);
   state.pidfd = -1;
   if (libc().waitpid(state.pid, new Uint8Array(4), WNOHANG) === 0) {
     active.add(state.pid);
@@ -387,12 +386,7 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     }
     this.args = args;
     this.pid = pid;
-    this.#child = { pid, pidfd: lib.pidfd_open(pid, 0) };
-    if (this.#child.pidfd < 0) {
-      const e = lastErrno();
-      this.poll();
-      throw new OSError(e, "pidfd_open failed");
-    }
+    this.#child = { pid, pidfd: -1 };
     childRegistry.register(this, this.#child, this.#child);
 
     const [inFd, outFd, errFd] = plans.map((p) => p.parentFd);
@@ -430,23 +424,35 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
       else throw new OSError(e);
       break;
     }
-    if (this.#child.pidfd >= 0) {
-      closeFd(this.#child.pidfd);
-      this.#child.pidfd = -1;
-      childRegistry.unregister(this.#child);
-    }
+    if (this.#child.pidfd >= 0) closeFd(this.#child.pidfd);
+    this.#child.pidfd = -1;
+    childRegistry.unregister(this.#child);
     return this.returncode;
   }
 
+  /**
+   * The child's pidfd, opened on first need (a blocking wait): until this
+   * object reaps the child, its pid cannot be reused, so opening late is safe.
+   */
+  #pidfd(): number {
+    if (this.#child.pidfd < 0 && this.returncode === null) {
+      const fd = libc().pidfd_open(this.pid, 0);
+      if (fd < 0) throw new OSError(lastErrno(), "pidfd_open failed");
+      this.#child.pidfd = fd;
+    }
+    return this.#child.pidfd;
+  }
+
   *#wait(deadline: number, timeout: number | null): Io<number> {
+    const exit = {
+      ended: () => this.poll() !== null,
+      pidfd: () => this.#pidfd(),
+    };
     for (;;) {
       const rc = this.poll();
       if (rc !== null) return rc;
       if (now() >= deadline) throw new TimeoutExpired(this.args, timeout!);
-      yield {
-        fds: [{ fd: this.#child.pidfd, events: POLLIN }],
-        deadline,
-      };
+      yield { fds: [], deadline, exit };
     }
   }
 
