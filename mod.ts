@@ -20,4 +20,5 @@
  */
 
 export * as threading from "./threading/mod.ts";
+export * as subprocess from "./subprocess/mod.ts";
 export * from "./_internal/errors.ts";

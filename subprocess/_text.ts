@@ -137,7 +137,9 @@ class OneToOneDecoder {
  * Python's text mode does (a `\r` at the end of a chunk waits for the next).
  */
 export class Decoding {
-  #decoder: { decode(bytes: Uint8Array, options?: { stream: boolean }): string };
+  #decoder: {
+    decode(bytes: Uint8Array, options?: { stream: boolean }): string;
+  };
   #mode: TextMode;
   #heldCr = false;
 

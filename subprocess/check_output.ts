@@ -52,10 +52,12 @@ export function checkOutput(
   args: Command,
   options: CheckOutputOptions & TextOptions,
 ): Promise<string>;
+/** In bytes mode (no text option), the output is a Uint8Array. */
 export function checkOutput(
   args: Command,
   options?: CheckOutputOptions & { text?: false },
 ): Promise<Uint8Array>;
+/** When the mode is known only at run time, the output is either. */
 export function checkOutput(
   args: Command,
   options?: CheckOutputOptions,
@@ -87,10 +89,12 @@ export function checkOutputSync(
   args: Command,
   options: CheckOutputOptions & TextOptions,
 ): string;
+/** In bytes mode (no text option), the output is a Uint8Array. */
 export function checkOutputSync(
   args: Command,
   options?: CheckOutputOptions & { text?: false },
 ): Uint8Array;
+/** When the mode is known only at run time, the output is either. */
 export function checkOutputSync(
   args: Command,
   options?: CheckOutputOptions,

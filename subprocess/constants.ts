@@ -16,7 +16,7 @@
  * assert.equal(runSync(["echo", "hi"], { stdout: PIPE, text: true }).stdout, "hi\n");
  * ```
  */
-export const PIPE = -1;
+export const PIPE: -1 = -1;
 
 /**
  * Python's `subprocess.STDOUT`: for `stderr` only, send the child's stderr
@@ -36,7 +36,7 @@ export const PIPE = -1;
  * assert.equal(r.stdout, "a\nb\nc\n");
  * ```
  */
-export const STDOUT = -2;
+export const STDOUT: -2 = -2;
 
 /**
  * Python's `subprocess.DEVNULL`: connect the stream to `/dev/null`.
@@ -49,4 +49,4 @@ export const STDOUT = -2;
  * assert.equal(runSync(["cat"], { stdin: DEVNULL }).returncode, 0);
  * ```
  */
-export const DEVNULL = -3;
+export const DEVNULL: -3 = -3;

@@ -151,10 +151,12 @@ export function run(
   args: Command,
   options: RunOptions & TextOptions,
 ): Promise<CompletedProcess<string>>;
+/** In bytes mode (no text option), the output is a Uint8Array. */
 export function run(
   args: Command,
   options?: RunOptions & { text?: false },
 ): Promise<CompletedProcess<Uint8Array>>;
+/** When the mode is known only at run time, the output is either. */
 export function run(
   args: Command,
   options?: RunOptions,
@@ -201,10 +203,12 @@ export function runSync(
   args: Command,
   options: RunOptions & TextOptions,
 ): CompletedProcess<string>;
+/** In bytes mode (no text option), the output is a Uint8Array. */
 export function runSync(
   args: Command,
   options?: RunOptions & { text?: false },
 ): CompletedProcess<Uint8Array>;
+/** When the mode is known only at run time, the output is either. */
 export function runSync(args: Command, options?: RunOptions): CompletedProcess;
 export function runSync(
   args: Command,

@@ -11,7 +11,10 @@ Deno.test("CalledProcessError has Python's positional constructor and messages",
   const e = new CalledProcessError(1, ["false"]);
   assert.ok(e instanceof SubprocessError && e instanceof Error);
   assert.equal(e.name, "CalledProcessError");
-  assert.equal(e.message, "Command '['false']' returned non-zero exit status 1.");
+  assert.equal(
+    e.message,
+    "Command '['false']' returned non-zero exit status 1.",
+  );
   assert.equal(e.output, null);
   assert.equal(e.stderr, null);
   const s = new CalledProcessError(2, "ls x", "out", "err");
@@ -43,7 +46,10 @@ Deno.test("TimeoutExpired has Python's positional constructor and message", () =
   const e = new TimeoutExpired(["sleep", "10"], 0.5, new Uint8Array([1]));
   assert.ok(e instanceof SubprocessError);
   assert.equal(e.name, "TimeoutExpired");
-  assert.equal(e.message, "Command '['sleep', '10']' timed out after 0.5 seconds");
+  assert.equal(
+    e.message,
+    "Command '['sleep', '10']' timed out after 0.5 seconds",
+  );
   assert.deepEqual(e.stdout, new Uint8Array([1]));
   assert.equal(e.stderr, null);
   assert.equal(e.timeout, 0.5);
@@ -57,7 +63,10 @@ Deno.test("subprocess errors cross threads with their class and fields", () => {
   assert.deepEqual(back.cmd, ["x"]);
   assert.equal(back.stdout, "o");
   assert.equal(back.stderr, "e");
-  assert.equal(back.message, "Command '['x']' returned non-zero exit status 3.");
+  assert.equal(
+    back.message,
+    "Command '['x']' returned non-zero exit status 3.",
+  );
   const t = encode(new TimeoutExpired("sleep 9", 2, new Uint8Array([7])));
   const tb = decode(t.bytes.slice(), t.sabs);
   assert.ok(tb instanceof TimeoutExpired);

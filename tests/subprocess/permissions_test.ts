@@ -27,12 +27,20 @@ spTest("without --allow-ffi, subprocess says which flag it needs", async () => {
   assert.match(out, /^PermissionError: .*--allow-ffi/);
 });
 
-spTest("--allow-run limits which programs run, as Deno.Command's flag does", async () => {
-  assert.equal(await under("--allow-read", "--allow-ffi", "--allow-run=true"), "ran 0");
-  assert.equal(
-    await under("--allow-read", "--allow-ffi", "--allow-run=false"),
-    'PermissionError: Requires run access to "true", run again with the --allow-run flag',
-  );
-  assert.equal(await under("--allow-read", "--allow-ffi"), 
-    'PermissionError: Requires run access to "true", run again with the --allow-run flag');
-});
+spTest(
+  "--allow-run limits which programs run, as Deno.Command's flag does",
+  async () => {
+    assert.equal(
+      await under("--allow-read", "--allow-ffi", "--allow-run=true"),
+      "ran 0",
+    );
+    assert.equal(
+      await under("--allow-read", "--allow-ffi", "--allow-run=false"),
+      'PermissionError: Requires run access to "true", run again with the --allow-run flag',
+    );
+    assert.equal(
+      await under("--allow-read", "--allow-ffi"),
+      'PermissionError: Requires run access to "true", run again with the --allow-run flag',
+    );
+  },
+);

@@ -11,7 +11,11 @@ const BOTH = [
   `head -c ${BIG} /dev/zero | tr '\\0' o & head -c ${BIG} /dev/zero | tr '\\0' e >&2; wait`,
 ];
 
-function allBytes(data: Uint8Array | null, value: number, length: number): void {
+function allBytes(
+  data: Uint8Array | null,
+  value: number,
+  length: number,
+): void {
   assert.ok(data !== null);
   assert.equal(data.length, length);
   assert.equal(data.indexOf(value === 0x6f ? 0x65 : 0x6f), -1);
@@ -19,33 +23,46 @@ function allBytes(data: Uint8Array | null, value: number, length: number): void 
   assert.equal(data[length - 1], value);
 }
 
-spTest("communicate() reads 64 MiB on both streams without deadlock", async () => {
-  await using p = new Popen<Uint8Array>(BOTH, { stdout: PIPE, stderr: PIPE });
-  const [out, err] = await p.communicate();
-  allBytes(out, 0x6f, BIG);
-  allBytes(err, 0x65, BIG);
-  assert.equal(p.returncode, 0);
-});
+spTest(
+  "communicate() reads 64 MiB on both streams without deadlock",
+  async () => {
+    await using p = new Popen<Uint8Array>(BOTH, { stdout: PIPE, stderr: PIPE });
+    const [out, err] = await p.communicate();
+    allBytes(out, 0x6f, BIG);
+    allBytes(err, 0x65, BIG);
+    assert.equal(p.returncode, 0);
+  },
+);
 
-spTest("communicateSync() reads 64 MiB on both streams without deadlock", () => {
-  using p = new Popen<Uint8Array>(BOTH, { stdout: PIPE, stderr: PIPE });
-  const [out, err] = p.communicateSync();
-  allBytes(out, 0x6f, BIG);
-  allBytes(err, 0x65, BIG);
-});
+spTest(
+  "communicateSync() reads 64 MiB on both streams without deadlock",
+  () => {
+    using p = new Popen<Uint8Array>(BOTH, { stdout: PIPE, stderr: PIPE });
+    const [out, err] = p.communicateSync();
+    allBytes(out, 0x6f, BIG);
+    allBytes(err, 0x65, BIG);
+  },
+);
 
-spTest("communicate() writes 64 MiB to a child while it writes 64 MiB back", async () => {
-  const input = new Uint8Array(BIG).fill(0x6f);
-  await using p = new Popen<Uint8Array>(["sh", "-c", "cat; cat /dev/null >&2"], {
-    stdin: PIPE,
-    stdout: PIPE,
-    stderr: PIPE,
-  });
-  const [out] = await p.communicate(input);
-  allBytes(out, 0x6f, BIG);
-  const r = runSync(["cat"], { input, stdout: PIPE });
-  allBytes(r.stdout, 0x6f, BIG);
-});
+spTest(
+  "communicate() writes 64 MiB to a child while it writes 64 MiB back",
+  async () => {
+    const input = new Uint8Array(BIG).fill(0x6f);
+    await using p = new Popen<Uint8Array>([
+      "sh",
+      "-c",
+      "cat; cat /dev/null >&2",
+    ], {
+      stdin: PIPE,
+      stdout: PIPE,
+      stderr: PIPE,
+    });
+    const [out] = await p.communicate(input);
+    allBytes(out, 0x6f, BIG);
+    const r = runSync(["cat"], { input, stdout: PIPE });
+    allBytes(r.stdout, 0x6f, BIG);
+  },
+);
 
 spTest("a child that fills stderr first never deadlocks run()", async () => {
   const r = await run(
@@ -56,23 +73,27 @@ spTest("a child that fills stderr first never deadlocks run()", async () => {
   assert.deepEqual(r.stdout, bytes("done\n"));
 });
 
-spTest("stderr STDOUT merges 64 MiB of interleaved writes in order", async () => {
-  // Each line is written by one write(2): its stream and number must follow
-  // the previous line's.
-  const n = 20_000;
-  const script = `i=0; while [ $i -lt ${n} ]; do echo o$i; echo e$i >&2; i=$((i+1)); done`;
-  const r = await run(["sh", "-c", script], {
-    stdout: PIPE,
-    stderr: STDOUT,
-    text: true,
-  });
-  const lines = r.stdout!.split("\n");
-  assert.equal(lines.length, 2 * n + 1);
-  for (let i = 0; i < n; i++) {
-    assert.equal(lines[2 * i], `o${i}`);
-    assert.equal(lines[2 * i + 1], `e${i}`);
-  }
-});
+spTest(
+  "stderr STDOUT merges 64 MiB of interleaved writes in order",
+  async () => {
+    // Each line is written by one write(2): its stream and number must follow
+    // the previous line's.
+    const n = 20_000;
+    const script =
+      `i=0; while [ $i -lt ${n} ]; do echo o$i; echo e$i >&2; i=$((i+1)); done`;
+    const r = await run(["sh", "-c", script], {
+      stdout: PIPE,
+      stderr: STDOUT,
+      text: true,
+    });
+    const lines = r.stdout!.split("\n");
+    assert.equal(lines.length, 2 * n + 1);
+    for (let i = 0; i < n; i++) {
+      assert.equal(lines[2 * i], `o${i}`);
+      assert.equal(lines[2 * i + 1], `e${i}`);
+    }
+  },
+);
 
 spTest("a pipeline: one Popen's stdout is another's stdin", async () => {
   const p1 = new Popen(["printf", "apple\\nbanana\\ncherry\\n"], {
@@ -90,40 +111,54 @@ spTest("a pipeline: one Popen's stdout is another's stdin", async () => {
   assert.equal(p2.returncode, 0);
 });
 
-spTest("a pipeline moves 64 MiB between children and counts it right", async () => {
-  const p1 = new Popen(["head", "-c", String(BIG), "/dev/zero"], {
-    stdout: PIPE,
-  });
-  const p2 = new Popen(["wc", "-c"], { stdin: p1.stdout, stdout: PIPE });
-  p1.stdout!.close();
-  const [out] = p2.communicateSync();
-  assert.equal(Number(str(out).trim()), BIG);
-  assert.equal(await p1.wait(), 0);
-});
+spTest(
+  "a pipeline moves 64 MiB between children and counts it right",
+  async () => {
+    const p1 = new Popen(["head", "-c", String(BIG), "/dev/zero"], {
+      stdout: PIPE,
+    });
+    const p2 = new Popen(["wc", "-c"], { stdin: p1.stdout, stdout: PIPE });
+    p1.stdout!.close();
+    const [out] = p2.communicateSync();
+    assert.equal(Number(str(out).trim()), BIG);
+    assert.equal(await p1.wait(), 0);
+  },
+);
 
-spTest("a pipeline's first child gets SIGPIPE when the second stops reading", async () => {
-  const p1 = new Popen(["yes"], { stdout: PIPE });
-  const p2 = new Popen(["head", "-n", "1"], { stdin: p1.stdout, stdout: PIPE });
-  p1.stdout!.close();
-  const [out] = await p2.communicate();
-  assert.deepEqual(out, bytes("y\n"));
-  assert.equal(await p1.wait(), -13);
-});
+spTest(
+  "a pipeline's first child gets SIGPIPE when the second stops reading",
+  async () => {
+    const p1 = new Popen(["yes"], { stdout: PIPE });
+    const p2 = new Popen(["head", "-n", "1"], {
+      stdin: p1.stdout,
+      stdout: PIPE,
+    });
+    p1.stdout!.close();
+    const [out] = await p2.communicate();
+    assert.deepEqual(out, bytes("y\n"));
+    assert.equal(await p1.wait(), -13);
+  },
+);
 
-spTest("a pipeline child reads a blocking stdin (not our O_NONBLOCK end)", async () => {
-  // dd reports EAGAIN if its stdin is non-blocking and empty.
-  const p1 = new Popen(["sh", "-c", "sleep 0.2; echo late"], { stdout: PIPE });
-  const p2 = new Popen(["dd", "status=none"], {
-    stdin: p1.stdout,
-    stdout: PIPE,
-    stderr: PIPE,
-  });
-  p1.stdout!.close();
-  const [out, err] = await p2.communicate();
-  assert.equal(str(err), "");
-  assert.deepEqual(out, bytes("late\n"));
-  await p1.wait();
-});
+spTest(
+  "a pipeline child reads a blocking stdin (not our O_NONBLOCK end)",
+  async () => {
+    // dd reports EAGAIN if its stdin is non-blocking and empty.
+    const p1 = new Popen(["sh", "-c", "sleep 0.2; echo late"], {
+      stdout: PIPE,
+    });
+    const p2 = new Popen(["dd", "status=none"], {
+      stdin: p1.stdout,
+      stdout: PIPE,
+      stderr: PIPE,
+    });
+    p1.stdout!.close();
+    const [out, err] = await p2.communicate();
+    assert.equal(str(err), "");
+    assert.deepEqual(out, bytes("late\n"));
+    await p1.wait();
+  },
+);
 
 spTest("a Popen's stdin writer can be another child's stdout", async () => {
   const reader = new Popen<string>(["cat"], {
@@ -173,31 +208,37 @@ spTest("stdout and stderr accept descriptor numbers", async () => {
   }
 });
 
-spTest("passFds keeps a descriptor open in the child; others are closed", async () => {
-  const path = Deno.makeTempFileSync();
-  const fd = fs.openSync(path, "w");
-  try {
-    const kept = await run(["sh", "-c", `echo kept > /proc/self/fd/${fd}`], {
-      passFds: [fd],
-    });
-    assert.equal(kept.returncode, 0);
-    assert.equal(Deno.readTextFileSync(path), "kept\n");
-    const closed = runSync(["sh", "-c", `echo lost > /proc/self/fd/${fd}`], {
-      stderr: PIPE,
-    });
-    assert.notEqual(closed.returncode, 0);
-  } finally {
-    fs.closeSync(fd);
-    Deno.removeSync(path);
-  }
-});
+spTest(
+  "passFds keeps a descriptor open in the child; others are closed",
+  async () => {
+    const path = Deno.makeTempFileSync();
+    const fd = fs.openSync(path, "w");
+    try {
+      const kept = await run(["sh", "-c", `echo kept > /proc/self/fd/${fd}`], {
+        passFds: [fd],
+      });
+      assert.equal(kept.returncode, 0);
+      assert.equal(Deno.readTextFileSync(path), "kept\n");
+      const closed = runSync(["sh", "-c", `echo lost > /proc/self/fd/${fd}`], {
+        stderr: PIPE,
+      });
+      assert.notEqual(closed.returncode, 0);
+    } finally {
+      fs.closeSync(fd);
+      Deno.removeSync(path);
+    }
+  },
+);
 
-spTest("the child inherits none of this process's pipes to other children", async () => {
-  // cat ends only when every write end of its stdin is closed: a leaked copy
-  // in the second child would hang this test.
-  await using p = new Popen(["cat"], { stdin: PIPE, stdout: PIPE });
-  await using q = new Popen(["sleep", "30"]);
-  p.stdin!.close();
-  assert.deepEqual(await p.communicate(), [new Uint8Array(0), null]);
-  q.kill();
-});
+spTest(
+  "the child inherits none of this process's pipes to other children",
+  async () => {
+    // cat ends only when every write end of its stdin is closed: a leaked copy
+    // in the second child would hang this test.
+    await using p = new Popen(["cat"], { stdin: PIPE, stdout: PIPE });
+    await using q = new Popen(["sleep", "30"]);
+    p.stdin!.close();
+    assert.deepEqual(await p.communicate(), [new Uint8Array(0), null]);
+    q.kill();
+  },
+);

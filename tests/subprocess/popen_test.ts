@@ -28,63 +28,83 @@ spTest("Popen has the child's pid and args", async () => {
   assert.equal(p.stderr, null);
 });
 
-spTest("Popen.poll() is null while the child runs and truthful without awaiting", () => {
-  using p = new Popen(["sh", "-c", "exit 5"]);
-  // No await between the start and the answer: poll() alone sees the end.
-  assert.equal(pollUntilDone(p), 5);
-  assert.equal(p.returncode, 5);
-  assert.equal(p.poll(), 5);
-  using q = new Popen(["sleep", "30"]);
-  assert.equal(q.poll(), null);
-  assert.equal(q.returncode, null);
-  q.kill();
-  assert.equal(pollUntilDone(q), -9);
-});
+spTest(
+  "Popen.poll() is null while the child runs and truthful without awaiting",
+  () => {
+    using p = new Popen(["sh", "-c", "exit 5"]);
+    // No await between the start and the answer: poll() alone sees the end.
+    assert.equal(pollUntilDone(p), 5);
+    assert.equal(p.returncode, 5);
+    assert.equal(p.poll(), 5);
+    using q = new Popen(["sleep", "30"]);
+    assert.equal(q.poll(), null);
+    assert.equal(q.returncode, null);
+    q.kill();
+    assert.equal(pollUntilDone(q), -9);
+  },
+);
 
-spTest("Popen.wait() returns the return code, and again when called twice", async () => {
-  const p = new Popen(["sh", "-c", "exit 7"]);
-  assert.equal(await p.wait(), 7);
-  assert.equal(await p.wait(), 7);
-  assert.equal(p.waitSync(), 7);
-  const q = new Popen(["sh", "-c", "exit 3"]);
-  assert.equal(q.waitSync(), 3);
-});
+spTest(
+  "Popen.wait() returns the return code, and again when called twice",
+  async () => {
+    const p = new Popen(["sh", "-c", "exit 7"]);
+    assert.equal(await p.wait(), 7);
+    assert.equal(await p.wait(), 7);
+    assert.equal(p.waitSync(), 7);
+    const q = new Popen(["sh", "-c", "exit 3"]);
+    assert.equal(q.waitSync(), 3);
+  },
+);
 
-spTest("Popen.wait(timeout) throws TimeoutExpired and leaves the child running", async () => {
-  const p = new Popen(["sleep", "30"]);
-  try {
-    await assert.rejects(p.wait(0.1), (e) => {
-      assert.ok(e instanceof TimeoutExpired);
-      assert.deepEqual(e.cmd, ["sleep", "30"]);
-      assert.equal(e.timeout, 0.1);
-      return true;
-    });
-    assert.throws(() => p.waitSync(0.05), TimeoutExpired);
-    assert.throws(() => p.waitSync(0), TimeoutExpired);
-    assert.equal(p.poll(), null);
-  } finally {
-    p.kill();
-    assert.equal(await p.wait(), -9);
-  }
-});
+spTest(
+  "Popen.wait(timeout) throws TimeoutExpired and leaves the child running",
+  async () => {
+    const p = new Popen(["sleep", "30"]);
+    try {
+      await assert.rejects(p.wait(0.1), (e) => {
+        assert.ok(e instanceof TimeoutExpired);
+        assert.deepEqual(e.cmd, ["sleep", "30"]);
+        assert.equal(e.timeout, 0.1);
+        return true;
+      });
+      assert.throws(() => p.waitSync(0.05), TimeoutExpired);
+      assert.throws(() => p.waitSync(0), TimeoutExpired);
+      assert.equal(p.poll(), null);
+    } finally {
+      p.kill();
+      assert.equal(await p.wait(), -9);
+    }
+  },
+);
 
 spTest("concurrent Popen.wait() calls all get the return code", async () => {
   const p = new Popen(["sh", "-c", "sleep 0.2; exit 4"]);
-  assert.deepEqual(await Promise.all([p.wait(), p.wait(), p.wait()]), [4, 4, 4]);
+  assert.deepEqual(await Promise.all([p.wait(), p.wait(), p.wait()]), [
+    4,
+    4,
+    4,
+  ]);
 });
 
-spTest("Popen.terminate() and kill() end the child with -SIGTERM and -SIGKILL", async () => {
-  const p = new Popen(["sleep", "30"]);
-  p.terminate();
-  assert.equal(await p.wait(), -15);
-  const q = new Popen(["sleep", "30"]);
-  q.kill();
-  assert.equal(q.waitSync(), -9);
-});
+spTest(
+  "Popen.terminate() and kill() end the child with -SIGTERM and -SIGKILL",
+  async () => {
+    const p = new Popen(["sleep", "30"]);
+    p.terminate();
+    assert.equal(await p.wait(), -15);
+    const q = new Popen(["sleep", "30"]);
+    q.kill();
+    assert.equal(q.waitSync(), -9);
+  },
+);
 
 spTest("Popen.sendSignal() takes numbers and Deno.Signal names", async () => {
   await using p = new Popen(
-    ["sh", "-c", 'trap "exit 42" USR1; echo ready; while :; do sleep 0.01; done'],
+    [
+      "sh",
+      "-c",
+      'trap "exit 42" USR1; echo ready; while :; do sleep 0.01; done',
+    ],
     { stdout: PIPE, text: true },
   );
   assert.equal(await p.stdout!.readline(), "ready\n");
@@ -105,17 +125,20 @@ spTest("signalling a child that has ended does nothing", async () => {
   assert.equal(p.returncode, 0);
 });
 
-spTest("Popen.communicate() sends input and returns stdout and stderr", async () => {
-  await using p = new Popen(
-    ["sh", "-c", "cat; echo err >&2"],
-    { stdin: PIPE, stdout: PIPE, stderr: PIPE },
-  );
-  const [out, err] = await p.communicate(bytes("banana"));
-  assert.deepEqual(out, bytes("banana"));
-  assert.deepEqual(err, bytes("err\n"));
-  assert.equal(p.returncode, 0);
-  assert.ok(p.stdin!.closed && p.stdout!.closed && p.stderr!.closed);
-});
+spTest(
+  "Popen.communicate() sends input and returns stdout and stderr",
+  async () => {
+    await using p = new Popen(
+      ["sh", "-c", "cat; echo err >&2"],
+      { stdin: PIPE, stdout: PIPE, stderr: PIPE },
+    );
+    const [out, err] = await p.communicate(bytes("banana"));
+    assert.deepEqual(out, bytes("banana"));
+    assert.deepEqual(err, bytes("err\n"));
+    assert.equal(p.returncode, 0);
+    assert.ok(p.stdin!.closed && p.stdout!.closed && p.stderr!.closed);
+  },
+);
 
 spTest("Popen.communicateSync() in text mode returns strings", () => {
   using p = new Popen<string>(["sh", "-c", "cat; printf 'e\\r\\n' >&2"], {
@@ -129,73 +152,97 @@ spTest("Popen.communicateSync() in text mode returns strings", () => {
   assert.equal(err, "e\n");
 });
 
-spTest("Popen.communicate() returns null for streams that are not PIPE", async () => {
-  await using p = new Popen(["sh", "-c", "echo x"], { stdout: PIPE });
-  assert.deepEqual(await p.communicate(), [bytes("x\n"), null]);
-  await using q = new Popen(["true"]);
-  assert.deepEqual(await q.communicate(), [null, null]);
-});
+spTest(
+  "Popen.communicate() returns null for streams that are not PIPE",
+  async () => {
+    await using p = new Popen(["sh", "-c", "echo x"], { stdout: PIPE });
+    assert.deepEqual(await p.communicate(), [bytes("x\n"), null]);
+    await using q = new Popen(["true"]);
+    assert.deepEqual(await q.communicate(), [null, null]);
+  },
+);
 
-spTest("Popen.communicate() after a timeout: the child runs on, a second call gets all", async () => {
-  await using p = new Popen(["sh", "-c", "echo first; sleep 1; echo second"], {
-    stdout: PIPE,
-    stderr: PIPE,
-    text: true,
-  });
-  await assert.rejects(p.communicate(undefined, 0.2), (e) => {
-    assert.ok(e instanceof TimeoutExpired);
-    assert.equal(str(e.output), "first\n");
-    assert.equal(e.stderr, null);
-    return true;
-  });
-  assert.equal(p.returncode, null);
-  const [out, err] = await p.communicate();
-  assert.equal(out, "first\nsecond\n");
-  assert.equal(err, "");
-  assert.equal(p.returncode, 0);
-});
+spTest(
+  "Popen.communicate() after a timeout: the child runs on, a second call gets all",
+  async () => {
+    await using p = new Popen(
+      ["sh", "-c", "echo first; sleep 1; echo second"],
+      {
+        stdout: PIPE,
+        stderr: PIPE,
+        text: true,
+      },
+    );
+    await assert.rejects(p.communicate(undefined, 0.2), (e) => {
+      assert.ok(e instanceof TimeoutExpired);
+      assert.equal(str(e.output), "first\n");
+      assert.equal(e.stderr, null);
+      return true;
+    });
+    assert.equal(p.returncode, null);
+    const [out, err] = await p.communicate();
+    assert.equal(out, "first\nsecond\n");
+    assert.equal(err, "");
+    assert.equal(p.returncode, 0);
+  },
+);
 
-spTest("Popen.communicateSync() after a timeout, then kill, gets what was written", () => {
-  using p = new Popen(["sh", "-c", "echo first; exec sleep 30"], {
-    stdout: PIPE,
-  });
-  assert.throws(() => p.communicateSync(null, 0.3), TimeoutExpired);
-  p.kill();
-  const [out] = p.communicateSync();
-  assert.deepEqual(out, bytes("first\n"));
-  assert.equal(p.returncode, -9);
-});
+spTest(
+  "Popen.communicateSync() after a timeout, then kill, gets what was written",
+  () => {
+    using p = new Popen(["sh", "-c", "echo first; exec sleep 30"], {
+      stdout: PIPE,
+    });
+    assert.throws(() => p.communicateSync(null, 0.3), TimeoutExpired);
+    p.kill();
+    const [out] = p.communicateSync();
+    assert.deepEqual(out, bytes("first\n"));
+    assert.equal(p.returncode, -9);
+  },
+);
 
-spTest("Popen.communicate() refuses new input once communication started", async () => {
-  await using p = new Popen(["sh", "-c", "cat; exec sleep 30"], {
-    stdin: PIPE,
-    stdout: PIPE,
-  });
-  await assert.rejects(p.communicate("x", 0.1), TimeoutExpired);
-  await assert.rejects(p.communicate("y"), {
-    name: "ValueError",
-    message: "Cannot send input after starting communication",
-  });
-  p.kill();
-  const [out] = await p.communicate();
-  assert.deepEqual(out, bytes("x"));
-});
+spTest(
+  "Popen.communicate() refuses new input once communication started",
+  async () => {
+    await using p = new Popen(["sh", "-c", "cat; exec sleep 30"], {
+      stdin: PIPE,
+      stdout: PIPE,
+    });
+    await assert.rejects(p.communicate("x", 0.1), TimeoutExpired);
+    await assert.rejects(p.communicate("y"), {
+      name: "ValueError",
+      message: "Cannot send input after starting communication",
+    });
+    p.kill();
+    const [out] = await p.communicate();
+    assert.deepEqual(out, bytes("x"));
+  },
+);
 
-spTest("Popen.communicate() ignores a child that closes stdin early (EPIPE)", async () => {
-  await using p = new Popen(["sh", "-c", "exec 0<&-; echo done"], {
-    stdin: PIPE,
-    stdout: PIPE,
-  });
-  const [out] = await p.communicate(new Uint8Array(4 * 1024 * 1024));
-  assert.deepEqual(out, bytes("done\n"));
-});
+spTest(
+  "Popen.communicate() ignores a child that closes stdin early (EPIPE)",
+  async () => {
+    await using p = new Popen(["sh", "-c", "exec 0<&-; echo done"], {
+      stdin: PIPE,
+      stdout: PIPE,
+    });
+    const [out] = await p.communicate(new Uint8Array(4 * 1024 * 1024));
+    assert.deepEqual(out, bytes("done\n"));
+  },
+);
 
-spTest("PipeWriter.write() to a child that has ended throws BrokenPipeError", async () => {
-  await using p = new Popen(["true"], { stdin: PIPE });
-  await p.wait();
-  await assert.rejects(p.stdin!.write(new Uint8Array(1 << 20)), BrokenPipeError);
-  assert.throws(() => p.stdin!.writeSync("x"), BrokenPipeError);
-});
+spTest(
+  "PipeWriter.write() to a child that has ended throws BrokenPipeError",
+  async () => {
+    await using p = new Popen(["true"], { stdin: PIPE });
+    await p.wait();
+    await assert.rejects(
+      p.stdin!.write(new Uint8Array(1 << 20)),
+      BrokenPipeError,
+    );
+    assert.throws(() => p.stdin!.writeSync("x"), BrokenPipeError);
+  },
+);
 
 spTest("PipeWriter and PipeReader talk to a child line by line", async () => {
   await using p = new Popen<string>(["cat"], {
@@ -216,31 +263,40 @@ spTest("PipeWriter and PipeReader talk to a child line by line", async () => {
   assert.equal(await p.wait(), 0);
 });
 
-spTest("PipeReader.read(n) returns n units, fewer only at end of file", async () => {
-  await using p = new Popen(["printf", "abcdefg"], { stdout: PIPE });
-  assert.deepEqual(await p.stdout!.read(3), bytes("abc"));
-  assert.deepEqual(p.stdout!.readSync(2), bytes("de"));
-  assert.deepEqual(await p.stdout!.read(10), bytes("fg"));
-  assert.deepEqual(await p.stdout!.read(), new Uint8Array(0));
-});
+spTest(
+  "PipeReader.read(n) returns n units, fewer only at end of file",
+  async () => {
+    await using p = new Popen(["printf", "abcdefg"], { stdout: PIPE });
+    assert.deepEqual(await p.stdout!.read(3), bytes("abc"));
+    assert.deepEqual(p.stdout!.readSync(2), bytes("de"));
+    assert.deepEqual(await p.stdout!.read(10), bytes("fg"));
+    assert.deepEqual(await p.stdout!.read(), new Uint8Array(0));
+  },
+);
 
-spTest("PipeReader async iteration yields lines with their newline", async () => {
-  await using p = new Popen<string>(["printf", "a\\nb\\r\\nc"], {
-    stdout: PIPE,
-    text: true,
-  });
-  const lines: string[] = [];
-  for await (const line of p.stdout!) lines.push(line);
-  assert.deepEqual(lines, ["a\n", "b\n", "c"]);
-});
+spTest(
+  "PipeReader async iteration yields lines with their newline",
+  async () => {
+    await using p = new Popen<string>(["printf", "a\\nb\\r\\nc"], {
+      stdout: PIPE,
+      text: true,
+    });
+    const lines: string[] = [];
+    for await (const line of p.stdout!) lines.push(line);
+    assert.deepEqual(lines, ["a\n", "b\n", "c"]);
+  },
+);
 
-spTest("PipeReader.readline(size) stops at size; bytes lines keep \\r", async () => {
-  await using p = new Popen(["printf", "abcdef\\r\\nxy"], { stdout: PIPE });
-  assert.deepEqual(await p.stdout!.readline(4), bytes("abcd"));
-  assert.deepEqual(await p.stdout!.readline(), bytes("ef\r\n"));
-  assert.deepEqual(p.stdout!.readlineSync(), bytes("xy"));
-  assert.deepEqual(p.stdout!.readlineSync(), new Uint8Array(0));
-});
+spTest(
+  "PipeReader.readline(size) stops at size; bytes lines keep \\r",
+  async () => {
+    await using p = new Popen(["printf", "abcdef\\r\\nxy"], { stdout: PIPE });
+    assert.deepEqual(await p.stdout!.readline(4), bytes("abcd"));
+    assert.deepEqual(await p.stdout!.readline(), bytes("ef\r\n"));
+    assert.deepEqual(p.stdout!.readlineSync(), bytes("xy"));
+    assert.deepEqual(p.stdout!.readlineSync(), new Uint8Array(0));
+  },
+);
 
 spTest("concurrent PipeReader reads run in call order", async () => {
   await using p = new Popen(["printf", "1\\n2\\n3\\n"], { stdout: PIPE });
@@ -252,15 +308,18 @@ spTest("concurrent PipeReader reads run in call order", async () => {
   assert.deepEqual(lines.map(str), ["1\n", "2\n", "3\n"]);
 });
 
-spTest("communicate() after readline() keeps what the reader buffered", async () => {
-  await using p = new Popen<string>(["printf", "head\\nrest\\nmore"], {
-    stdout: PIPE,
-    text: true,
-  });
-  assert.equal(await p.stdout!.readline(), "head\n");
-  const [out] = await p.communicate();
-  assert.equal(out, "rest\nmore");
-});
+spTest(
+  "communicate() after readline() keeps what the reader buffered",
+  async () => {
+    await using p = new Popen<string>(["printf", "head\\nrest\\nmore"], {
+      stdout: PIPE,
+      text: true,
+    });
+    assert.equal(await p.stdout!.readline(), "head\n");
+    const [out] = await p.communicate();
+    assert.equal(out, "rest\nmore");
+  },
+);
 
 spTest("closing a PipeReader ends a pending read with ValueError", async () => {
   const p = new Popen(["sleep", "30"], { stdout: PIPE });

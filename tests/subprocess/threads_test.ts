@@ -6,8 +6,7 @@ Deno.test("runSync works inside a thread and reports through shared memory", asy
   // Workers open descriptors of their own (and the pool starts spare ones),
   // so only this module's kinds of descriptor are compared here; the main
   // thread's suites check every descriptor.
-  const ours = () =>
-    [...openFds()].filter((fd) => fd.includes("pidfd")).length;
+  const ours = () => [...openFds()].filter((fd) => fd.includes("pidfd")).length;
   const before = ours();
   const result = new Int32Array(new SharedArrayBuffer(8));
   const target = async (url: string, result: Int32Array) => {
