@@ -75,18 +75,23 @@ export const EAGAIN = 11;
 export const EPIPE = 32;
 const EINTR = 4;
 
+/** Runs a read/write syscall again after EINTR; `-errno` on failure. */
+function retrying(call: () => number | bigint): number {
+  for (;;) {
+    const n = Number(call());
+    if (n >= 0) return n;
+    const e = lastErrno();
+    if (e !== EINTR) return -e;
+  }
+}
+
 /**
  * Reads what the descriptor holds now into `buf`.
  * @returns the byte count (0 at end of file), or `-errno` (`-EAGAIN`: empty).
  */
 export function readNow(fd: number, buf: Uint8Array<ArrayBuffer>): number {
   const lib = libc();
-  for (;;) {
-    const n = Number(lib.read(fd, buf, BigInt(buf.length)));
-    if (n >= 0) return n;
-    const e = lastErrno();
-    if (e !== EINTR) return -e;
-  }
+  return retrying(() => lib.read(fd, buf, BigInt(buf.length)));
 }
 
 /**
@@ -95,12 +100,7 @@ export function readNow(fd: number, buf: Uint8Array<ArrayBuffer>): number {
  */
 export function writeNow(fd: number, buf: Uint8Array<ArrayBuffer>): number {
   const lib = libc();
-  for (;;) {
-    const n = Number(lib.write(fd, buf, BigInt(buf.length)));
-    if (n >= 0) return n;
-    const e = lastErrno();
-    if (e !== EINTR) return -e;
-  }
+  return retrying(() => lib.write(fd, buf, BigInt(buf.length)));
 }
 
 /** Throws the OSError for a negative result of readNow/writeNow. */

@@ -14,13 +14,30 @@ export type Command = string | readonly string[];
 /** What a captured stream holds: bytes, text, or nothing. */
 export type Output = Uint8Array | string | null;
 
-function named(cls: { prototype: { name: string } }, name: string): void {
+/** Gives a class Python's exception name and, with `output`, the `stdout` alias. */
+function named(
+  cls: { prototype: { name: string } },
+  name: string,
+  stdoutAlias = false,
+): void {
   Object.defineProperty(cls.prototype, "name", {
     value: name,
     writable: true,
     enumerable: false,
     configurable: true,
   });
+  if (stdoutAlias) {
+    Object.defineProperty(cls.prototype, "stdout", {
+      get(this: { output: Output }): Output {
+        return this.output;
+      },
+      set(this: { output: Output }, value: Output) {
+        this.output = value;
+      },
+      enumerable: false,
+      configurable: true,
+    });
+  }
 }
 
 /**
@@ -60,7 +77,7 @@ export class SubprocessError extends Error {
  */
 export class TimeoutExpired extends SubprocessError {
   static {
-    named(this, "TimeoutExpired");
+    named(this, "TimeoutExpired", true);
   }
   /** The command, as given. */
   cmd: Command;
@@ -93,12 +110,7 @@ export class TimeoutExpired extends SubprocessError {
   }
 
   /** Alias of `output`. */
-  get stdout(): Output {
-    return this.output;
-  }
-  set stdout(value: Output) {
-    this.output = value;
-  }
+  declare stdout: Output;
 }
 
 /**
@@ -123,7 +135,7 @@ export class TimeoutExpired extends SubprocessError {
  */
 export class CalledProcessError extends SubprocessError {
   static {
-    named(this, "CalledProcessError");
+    named(this, "CalledProcessError", true);
   }
   /** The exit status; negative `-N` when signal N ended the child. */
   returncode: number;
@@ -156,12 +168,7 @@ export class CalledProcessError extends SubprocessError {
   }
 
   /** Alias of `output`. */
-  get stdout(): Output {
-    return this.output;
-  }
-  set stdout(value: Output) {
-    this.output = value;
-  }
+  declare stdout: Output;
 }
 
 function calledMessage(returncode: number, cmd: Command): string {

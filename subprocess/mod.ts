@@ -52,6 +52,7 @@ export * from "./getstatusoutput.ts";
 export * from "./getoutput.ts";
 export {
   BrokenPipeError,
+  ConnectionError,
   FileNotFoundError,
   OSError,
   PermissionError,
