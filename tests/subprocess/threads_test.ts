@@ -26,3 +26,21 @@ Deno.test("runSync works inside a thread and reports through shared memory", asy
   assert.equal(ours(), before);
   assert.deepEqual(children(), []);
 });
+
+Deno.test("run() and Popen.wait() work inside a thread", async () => {
+  const result = new Int32Array(new SharedArrayBuffer(8));
+  const target = async (url: string, result: Int32Array) => {
+    const sp = await import(url);
+    const r = await sp.run(["sh", "-c", "exit 4"]);
+    const p = new sp.Popen(["sleep", "30"]);
+    p.terminate();
+    result[0] = r.returncode;
+    result[1] = await p.wait();
+  };
+  const url = new URL("../../subprocess/mod.ts", import.meta.url).href;
+  const t = new Thread({ target, args: [url, result] });
+  t.start();
+  await t.join();
+  assert.deepEqual([...result], [4, -15]);
+  assert.deepEqual(children(), []);
+});
