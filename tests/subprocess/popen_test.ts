@@ -45,6 +45,16 @@ spTest(
 );
 
 spTest(
+  "Popen.poll() reaps while a wait() is pending; the wait gets the code",
+  async () => {
+    const p = new Popen(["sh", "-c", "exit 9"]);
+    const waiting = p.wait();
+    assert.equal(pollUntilDone(p), 9);
+    assert.equal(await waiting, 9);
+  },
+);
+
+spTest(
   "Popen.wait() returns the return code, and again when called twice",
   async () => {
     const p = new Popen(["sh", "-c", "exit 7"]);
