@@ -202,6 +202,22 @@ function checkRunPermission(program: string): void {
   }
 }
 
+/** libc, or a PermissionError that says what subprocess needs it for. */
+function subprocessLibc(): ReturnType<typeof libc> {
+  try {
+    return libc();
+  } catch (e) {
+    if (!(e instanceof PermissionError)) throw e;
+    throw new PermissionError(
+      "subprocess starts and waits for children with libc (posix_spawn, waitpid, poll): run with --allow-ffi",
+      undefined,
+      null,
+      null,
+      { cause: e },
+    );
+  }
+}
+
 /** pids of Popens collected while their child ran: reaped later, as Python's `_active`. */
 const active = new Set<number>();
 
@@ -348,7 +364,7 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
       ? fileURLToPath(options.cwd)
       : options.cwd ?? null;
     checkRunPermission(program);
-    const lib = libc();
+    const lib = subprocessLibc();
     if (active.size > 0) reapActive();
 
     const plans: StreamPlan[] = [];
