@@ -89,13 +89,22 @@ export class ReaderCore {
     for (;;) {
       if (this.closed) throw closedError();
       if (this.eof) return false;
-      const acc = new Accumulator(CHUNK);
-      const state = this.readAvailable(acc);
-      if (acc.length > 0 || state === "eof") {
-        const got = acc.length;
-        this.#append(acc.take(), state === "eof");
-        return got > 0;
+      const buf = new Uint8Array(CHUNK);
+      const n = readNow(this.fd, buf);
+      if (n > 0) {
+        // Copy a small read out rather than keep 64 KiB alive for it.
+        this.#append(
+          n * 2 < CHUNK ? buf.slice(0, n) : buf.subarray(0, n),
+          false,
+        );
+        return true;
       }
+      if (n === 0) {
+        this.eof = true;
+        this.#append(buf.subarray(0, 0), true);
+        return false;
+      }
+      if (n !== -EAGAIN) ioError(n);
       yield { fds: [{ fd: this.fd, events: POLLIN }], deadline: Infinity };
     }
   }
