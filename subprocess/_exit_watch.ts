@@ -6,8 +6,10 @@
  * and wakes the waiter sooner than a `poll(2)` on a pidfd run on Deno's
  * blocking pool. Signals coalesce, so each one re-checks every waiter, and
  * a wait checks once right after the listener is in place (the child may
- * have ended before). Deno's signal listeners do not keep the event loop
- * alive: an interval timer does while anything waits. Where no listener can
+ * have ended before). The listener stays once added: binding a signal costs
+ * more than a child's whole wait, and a listener neither keeps the event
+ * loop alive nor trips Deno's test sanitizers; an interval timer, ref'd
+ * only while something waits, keeps the loop alive. Where no listener can
  * be added, waits fall back to polling the pidfd through the reactor.
  *
  * @module
@@ -25,6 +27,7 @@ interface Watch {
 const watches = new Set<Watch>();
 /** Keeps the event loop alive while anything waits (ref'd only then). */
 let hold: number | undefined;
+let listening = false;
 let signalsWork = true;
 
 function onSigchld(): void {
@@ -36,10 +39,7 @@ function onSigchld(): void {
 function finish(w: Watch, ended: boolean): void {
   if (!watches.delete(w)) return;
   if (w.timer !== undefined) clearTimeout(w.timer);
-  if (watches.size === 0) {
-    Deno.removeSignalListener("SIGCHLD", onSigchld);
-    Deno.unrefTimer(hold!);
-  }
+  if (watches.size === 0) Deno.unrefTimer(hold!);
   w.resolve(ended);
 }
 
@@ -62,13 +62,16 @@ export async function waitExit(
     await pollAsync([{ fd: pidfd(), events: POLLIN }], timeoutMs);
     return ended();
   }
-  if (watches.size === 0) {
+  if (!listening) {
     try {
       Deno.addSignalListener("SIGCHLD", onSigchld);
     } catch {
       signalsWork = false;
       return waitExit(ended, pidfd, timeoutMs);
     }
+    listening = true;
+  }
+  if (watches.size === 0) {
     // One interval, ref'd while waits are pending: cheaper than a new timer
     // for each wait.
     hold ??= setInterval(() => {}, 2 ** 31 - 1) as unknown as number;

@@ -28,6 +28,8 @@ export interface PollStep {
     ended: () => boolean;
     /** The child's pidfd (readable once it has ended). */
     pidfd: () => number;
+    /** Reaps, blocking the thread until the child ends. */
+    reap: () => void;
   };
 }
 
@@ -47,6 +49,11 @@ export function driveSync<T>(g: Io<T>): T {
   let r = g.next();
   while (!r.done) {
     const { fds, deadline, exit } = r.value;
+    if (exit && deadline === Infinity) {
+      exit.reap(); // a plain blocking waitpid: no pidfd needed
+      r = g.next([]);
+      continue;
+    }
     const watched = exit ? [{ fd: exit.pidfd(), events: POLLIN }] : fds;
     r = g.next(pollSync(watched, Math.max(0, deadline - now())));
   }

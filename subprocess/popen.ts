@@ -423,11 +423,16 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
    * @returns The return code, or null while the child runs.
    */
   poll(): number | null {
+    return this.#reap(WNOHANG);
+  }
+
+  /** waitpid: with WNOHANG, null while the child runs; with 0, blocks. */
+  #reap(flags: number): number | null {
     if (this.returncode !== null) return this.returncode;
     const lib = libc();
     const status = new Int32Array(1);
     for (;;) {
-      const r = lib.waitpid(this.pid, new Uint8Array(status.buffer), WNOHANG);
+      const r = lib.waitpid(this.pid, new Uint8Array(status.buffer), flags);
       if (r === 0) return null;
       if (r === this.pid) {
         this.returncode = returncodeOf(status[0]!);
@@ -463,6 +468,7 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     const exit = {
       ended: () => this.poll() !== null,
       pidfd: () => this.#pidfd(),
+      reap: () => void this.#reap(0),
     };
     for (;;) {
       const rc = this.poll();
