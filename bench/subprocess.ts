@@ -36,6 +36,23 @@ function runSyncTrue(): number {
   return median(times);
 }
 
+/** Median latency (ms) of a bare `Deno.Command("true").output()`, for reference. */
+async function denoCommandTrue(): Promise<number> {
+  const cmd = new Deno.Command("true", {
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  });
+  for (let i = 0; i < WARM; i++) await cmd.output();
+  const times: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const t0 = performance.now();
+    await cmd.output();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
 /** MB/s of 256 MiB through `cat` with `communicate` (median of rounds). */
 async function throughCat(): Promise<number> {
   const data = new Uint8Array(SIZE).fill(0x61);
@@ -82,6 +99,13 @@ export const cases: BenchCase[] = [
     goal: 1,
     python: PY_TRUE,
     pyconc: runSyncTrue,
+  },
+  {
+    name: 'reference: bare Deno.Command("true").output() (not pyconc)',
+    unit: "ms",
+    better: "lower",
+    python: PY_TRUE,
+    pyconc: denoCommandTrue,
   },
   {
     name: "256 MiB through cat with communicate",
