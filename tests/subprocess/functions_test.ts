@@ -102,7 +102,7 @@ spTest("checkOutput() rejects a stdout argument", () => {
 
 spTest("checkOutput() timeout reports partial output", async () => {
   await assert.rejects(
-    checkOutput(["sh", "-c", "echo BDFL; exec sleep 30"], { timeout: 1 }),
+    checkOutput(["sh", "-c", "echo BDFL; exec sleep 30"], { timeout: 2 }),
     (e) => {
       assert.ok(e instanceof TimeoutExpired);
       assert.equal(str(e.output), "BDFL\n");

@@ -172,28 +172,50 @@ spTest(
   },
 );
 
+/**
+ * Calls communicate(timeout) until the TimeoutExpired carries `expected`:
+ * the child has then written it, whatever the machine's load.
+ */
+async function timeoutWith(p: Popen, expected: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    try {
+      await p.communicate(undefined, 0.1);
+    } catch (e) {
+      assert.ok(e instanceof TimeoutExpired);
+      assert.equal(e.stderr, null); // nothing observed on stderr
+      if (str(e.output as Uint8Array | null).includes(expected)) return;
+      continue;
+    }
+    assert.fail("communicate() ended before the timeout");
+  }
+  assert.fail(`the child never wrote ${expected}`);
+}
+
 spTest(
   "Popen.communicate() after a timeout: the child runs on, a second call gets all",
   async () => {
-    await using p = new Popen(
-      ["sh", "-c", "echo first; sleep 1; echo second"],
-      {
-        stdout: PIPE,
-        stderr: PIPE,
-        text: true,
-      },
-    );
-    await assert.rejects(p.communicate(undefined, 0.2), (e) => {
-      assert.ok(e instanceof TimeoutExpired);
-      assert.equal(str(e.output), "first\n");
-      assert.equal(e.stderr, null);
-      return true;
-    });
-    assert.equal(p.returncode, null);
-    const [out, err] = await p.communicate();
-    assert.equal(out, "first\nsecond\n");
-    assert.equal(err, "");
-    assert.equal(p.returncode, 0);
+    const flag = Deno.makeTempFileSync();
+    Deno.removeSync(flag);
+    try {
+      await using p = new Popen(
+        [
+          "sh",
+          "-c",
+          'echo first; while [ ! -e "$0" ]; do sleep 0.01; done; echo second',
+          flag,
+        ],
+        { stdout: PIPE, stderr: PIPE, text: true },
+      );
+      await timeoutWith(p, "first\n");
+      assert.equal(p.returncode, null);
+      Deno.writeTextFileSync(flag, "");
+      const [out, err] = await p.communicate();
+      assert.equal(out, "first\nsecond\n");
+      assert.equal(err, "");
+      assert.equal(p.returncode, 0);
+    } finally {
+      Deno.removeSync(flag);
+    }
   },
 );
 
@@ -203,7 +225,17 @@ spTest(
     using p = new Popen(["sh", "-c", "echo first; exec sleep 30"], {
       stdout: PIPE,
     });
-    assert.throws(() => p.communicateSync(null, 0.3), TimeoutExpired);
+    assert.throws(() => p.communicateSync(null, 0.1), TimeoutExpired);
+    // Wait (blocking) until the child has written, then kill it.
+    while (true) {
+      try {
+        p.communicateSync(null, 0.1);
+      } catch (e) {
+        if (
+          str((e as TimeoutExpired).output as Uint8Array | null) !== "<null>"
+        ) break;
+      }
+    }
     p.kill();
     const [out] = p.communicateSync();
     assert.deepEqual(out, bytes("first\n"));
@@ -223,6 +255,7 @@ spTest(
       name: "ValueError",
       message: "Cannot send input after starting communication",
     });
+    await timeoutWith(p, "x"); // cat has echoed the input
     p.kill();
     const [out] = await p.communicate();
     assert.deepEqual(out, bytes("x"));

@@ -271,17 +271,17 @@ spTest(
     await assert.rejects(
       run(["sh", "-c", "echo part; printf oops >&2; exec sleep 30"], {
         captureOutput: true,
-        timeout: 1,
+        timeout: 2,
       }),
       (e) => {
         assert.ok(e instanceof TimeoutExpired);
-        assert.equal(e.timeout, 1);
+        assert.equal(e.timeout, 2);
         assert.equal(str(e.output), "part\n");
         assert.equal(str(e.stdout), "part\n");
         assert.equal(str(e.stderr), "oops");
         assert.equal(
           e.message,
-          "Command '['sh', '-c', 'echo part; printf oops >&2; exec sleep 30']' timed out after 1 seconds",
+          "Command '['sh', '-c', 'echo part; printf oops >&2; exec sleep 30']' timed out after 2 seconds",
         );
         return true;
       },
@@ -295,7 +295,7 @@ spTest("runSync() honours timeout too", () => {
     () =>
       runSync(["sh", "-c", "echo part; exec sleep 30"], {
         stdout: PIPE,
-        timeout: 0.5,
+        timeout: 1,
         text: true,
       }),
     (e) => {
@@ -314,7 +314,7 @@ spTest("run() timeout with input still delivers the input", async () => {
     run(["sh", "-c", "cat; exec sleep 30"], {
       input: "fed",
       stdout: PIPE,
-      timeout: 1,
+      timeout: 2,
     }),
     (e: TimeoutExpired) => str(e.output) === "fed",
   );
