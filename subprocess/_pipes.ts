@@ -136,11 +136,28 @@ export class ReaderCore {
 
   /** Python's `read(size)`: `size` units, fewer only at end of file; all when negative. */
   *read(size: number): Io<Uint8Array | string> {
-    while (size < 0 || this.buffered < size) {
-      const before = this.buffered;
-      if (!(yield* this.fill()) && this.buffered === before) break;
+    if (this.mode !== null) {
+      // Text: decoded chunk by chunk (string concatenation is cheap).
+      while (size < 0 || this.buffered < size) {
+        const before = this.buffered;
+        if (!(yield* this.fill()) && this.buffered === before) break;
+      }
+      return this.take(size < 0 ? this.buffered : size);
     }
-    return this.take(size < 0 ? this.buffered : size);
+    if (size >= 0 && this.bytes.length >= size) return this.take(size);
+    // Bytes: read straight into one growing buffer (no copy per chunk).
+    const acc = new Accumulator();
+    acc.push(this.take(this.bytes.length) as Uint8Array);
+    while (!this.eof && (size < 0 || acc.length < size)) {
+      if (this.readAvailable(acc) === "eof") break;
+      if (size >= 0 && acc.length >= size) break;
+      yield { fds: [{ fd: this.fd, events: POLLIN }], deadline: Infinity };
+      if (this.closed) throw closedError();
+    }
+    const all = acc.take();
+    if (size < 0 || all.length <= size) return all;
+    this.bytes = all.subarray(size);
+    return all.subarray(0, size);
   }
 
   /** Python's `readline(size)`: up to and including a newline. */

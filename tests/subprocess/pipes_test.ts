@@ -242,3 +242,38 @@ spTest(
     q.kill();
   },
 );
+
+spTest("PipeReader.read() returns 64 MiB whole, async and sync", async () => {
+  {
+    await using p = new Popen<Uint8Array>(
+      ["head", "-c", String(BIG), "/dev/zero"],
+      { stdout: PIPE },
+    );
+    const out = await p.stdout!.read();
+    assert.equal(out.length, BIG);
+    assert.equal((await p.stdout!.read()).length, 0);
+  }
+  using q = new Popen<Uint8Array>(["head", "-c", String(BIG), "/dev/zero"], {
+    stdout: PIPE,
+  });
+  assert.equal(q.stdout!.readSync(BIG - 1).length, BIG - 1);
+  assert.equal(q.stdout!.readSync().length, 1);
+});
+
+spTest(
+  "concurrent PipeWriter.write() and PipeReader.read() move 64 MiB through cat",
+  async () => {
+    const input = new Uint8Array(BIG).fill(0x6f);
+    await using p = new Popen<Uint8Array>(["cat"], {
+      stdin: PIPE,
+      stdout: PIPE,
+    });
+    const writing = p.stdin!.write(input).then((n) => {
+      p.stdin!.close();
+      return n;
+    });
+    const [written, out] = await Promise.all([writing, p.stdout!.read()]);
+    assert.equal(written, BIG);
+    allBytes(out, 0x6f, BIG);
+  },
+);
