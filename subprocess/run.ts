@@ -79,18 +79,14 @@ function finish<T extends Uint8Array | string>(
 }
 
 /**
- * After a timeout: adds to the error what the pipes still hold (without
- * waiting: a grandchild may keep them open), then closes them.
+ * After a timeout and the kill: adds to the error what the pipes still hold
+ * (without waiting: a grandchild may keep them open). Python's run() on
+ * POSIX reports only what was read before the timeout.
  */
 function drainInto(p: Popen, err: TimeoutExpired): void {
   const more = (reader: typeof p.stdout, had: unknown) => {
     if (reader === null || reader.closed) return had;
-    let extra: Uint8Array;
-    try {
-      extra = drainNow(reader.fileno());
-    } catch {
-      return had;
-    }
+    const extra = drainNow(reader.fileno());
     if (extra.length === 0) return had;
     const before = had instanceof Uint8Array ? had : new Uint8Array(0);
     const joined = new Uint8Array(before.length + extra.length);
