@@ -61,23 +61,20 @@ const SIGXFSZ = 25;
 const DEFPATH = "/bin:/usr/bin";
 
 let environAddress: Deno.PointerValue | undefined;
+const EMPTY_ENV = new Uint8Array(8);
 
 /**
- * A copy of this process's `environ` array (the pointers, not the strings)
- * as it is now: setenv (which `Deno.env.set` calls) may move the array, so it
- * is read through its address at every spawn.
+ * This process's `environ` array as it is now, without a copy: setenv
+ * (which `Deno.env.set` calls) may move the array, so it is read through its
+ * address at every spawn. The view covers the first pointer only; posix_spawn
+ * reads the array to its NULL, in the memory where it lives.
  */
 function currentEnviron(): Uint8Array<ArrayBuffer> {
   environAddress ??= libc().dlsym(null, cstr("environ"));
   if (environAddress === null) throw new OSError("Cannot find environ");
   const array = new Deno.UnsafePointerView(environAddress).getPointer();
-  if (array === null) return new Uint8Array(8);
-  const view = new Deno.UnsafePointerView(array);
-  let n = 0;
-  while (view.getBigUint64(n * 8) !== 0n) n++;
-  const copy = new Uint8Array((n + 1) * 8);
-  view.copyInto(copy, 0);
-  return copy;
+  if (array === null) return EMPTY_ENV;
+  return new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(array, 8));
 }
 
 /** Whether `path` names a file this process may execute (no Deno permission needed). */
@@ -178,17 +175,17 @@ export function spawn(plan: SpawnPlan): number {
     }
   }
 
+  const hasActions = plan.cwd !== null || plan.extra.length > 0 ||
+    plan.stdio.some((s) => s.kind !== "inherit");
   const actions = new Uint8Array(80);
-  let hasActions = false;
   const temps: number[] = [];
   const keep: unknown[] = [];
-  lib.posix_spawn_file_actions_init(actions);
+  if (hasActions) lib.posix_spawn_file_actions_init(actions);
   try {
     if (plan.cwd !== null) {
       const dir = cstr(plan.cwd);
       keep.push(dir);
       lib.posix_spawn_file_actions_addchdir_np(actions, dir);
-      hasActions = true;
     }
     plan.stdio.forEach((source, target) => {
       switch (source.kind) {
@@ -223,11 +220,9 @@ export function spawn(plan: SpawnPlan): number {
           break;
         }
       }
-      hasActions = true;
     });
     for (const { fd, target } of plan.extra) {
       lib.posix_spawn_file_actions_adddup2(actions, fd, target);
-      hasActions = true;
     }
     const attr = spawnAttr(plan);
     const argv = cstrArray(plan.argv);
@@ -247,7 +242,7 @@ export function spawn(plan: SpawnPlan): number {
     if (rc !== 0) throw spawnError(rc, plan);
     return pid[0]!;
   } finally {
-    lib.posix_spawn_file_actions_destroy(actions);
+    if (hasActions) lib.posix_spawn_file_actions_destroy(actions);
     for (const fd of temps) lib.close(fd);
   }
 }
