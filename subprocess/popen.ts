@@ -258,11 +258,18 @@ function returncodeOf(status: number): number {
  *
  * The child starts in the constructor (`posix_spawn`, so a missing program
  * throws `FileNotFoundError` right there, as in Python). `poll()` is
- * truthful at any moment: this object is the only one that reaps the child
- * (`waitpid` on its pid), and a pidfd tells the event loop when it ends.
- * Blocking calls come in two forms: `wait()`/`communicate()` return
- * Promises and never block the event loop; `waitSync()`/`communicateSync()`
- * block the calling thread (also the main thread).
+ * truthful at any moment, with no await: the child is not a `Deno.Command`
+ * (whose status only the event loop learns), so this object alone reaps it,
+ * with `waitpid(pid, WNOHANG)`; all it needs is `--allow-ffi`. Async waits
+ * wake on SIGCHLD. Blocking calls come in two forms: `wait()`/
+ * `communicate()` return Promises and never block the event loop;
+ * `waitSync()`/`communicateSync()` block the calling thread (also the main
+ * thread).
+ *
+ * Concurrency: `communicate` moves stdin, stdout and stderr together, so a
+ * child filling both output pipes never deadlocks it; reads and writes on
+ * one stream run in call order; `poll`, `wait` and `communicate` may be
+ * mixed and called concurrently, and the first to see the end reaps.
  *
  * Differences from Python: `stdin`, `stdout` and `stderr` are unbuffered
  * {@linkcode PipeWriter}/{@linkcode PipeReader} objects; `closeFds` and
