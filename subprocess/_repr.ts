@@ -30,3 +30,29 @@ export function strCmd(cmd: unknown): string {
   }
   return String(cmd);
 }
+
+/** Python's `repr(b)` of bytes. */
+export function reprBytes(b: Uint8Array): string {
+  const hasSingle = b.includes(0x27), hasDouble = b.includes(0x22);
+  const quote = hasSingle && !hasDouble ? 0x22 : 0x27;
+  let out = "b" + String.fromCharCode(quote);
+  for (const c of b) {
+    if (c === quote || c === 0x5c) out += "\\" + String.fromCharCode(c);
+    else if (c === 0x0a) out += "\\n";
+    else if (c === 0x0d) out += "\\r";
+    else if (c === 0x09) out += "\\t";
+    else if (c < 0x20 || c >= 0x7f) {
+      out += "\\x" + c.toString(16).padStart(2, "0");
+    } else out += String.fromCharCode(c);
+  }
+  return out + String.fromCharCode(quote);
+}
+
+/** Python's `repr()` of a command or captured output. */
+export function repr(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (typeof v === "string") return reprStr(v);
+  if (v instanceof Uint8Array) return reprBytes(v);
+  if (Array.isArray(v)) return strCmd(v);
+  return String(v);
+}

@@ -5,6 +5,7 @@
  */
 
 import { CalledProcessError, type Command } from "./errors.ts";
+import { repr } from "./_repr.ts";
 
 /**
  * Python's `subprocess.CompletedProcess`: a finished child's command,
@@ -52,6 +53,18 @@ export class CompletedProcess<
     this.returncode = returncode;
     this.stdout = stdout;
     this.stderr = stderr;
+  }
+
+  /**
+   * Python's `repr()`, e.g. `CompletedProcess(args=['true'], returncode=0)`.
+   *
+   * @returns The description.
+   */
+  toString(): string {
+    const parts = [`args=${repr(this.args)}`, `returncode=${this.returncode}`];
+    if (this.stdout !== null) parts.push(`stdout=${repr(this.stdout)}`);
+    if (this.stderr !== null) parts.push(`stderr=${repr(this.stderr)}`);
+    return `CompletedProcess(${parts.join(", ")})`;
   }
 
   /**

@@ -19,6 +19,7 @@ import {
 import { growPipe, ReaderCore, WriterCore } from "./_pipes.ts";
 import { closeFd, type PollFd, POLLIN, POLLOUT } from "./_reactor.ts";
 import { planStream, type Redirect, type StreamPlan } from "./_redirect.ts";
+import { repr } from "./_repr.ts";
 import { SIGKILL, signalNumber, SIGTERM } from "./_signals.ts";
 import { spawn } from "./_spawn.ts";
 import { type TextMode, textMode, toBytes } from "./_text.ts";
@@ -422,6 +423,19 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     if (this.stdin) pipeRegistry.register(this.stdin, this.#in!);
     if (this.stdout) pipeRegistry.register(this.stdout, this.#out!);
     if (this.stderr) pipeRegistry.register(this.stderr, this.#err!);
+  }
+
+  /**
+   * Python's `repr()`, e.g. `<Popen: returncode: None args: ['sleep', '5']>`.
+   *
+   * @returns The description.
+   */
+  toString(): string {
+    let text = `<Popen: returncode: ${this.returncode ?? "None"} args: ${
+      repr(this.args)
+    }>`;
+    if (text.length > 80) text = text.slice(0, 76) + "...>";
+    return text;
   }
 
   /**

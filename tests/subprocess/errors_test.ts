@@ -75,3 +75,24 @@ Deno.test("subprocess errors cross threads with their class and fields", () => {
   const s = encode(new SubprocessError("base"));
   assert.ok(decode(s.bytes.slice(), s.sabs) instanceof SubprocessError);
 });
+
+Deno.test("CompletedProcess and Popen print as Python's repr", async () => {
+  const { CompletedProcess, Popen } = await import("../../subprocess/mod.ts");
+  assert.equal(
+    String(new CompletedProcess(["true"], 0)),
+    "CompletedProcess(args=['true'], returncode=0)",
+  );
+  assert.equal(
+    String(
+      new CompletedProcess("x", 1, new Uint8Array([104, 10, 255, 39]), "e\n"),
+    ),
+    `CompletedProcess(args='x', returncode=1, stdout=b"h\\n\\xff'", stderr='e\\n')`,
+  );
+  const p = new Popen(["echo", "a".repeat(100)], { stdout: -3 });
+  assert.equal(
+    String(p),
+    "<Popen: returncode: None args: ['echo', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...>",
+  );
+  assert.equal(await p.wait(), 0);
+  assert.match(String(p), /^<Popen: returncode: 0 args: /);
+});
