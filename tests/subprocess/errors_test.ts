@@ -84,7 +84,12 @@ Deno.test("CompletedProcess and Popen print as Python's repr", async () => {
   );
   assert.equal(
     String(
-      new CompletedProcess("x", 1, new Uint8Array([104, 10, 255, 39]), "e\n"),
+      new CompletedProcess<Uint8Array | string>(
+        "x",
+        1,
+        new Uint8Array([104, 10, 255, 39]),
+        "e\n",
+      ),
     ),
     `CompletedProcess(args='x', returncode=1, stdout=b"h\\n\\xff'", stderr='e\\n')`,
   );
