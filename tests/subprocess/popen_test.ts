@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   BrokenPipeError,
+  FileNotFoundError,
   PIPE,
   Popen,
   STDOUT,
@@ -408,4 +409,28 @@ spTest("Popen of a missing program throws at construction, as Python", () => {
     name: "FileNotFoundError",
     message: "[Errno 2] No such file or directory: 'nope-no-such-program'",
   });
+});
+
+spTest(
+  "writes before communicate() come first (CPython test_writes_before_communicate)",
+  async () => {
+    await using p = new Popen(["cat"], { stdin: PIPE, stdout: PIPE });
+    await p.stdin!.write("banana");
+    const [out] = await p.communicate("split");
+    assert.deepEqual(out, bytes("bananasplit"));
+  },
+);
+
+spTest("a failed start never leaks a pipe, however often it happens", () => {
+  for (let i = 0; i < 200; i++) {
+    assert.throws(
+      () =>
+        new Popen(["nope-no-such-program"], {
+          stdin: PIPE,
+          stdout: PIPE,
+          stderr: PIPE,
+        }),
+      FileNotFoundError,
+    );
+  }
 });

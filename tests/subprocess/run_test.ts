@@ -451,3 +451,29 @@ spTest(
     assert.notEqual(ownSid, pid);
   },
 );
+
+spTest(
+  "run() with a shell timeout returns even when a grandchild holds the pipes",
+  async () => {
+    // sh forks sleep (a grandchild) which keeps stdout open after sh is
+    // killed: run() must not wait for end of file (CPython
+    // test_run_with_shell_timeout_and_capture_output).
+    const t0 = performance.now();
+    let pgid = "";
+    await assert.rejects(
+      run("echo $$; sleep 30; echo never", {
+        shell: true,
+        captureOutput: true,
+        timeout: 0.5,
+        processGroup: 0,
+      }),
+      (e: TimeoutExpired) => {
+        pgid = str(e.output).trim();
+        return /^\d+$/.test(pgid);
+      },
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    runSync(["kill", "-9", "--", `-${pgid}`]); // the orphaned sleep
+    assert.ok(seconds < 20, "run() waited for the grandchild");
+  },
+);
