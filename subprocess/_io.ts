@@ -117,6 +117,7 @@ export function ioError(negErrno: number): never {
 
 /** The most an Accumulator reserves at first (address space, not memory). */
 const RESERVE = 2 ** 32;
+const EMPTY = new ArrayBuffer(0);
 
 /**
  * A growable byte buffer that pipe reads land in directly.
@@ -148,7 +149,9 @@ export class Accumulator {
         need,
         Math.min(2 * this.#buf.byteLength, this.#len + 64 * 2 ** 20),
       );
-      if (want <= this.#buf.maxByteLength) {
+      if (!this.#buf.resizable) {
+        this.#buf = new ArrayBuffer(want, { maxByteLength: RESERVE });
+      } else if (want <= this.#buf.maxByteLength) {
         this.#buf.resize(want);
       } else {
         // Past the reservation (4 GiB): move to a larger one, once.
@@ -179,9 +182,9 @@ export class Accumulator {
   /** What is held, handed over without a copy (the buffer shrinks to fit). */
   take(): Uint8Array<ArrayBuffer> {
     const buf = this.#buf;
-    buf.resize(this.#len);
+    if (buf.resizable) buf.resize(this.#len);
     const out = new Uint8Array(buf, 0, this.#len);
-    this.#buf = new ArrayBuffer(0, { maxByteLength: RESERVE });
+    this.#buf = EMPTY; // the next space() reserves anew
     this.#len = 0;
     return out;
   }
