@@ -64,15 +64,18 @@ function reventsOf(buf: Uint8Array<ArrayBuffer>, count: number): number[] {
  */
 export function pollSync(fds: readonly PollFd[], timeoutMs: number): number[] {
   const buf = pollBuffer(fds);
-  const ms = timeoutMs === Infinity
-    ? -1
-    : Math.min(MAX_TIMER, Math.max(0, Math.ceil(timeoutMs)));
+  const deadline = performance.now() + timeoutMs;
   const lib = libc();
   for (;;) {
+    const left = deadline - performance.now();
+    const ms = timeoutMs === Infinity
+      ? -1
+      : Math.min(MAX_TIMER, Math.max(0, Math.ceil(left)));
     const n = lib.poll(buf, BigInt(fds.length), ms);
     if (n >= 0) return reventsOf(buf, fds.length);
     const e = errno();
-    // A signal handler ran: poll again (Python retries EINTR, PEP 475).
+    // A signal handler ran: poll again for the time left (Python retries
+    // EINTR with the remaining timeout, PEP 475).
     if (e !== EINTR) return fds.map(() => POLLERR);
   }
 }

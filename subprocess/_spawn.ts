@@ -47,7 +47,6 @@ export interface SpawnPlan {
 }
 
 const O_RDWR = 2;
-const O_CLOEXEC = 0o2000000;
 const F_DUPFD_CLOEXEC = 1030;
 const X_OK = 1;
 const ENOENT = 2;
@@ -253,11 +252,4 @@ function spawnError(code: number, plan: SpawnPlan): OSError {
     return new OSError(lastErrno(), undefined, plan.cwd);
   }
   return new OSError(code, undefined, plan.program);
-}
-
-/** Opens /dev/null (close-on-exec) for the parent's own use. */
-export function openDevnull(): number {
-  const fd = libc().open(cstr("/dev/null"), O_RDWR | O_CLOEXEC, 0);
-  if (fd < 0) throw new OSError(lastErrno(), undefined, "/dev/null");
-  return fd;
 }
