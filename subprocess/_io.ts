@@ -60,17 +60,39 @@ export function driveSync<T>(g: Io<T>): T {
   return r.value;
 }
 
+/** Whether an async drive is stepping its algorithm now (prefaults allowed). */
+let asyncStep = 0;
+
 /** Runs an Io algorithm without blocking the event loop. */
 export async function driveAsync<T>(g: Io<T>): Promise<T> {
-  let r = g.next();
+  try {
+    return await steps(g);
+  } finally {
+    // Leave no prefault running behind the result (nor any op for Deno's
+    // test sanitizers).
+    if (prefaults.size > 0) await Promise.all(prefaults);
+  }
+}
+
+function next<T>(g: Io<T>, value: number[] | undefined) {
+  asyncStep++;
+  try {
+    return value === undefined ? g.next() : g.next(value);
+  } finally {
+    asyncStep--;
+  }
+}
+
+async function steps<T>(g: Io<T>): Promise<T> {
+  let r = next(g, undefined);
   while (!r.done) {
     const { fds, deadline, exit } = r.value;
     const ms = Math.max(0, deadline - now());
     if (exit) {
       await waitExit(exit.ended, exit.pidfd, ms);
-      r = g.next([]);
+      r = next(g, []);
     } else {
-      r = g.next(await pollAsync(fds, ms));
+      r = next(g, await pollAsync(fds, ms));
     }
   }
   return r.value;
@@ -118,18 +140,46 @@ export function ioError(negErrno: number): never {
 /** The most an Accumulator reserves at first (address space, not memory). */
 const RESERVE = 2 ** 32;
 const EMPTY = new ArrayBuffer(0);
+const MADV_POPULATE_WRITE = 23;
+const PAGE = 4096;
+/** Output past which the pages ahead are prefaulted on another thread. */
+const PREFAULT_FROM = 4 * 2 ** 20;
+const PREFAULT_STEP = 16 * 2 ** 20;
+/** Prefaults running now (driveAsync waits for them). */
+const prefaults = new Set<Promise<unknown>>();
+/** Whether the kernel has MADV_POPULATE_WRITE (Linux 5.14), known once tried. */
+let canPrefault: boolean | undefined;
+
+function prefaultSupported(): boolean {
+  if (canPrefault === undefined) {
+    // madvise wants a page-aligned address: probe the page inside 8 KiB.
+    const probe = new Uint8Array(2 * PAGE);
+    const at = Number(Deno.UnsafePointer.value(Deno.UnsafePointer.of(probe)));
+    const offset = (PAGE - (at % PAGE)) % PAGE;
+    canPrefault = libc().madvise(
+      Deno.UnsafePointer.of(probe.subarray(offset)),
+      BigInt(PAGE),
+      MADV_POPULATE_WRITE,
+    ) === 0;
+  }
+  return canPrefault;
+}
 
 /**
  * A growable byte buffer that pipe reads land in directly.
  *
  * It is a resizable ArrayBuffer: V8 reserves address space up front and
  * growing never copies, so every byte of output is written to memory once.
- * (On this kind of machine touching fresh pages costs as much as the pipe
- * itself; a doubling buffer touched twice as many.)
+ * (On this kind of machine faulting in fresh pages costs as much as the
+ * pipe itself; a doubling buffer touched twice as many.) For large outputs
+ * read by an async drive, the pages ahead are faulted in on Deno's blocking
+ * pool (`MADV_POPULATE_WRITE`) while this thread copies from the pipe.
  */
 export class Accumulator {
   #buf: ArrayBuffer;
   #len = 0;
+  /** The offset up to which pages were prefaulted. */
+  #prefaulted = 0;
 
   constructor(initial = 64 * 1024) {
     this.#buf = new ArrayBuffer(initial, { maxByteLength: RESERVE });
@@ -166,6 +216,37 @@ export class Accumulator {
   /** Counts `n` bytes written into the tail given by {@linkcode space}. */
   commit(n: number): void {
     this.#len += n;
+    if (
+      asyncStep > 0 && this.#len >= PREFAULT_FROM &&
+      this.#prefaulted - this.#len < PREFAULT_STEP && prefaultSupported()
+    ) this.#prefault();
+  }
+
+  /** Faults in the next PREFAULT_STEP bytes on another thread. */
+  #prefault(): void {
+    const buf = this.#buf;
+    // The buffer starts on a page (it is a reservation): align down.
+    const from = Math.max(this.#prefaulted, this.#len);
+    const start = from - (from % PAGE);
+    const end = start + PREFAULT_STEP;
+    if (!buf.resizable || end > buf.maxByteLength) return;
+    if (end > buf.byteLength) {
+      // Resize seldom: a resize (mprotect) waits for running prefaults.
+      buf.resize(
+        Math.min(buf.maxByteLength, Math.max(end, 4 * buf.byteLength)),
+      );
+    }
+    const region = new Uint8Array(buf, start, PREFAULT_STEP);
+    // The closure keeps the buffer (so its address range) alive until the
+    // call returns; a shrink meanwhile only makes the call fail.
+    const call = libc().madvise_async(
+      Deno.UnsafePointer.of(region),
+      BigInt(PREFAULT_STEP),
+      MADV_POPULATE_WRITE,
+    ).then(() => void buf.byteLength);
+    prefaults.add(call);
+    call.finally(() => prefaults.delete(call));
+    this.#prefaulted = end;
   }
 
   /** Appends a copy of `bytes`. */
@@ -186,6 +267,7 @@ export class Accumulator {
     const out = new Uint8Array(buf, 0, this.#len);
     this.#buf = EMPTY; // the next space() reserves anew
     this.#len = 0;
+    this.#prefaulted = 0;
     return out;
   }
 }

@@ -140,6 +140,12 @@ const symbols = {
   },
   msync: { parameters: ["pointer", "usize", "i32"], result: "i32" },
   madvise: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  madvise_async: {
+    name: "madvise",
+    parameters: ["pointer", "usize", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
   mprotect: { parameters: ["pointer", "usize", "i32"], result: "i32" },
   memmove: { parameters: ["pointer", "pointer", "usize"], result: "pointer" },
   // futexes (SYS_futex = 202 on x86_64): syscall(202, addr, op, val, timeout, addr2, val3)
