@@ -16,6 +16,7 @@ const groups: Record<string, () => Promise<{ cases: BenchCase[] }>> = {
   threading: () => import("./threading.ts"),
   mmap: () => import("./mmap.ts"),
   queue: () => import("./queue.ts"),
+  subprocess: () => import("./subprocess.ts"),
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(groups);
