@@ -46,10 +46,21 @@ export const SIGNALS: Readonly<Record<string, number>> = Object.freeze({
   SIGPWR: 30,
   SIGSYS: 31,
   SIGUNUSED: 31,
+  SIGRTMIN: 34,
+  SIGRTMAX: 64,
 });
 
 /** The highest signal number Linux accepts (`SIGRTMAX`). */
 export const SIGRTMAX = 64;
+
+/** The signal `kill()` sends. */
+export const SIGKILL = 9;
+/** The signal `terminate()` sends. */
+export const SIGTERM = 15;
+
+/** Python's `signal.Signals` names, by number (the first name of each). */
+const NAMES: Record<number, string> = {};
+for (const [name, num] of Object.entries(SIGNALS)) NAMES[num] ??= name;
 
 /**
  * A signal given as a number or a `Deno.Signal` name, as a number.
@@ -84,8 +95,11 @@ export function signalNumber(
  * @param n The signal number.
  */
 export function signalName(n: number): Deno.Signal | undefined {
-  for (const [name, num] of Object.entries(SIGNALS)) {
-    if (num === n) return name as Deno.Signal;
-  }
-  return undefined;
+  return NAMES[n] as Deno.Signal | undefined;
+}
+
+/** Python's `repr(signal.Signals(n))`, e.g. `<Signals.SIGKILL: 9>`, or null. */
+export function signalRepr(n: number): string | null {
+  const name = NAMES[n];
+  return name === undefined ? null : `<Signals.${name}: ${n}>`;
 }

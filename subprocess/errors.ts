@@ -5,7 +5,7 @@
  */
 
 import { registerErrorClass } from "../_internal/codec/errors.ts";
-import { signalRepr } from "./_signals.ts";
+import { signalRepr } from "../_internal/signal_table.ts";
 import { strCmd } from "./_repr.ts";
 
 /** A command as given to `run`/`Popen`: a string or a list of strings. */

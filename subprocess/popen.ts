@@ -20,7 +20,7 @@ import { growPipe, ReaderCore, WriterCore } from "./_pipes.ts";
 import { closeFd, type PollFd, POLLIN, POLLOUT } from "./_reactor.ts";
 import { planStream, type Redirect, type StreamPlan } from "./_redirect.ts";
 import { repr } from "./_repr.ts";
-import { SIGKILL, signalNumber, SIGTERM } from "./_signals.ts";
+import { SIGKILL, signalNumber, SIGTERM } from "../_internal/signal_table.ts";
 import { spawn } from "./_spawn.ts";
 import { type TextMode, textMode, toBytes } from "./_text.ts";
 import { PipeReader } from "./pipe_reader.ts";
