@@ -51,6 +51,10 @@ export { RawValue, type SharedCtypeOptions, Value } from "./value.ts";
 export { Array, RawArray, type SizeOrInit } from "./array.ts";
 export type { ElementOf, RawOf, Typecode } from "./_sharedctypes.ts";
 export { Connection, Pipe } from "./connection.ts";
+export { Queue } from "./queue.ts";
+export { JoinableQueue } from "./joinable_queue.ts";
+export { SimpleQueue } from "./simple_queue.ts";
+export { Empty, Full } from "../_internal/queue/errors.ts";
 export {
   cpuCount,
   getAllStartMethods,

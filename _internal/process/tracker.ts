@@ -14,13 +14,23 @@
  * end-of-file, unlinks what is still registered and exits.
  *
  * The tracker runs in its own process group, so a terminal's Ctrl-C (sent
- * to the foreground group) does not end it before the program's processes.
+ * to the foreground group) does not end it before the program's processes,
+ * and it is detached (not a child of the main process; CPython's is).
  *
  * @module
  */
 
 import { ProcessTable } from "./table.ts";
-import { closeFd, pipe, spawn, writeMessage } from "./os.ts";
+import {
+  closeFd,
+  pidfdOpen,
+  pipe,
+  pollSync,
+  reap,
+  spawn,
+  writeMessage,
+} from "./os.ts";
+import { libc } from "../ffi/libc.ts";
 
 /** What a tracked name is. */
 export type ResourceKind =
@@ -42,14 +52,7 @@ function trackerFd(): number {
   const [r, w] = pipe();
   let pid: number;
   try {
-    pid = spawn([
-      Deno.execPath(),
-      "run",
-      "-q",
-      "--no-config",
-      "--allow-write=/dev/shm",
-      new URL("./tracker_main.ts", import.meta.url).href,
-    ], { fds: [[r, 0]], newGroup: true });
+    pid = startTracker(r);
   } catch (e) {
     closeFd(w);
     throw e;
@@ -60,6 +63,56 @@ function trackerFd(): number {
   if (inForce !== w) closeFd(w); // another thread's tracker won; ours sees EOF
   else trackerPid = pid;
   return inForce;
+}
+
+/**
+ * Starts the tracker reading `r`, detached: a shell starts it in the
+ * background and exits, so the tracker is not this process's child (a
+ * program's "no child left" checks, and `waitpid(-1)` loops, never see
+ * it) and outlives this process however it ends.
+ * @returns the tracker's pid.
+ */
+function startTracker(r: number): number {
+  const argv = [
+    Deno.execPath(),
+    "run",
+    "-q",
+    "--no-config",
+    "--allow-write=/dev/shm",
+    new URL("./tracker_main.ts", import.meta.url).href,
+  ];
+  const [pidIn, pidOut] = pipe();
+  let sh: number;
+  try {
+    sh = spawn(
+      ["/bin/sh", "-c", '"$@" <&3 3<&- 4>&- & echo $! >&4', "sh", ...argv],
+      { fds: [[r, 3], [pidOut, 4]], newGroup: true },
+    );
+  } catch {
+    // No shell: the tracker is a child, as CPython's.
+    closeFd(pidIn);
+    closeFd(pidOut);
+    return spawn(argv, { fds: [[r, 0]], newGroup: true });
+  }
+  closeFd(pidOut);
+  let text = "";
+  try {
+    const buf = new Uint8Array(32);
+    for (;;) {
+      const n = Number(libc().read(pidIn, buf, 32n));
+      if (n <= 0) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+  } finally {
+    closeFd(pidIn);
+  }
+  const fd = pidfdOpen(sh); // reap the shell (it exits at once)
+  if (fd >= 0) {
+    pollSync(fd, Infinity);
+    closeFd(fd);
+  }
+  reap(sh);
+  return Number(text.trim());
 }
 
 /** Registers a name the tracker must unlink if the program leaves it. */

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { spareProcessId } from "../../_internal/process/launch.ts";
+import { spareProcessId, useSpares } from "../../_internal/process/launch.ts";
 import { trackerProcessId } from "../../_internal/process/tracker.ts";
 import { ProcessTable } from "../../_internal/process/table.ts";
 import { closeFd, pidfdOpen, pollAsync } from "../../_internal/process/os.ts";
@@ -53,6 +53,10 @@ export function mpTest(
   Deno.test(name, async () => {
     const before = new Set(childPids());
     await fn();
+    // The spare waits for the next start: end it, so that suites of other
+    // modules run in this process see no child of ours.
+    useSpares(false);
+    useSpares(true);
     // join() returns once a child finished; its teardown takes a moment more.
     if (ProcessTable.exists()) ProcessTable.get().reapFinished(10_000);
     const left = childPids().filter((p) => !before.has(p));
