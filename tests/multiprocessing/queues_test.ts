@@ -275,7 +275,7 @@ mpTest(
 
 mpTest(
   "Queue: items holding in-process objects are refused; SharedArrayBuffers are copied",
-  async () => {
+  () => {
     const q = new Queue<unknown>();
     assert.throws(
       () => q.putSync({ lock: new threading.Lock() }),
