@@ -1,7 +1,7 @@
 /**
  * multiprocessing benchmarks beside CPython 3.11: process start+join (cold
- * and with a warm spare), a shared Value under its lock, Pipe throughput,
- * SharedMemory cycles.
+ * and with a warm spare), a shared Value under its lock, Queue and Pipe
+ * throughput, SharedMemory cycles.
  *
  * @module
  */
@@ -11,6 +11,7 @@ import {
   type Connection,
   Pipe,
   Process,
+  Queue,
   Value,
 } from "../multiprocessing/mod.ts";
 import { SharedMemory } from "../multiprocessing/shared_memory/mod.ts";
@@ -22,6 +23,8 @@ const WARM_STARTS = 50;
 const INCREMENTS = 500_000; // per process
 const CHUNKS = 40_000; // of 64 KiB: 2.5 GiB
 const SHM_CYCLES = 20_000;
+const SMALL_ITEMS = 200_000;
+const BIG_ITEMS = 500; // of 1 MiB
 
 /** Median start+join (ms) of a no-op Process, every start cold. */
 async function coldStart(): Promise<number> {
@@ -102,6 +105,30 @@ async function pipeThroughput(): Promise<number> {
   return bytes / 1e6 / seconds;
 }
 
+/** A child puts items, this process gets them: items/s. */
+async function queueThroughput(
+  n: number,
+  item: () => unknown,
+): Promise<number> {
+  const q = new Queue<unknown>();
+  const start = new Barrier(2);
+  const p = new Process({
+    target: (q: Queue<unknown>, n: number, start: Barrier, big: boolean) => {
+      const payload = big ? new Uint8Array(1 << 20).fill(1) : 0;
+      start.waitSync();
+      for (let i = 0; i < n; i++) q.putSync(big ? payload : i);
+    },
+    args: [q, n, start, item() instanceof Uint8Array],
+  });
+  p.start();
+  await start.wait();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) q.getSync();
+  const secs = (performance.now() - t0) / 1000;
+  await p.join();
+  return n / secs;
+}
+
 /** SharedMemory create, attach, close both, unlink: cycles/s. */
 function shmCycles(): number {
   const once = () => {
@@ -178,6 +205,59 @@ if __name__ == "__main__":
     assert v.value == 2 * N
     print(2 * N / dt)`,
     pyconc: valueUnderLock,
+  },
+  {
+    name: "Queue, small items between 2 processes",
+    unit: "items/s",
+    better: "higher",
+    goal: 2,
+    python: `
+import multiprocessing as mp, time
+N = ${SMALL_ITEMS}
+def produce(q, start):
+    start.wait()
+    for i in range(N):
+        q.put(i)
+if __name__ == "__main__":
+    q = mp.Queue()
+    start = mp.Barrier(2)
+    p = mp.Process(target=produce, args=(q, start)); p.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for _ in range(N):
+        q.get()
+    dt = time.perf_counter() - t0
+    p.join()
+    print(N / dt)`,
+    pyconc: () => queueThroughput(SMALL_ITEMS, () => 0),
+  },
+  {
+    name: "Queue, 1 MiB items between 2 processes",
+    unit: "MB/s",
+    better: "higher",
+    goal: 2,
+    python: `
+import multiprocessing as mp, time
+N = ${BIG_ITEMS}
+def produce(q, start):
+    payload = b"\x01" * (1 << 20)
+    start.wait()
+    for i in range(N):
+        q.put(payload)
+if __name__ == "__main__":
+    q = mp.Queue()
+    start = mp.Barrier(2)
+    p = mp.Process(target=produce, args=(q, start)); p.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for _ in range(N):
+        q.get()
+    dt = time.perf_counter() - t0
+    p.join()
+    print(N * (1 << 20) / 1e6 / dt)`,
+    pyconc: async () =>
+      (await queueThroughput(BIG_ITEMS, () => new Uint8Array(0))) *
+      (1 << 20) / 1e6,
   },
   {
     name: "Pipe, 64 KiB chunks one way",

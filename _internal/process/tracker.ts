@@ -41,6 +41,8 @@ export type ResourceKind =
 
 let trackerPid: number | undefined;
 
+const F_SETPIPE_SZ = 1031;
+
 /**
  * The tracker's pipe in this process, starting the tracker if this process
  * has none (the main process, on its first tracked resource).
@@ -50,6 +52,8 @@ function trackerFd(): number {
   const fd = table.trackerFd;
   if (fd >= 0) return fd;
   const [r, w] = pipe();
+  // Room for ≈ 30k messages between the tracker's batches (see tracker_main).
+  libc().fcntl(w, F_SETPIPE_SZ, 1n << 20n);
   let pid: number;
   try {
     pid = startTracker(r);
