@@ -59,7 +59,8 @@ export class BufferTooShort extends ProcessError {
   args: unknown[];
 
   /**
-   * @param args The message bytes first, as Python raises it.
+   * Creates the error, as Python raises it: `BufferTooShort(message)`.
+   * @param args The whole message's bytes first.
    */
   constructor(...args: unknown[]) {
     const first = args[0];

@@ -9,7 +9,6 @@ import {
   checkTypecode,
   CRegion,
   type ElementOf,
-  type LockOption,
   type RawOf,
   type Typecode,
 } from "./_sharedctypes.ts";
@@ -23,7 +22,7 @@ export interface SharedCtypeOptions {
    * throws); or a multiprocessing `Lock` or `RLock` to use.
    * @default true
    */
-  lock?: LockOption;
+  lock?: boolean | null | Lock | RLock;
 }
 
 function initial(r: CRegion, init: unknown): void {
