@@ -105,11 +105,34 @@ async function pipeThroughput(): Promise<number> {
   return bytes / 1e6 / seconds;
 }
 
-/** A child puts items, this process gets them: items/s. */
-async function queueThroughput(
-  n: number,
-  item: () => unknown,
-): Promise<number> {
+/**
+ * CPython's side of the queue cases: a child puts `n` items (`item`, a
+ * Python expression), the main process gets them; prints `metric`.
+ */
+function pythonQueue(n: number, item: string, metric: string): string {
+  return `
+import multiprocessing as mp, time
+N = ${n}
+def produce(q, start):
+    payload = b"\\x01" * (1 << 20)
+    start.wait()
+    for i in range(N):
+        q.put(${item})
+if __name__ == "__main__":
+    q = mp.Queue()
+    start = mp.Barrier(2)
+    p = mp.Process(target=produce, args=(q, start)); p.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for _ in range(N):
+        q.get()
+    dt = time.perf_counter() - t0
+    p.join()
+    print(${metric})`;
+}
+
+/** A child puts small ints (or 1 MiB arrays), this process gets them: items/s. */
+async function queueThroughput(n: number, big: boolean): Promise<number> {
   const q = new Queue<unknown>();
   const start = new Barrier(2);
   const p = new Process({
@@ -118,7 +141,7 @@ async function queueThroughput(
       start.waitSync();
       for (let i = 0; i < n; i++) q.putSync(big ? payload : i);
     },
-    args: [q, n, start, item() instanceof Uint8Array],
+    args: [q, n, start, big],
   });
   p.start();
   await start.wait();
@@ -211,53 +234,17 @@ if __name__ == "__main__":
     unit: "items/s",
     better: "higher",
     goal: 2,
-    python: `
-import multiprocessing as mp, time
-N = ${SMALL_ITEMS}
-def produce(q, start):
-    start.wait()
-    for i in range(N):
-        q.put(i)
-if __name__ == "__main__":
-    q = mp.Queue()
-    start = mp.Barrier(2)
-    p = mp.Process(target=produce, args=(q, start)); p.start()
-    start.wait()
-    t0 = time.perf_counter()
-    for _ in range(N):
-        q.get()
-    dt = time.perf_counter() - t0
-    p.join()
-    print(N / dt)`,
-    pyconc: () => queueThroughput(SMALL_ITEMS, () => 0),
+    python: pythonQueue(SMALL_ITEMS, "i", "N / dt"),
+    pyconc: () => queueThroughput(SMALL_ITEMS, false),
   },
   {
     name: "Queue, 1 MiB items between 2 processes",
     unit: "MB/s",
     better: "higher",
     goal: 2,
-    python: `
-import multiprocessing as mp, time
-N = ${BIG_ITEMS}
-def produce(q, start):
-    payload = b"\x01" * (1 << 20)
-    start.wait()
-    for i in range(N):
-        q.put(payload)
-if __name__ == "__main__":
-    q = mp.Queue()
-    start = mp.Barrier(2)
-    p = mp.Process(target=produce, args=(q, start)); p.start()
-    start.wait()
-    t0 = time.perf_counter()
-    for _ in range(N):
-        q.get()
-    dt = time.perf_counter() - t0
-    p.join()
-    print(N * (1 << 20) / 1e6 / dt)`,
+    python: pythonQueue(BIG_ITEMS, "payload", "N * (1 << 20) / 1e6 / dt"),
     pyconc: async () =>
-      (await queueThroughput(BIG_ITEMS, () => new Uint8Array(0))) *
-      (1 << 20) / 1e6,
+      (await queueThroughput(BIG_ITEMS, true)) * (1 << 20) / 1e6,
   },
   {
     name: "Pipe, 64 KiB chunks one way",
