@@ -40,12 +40,14 @@ export function defineQueueTag(cls: unknown, tag: string): void {
  * (terminate(), kill()) while it reads or writes the queue's pipe can leave
  * the queue's lock held or a message half-written: Python's docs warn that
  * the queue may then be corrupted and other processes may fail or block
- * forever. Here the queue's lock is held only for the few microseconds of
- * a slot copy (never while waiting, never while encoding or decoding), so
- * a process killed in `put` or `get` almost always leaves the queue
- * consistent, and the other processes go on; the item it was putting or
- * getting is lost. A kill inside that microsecond window leaves the lock
- * held, as in Python.
+ * forever. Here a process waiting in `get` or `put` holds no lock (it waits
+ * on a condition), so killing it leaves the queue fully usable; the queue's
+ * lock, and the shared heap's allocator lock that a `put` of a larger item
+ * takes, are held only for the microseconds of a slot copy or an
+ * allocation. A process killed inside one of those windows (a producer
+ * killed in a tight loop of `put`s can be) leaves that lock held, and the
+ * other processes block on it, as in Python: end producers by telling them
+ * to stop (a sentinel item, an Event) rather than with `terminate()`.
  *
  * `close()` ends this process's use of the queue (Python's semantics:
  * `put` and `get` then throw ValueError here; other processes are not
