@@ -202,9 +202,12 @@ function permissionError(e: unknown): unknown {
 export function libc(): Libc {
   if (lib !== undefined) return lib;
   if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-    throw permissionError(
-      Object.assign(new Error("Requires ffi access"), { name: "NotCapable" }),
-    );
+    // Maybe granted for some paths only: fail here, as dlopen would.
+    try {
+      opened.push(Deno.dlopen("libc.so.6", { getpid: symbols.getpid }));
+    } catch (e) {
+      throw permissionError(e);
+    }
   }
   const out = {} as Record<string, unknown>;
   for (const name of Object.keys(symbols)) {
