@@ -384,6 +384,14 @@ export class Process {
     return this.pid;
   }
 
+  /**
+   * The operating system's id of the process's main thread: its pid (kept
+   * for parity with `Thread.nativeId`).
+   */
+  get nativeId(): number | null {
+    return this.pid;
+  }
+
   /** The process's name (not unique; any string). */
   get name(): string {
     return stateOf(this).name;
