@@ -27,7 +27,7 @@ mpTest(
     p.start();
     assert.equal(typeof p.pid, "number");
     assert.equal(p.ident, p.pid);
-  assert.equal(p.nativeId, p.pid);
+    assert.equal(p.nativeId, p.pid);
     assert.ok(activeChildren().includes(p));
     await p.join();
     assert.equal(p.exitcode, 0);
