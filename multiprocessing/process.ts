@@ -23,9 +23,9 @@ import {
   pollSync,
   SIGKILL,
   signal,
-  SIGNAL_NAMES,
   SIGTERM,
 } from "../_internal/process/os.ts";
+import { signalName } from "../_internal/signal_table.ts";
 import "../_internal/process/exit.ts"; // joins children at exit
 import { INSPECT } from "../_internal/sync/hold.ts";
 import "../_internal/shareables.ts";
@@ -533,7 +533,9 @@ export class Process {
     info.push(`parent=${s.parentPid ?? "None"}`);
     info.push(status);
     if (exitcode !== null) {
-      info.push(`exitcode=${SIGNAL_NAMES[-exitcode] ?? exitcode}`);
+      // Python's _exitcode_to_name: a death by signal shows as -SIGNAME.
+      const sig = exitcode < 0 ? signalName(-exitcode) : undefined;
+      info.push(`exitcode=${sig === undefined ? exitcode : `-${sig}`}`);
     }
     if (s.daemon) info.push("daemon");
     return `<${info.join(" ")}>`;

@@ -95,8 +95,6 @@ const symbols = {
   fflush: { parameters: ["pointer"], result: "i32" },
   // the address of glibc's `char **environ` (read it at each use: setenv moves it)
   environ: { type: "pointer" },
-  // dynamic symbols (e.g. the address of `environ`, which setenv may move)
-  dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
   // files and descriptors
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },

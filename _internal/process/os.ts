@@ -14,7 +14,8 @@
  * @module
  */
 
-import { cstr, cstrArray, errno, libc } from "../ffi/libc.ts";
+import { cstr, errno, libc } from "../ffi/libc.ts";
+import { spawn as spawnChild } from "../spawn.ts";
 import { errno as E, OSError, PermissionError } from "../errors.ts";
 
 const SYS_PIDFD_OPEN = 434n; // x86_64
@@ -22,33 +23,8 @@ const WNOHANG = 1;
 const POLLIN = 1;
 const O_RDONLY = 0;
 const F_DUPFD_CLOEXEC = 1030;
-const POSIX_SPAWN_SETPGROUP = 0x02;
-const POSIX_SPAWN_SETSIGDEF = 0x04;
-const POSIX_SPAWN_SETSIGMASK = 0x08;
 
-/** Signal numbers (x86_64 Linux). */
-export const SIGKILL = 9;
-/** Signal numbers (x86_64 Linux). */
-export const SIGTERM = 15;
-
-/** Python's `_exitcode_to_name`: negative exit codes as signal names. */
-export const SIGNAL_NAMES: Record<number, string> = {
-  1: "SIGHUP",
-  2: "SIGINT",
-  3: "SIGQUIT",
-  4: "SIGILL",
-  5: "SIGTRAP",
-  6: "SIGABRT",
-  7: "SIGBUS",
-  8: "SIGFPE",
-  9: "SIGKILL",
-  10: "SIGUSR1",
-  11: "SIGSEGV",
-  12: "SIGUSR2",
-  13: "SIGPIPE",
-  14: "SIGALRM",
-  15: "SIGTERM",
-};
+export { SIGKILL, SIGTERM } from "../signal_table.ts";
 
 /**
  * A wait status as Python's exit code: the code for a normal exit, the
@@ -57,20 +33,6 @@ export const SIGNAL_NAMES: Record<number, string> = {
 export function exitcodeOf(status: number): number {
   const sig = status & 0x7f;
   return sig === 0 ? (status >> 8) & 0xff : -sig;
-}
-
-/** The address of glibc's current `environ` array, as a buffer for posix_spawn. */
-function environment(): Uint8Array {
-  const f = libc();
-  const slot = f.environ as Deno.PointerObject;
-  const array = new Deno.UnsafePointerView(slot).getPointer(0);
-  if (array === null) return new Uint8Array(8); // an empty environment
-  const view = new Deno.UnsafePointerView(array);
-  let n = 0;
-  while (view.getBigUint64(n * 8) !== 0n) n++;
-  return new Uint8Array(
-    Deno.UnsafePointerView.getArrayBuffer(array, (n + 1) * 8),
-  );
 }
 
 /** How to start a child. */
@@ -83,55 +45,23 @@ export interface SpawnOptions {
 
 /**
  * Starts `argv[0]` with `argv`, the parent's environment, stdin from
- * `/dev/null` (as Python's children), stdout and stderr inherited, default
- * signal dispositions and an empty signal mask.
+ * `/dev/null` (as Python's children), stdout and stderr inherited, every
+ * signal at its default action and an empty signal mask.
  *
  * @returns the child's pid.
  * @throws {OSError} If the spawn fails.
  */
 export function spawn(argv: string[], options: SpawnOptions = {}): number {
-  const f = libc();
-  const actions = new Uint8Array(256); // posix_spawn_file_actions_t: 80 bytes
-  const attr = new Uint8Array(512); // posix_spawnattr_t: 336 bytes
-  const sigset = new Uint8Array(128);
-  const pa = Deno.UnsafePointer.of(actions);
-  const pattr = Deno.UnsafePointer.of(attr);
-  f.posix_spawn_file_actions_init(actions);
-  f.posix_spawnattr_init(attr);
-  try {
-    const devnull = cstr("/dev/null");
-    f.posix_spawn_file_actions_addopen(actions, 0, devnull, O_RDONLY, 0);
-    for (const [from, to] of options.fds ?? []) {
-      f.posix_spawn_file_actions_adddup2(actions, from, to);
-    }
-    let flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-    f.sigemptyset(sigset);
-    f.posix_spawnattr_setsigmask(attr, sigset);
-    f.sigfillset(sigset);
-    f.posix_spawnattr_setsigdefault(attr, sigset);
-    if (options.newGroup) {
-      flags |= POSIX_SPAWN_SETPGROUP;
-      f.posix_spawnattr_setpgroup(attr, 0);
-    }
-    f.posix_spawnattr_setflags(attr, flags);
-    const pid = new Int32Array(1);
-    const args = cstrArray(argv);
-    const r = f.posix_spawn(
-      new Uint8Array(pid.buffer),
-      cstr(argv[0]!),
-      pa,
-      pattr,
-      args.array,
-      environment(),
-    );
-    void devnull;
-    void args.keep;
-    if (r !== 0) throw new OSError(r, undefined, argv[0]!);
-    return pid[0]!;
-  } finally {
-    f.posix_spawn_file_actions_destroy(actions);
-    f.posix_spawnattr_destroy(attr);
-  }
+  return spawnChild({
+    file: argv[0]!,
+    argv,
+    env: null,
+    search: false,
+    stdio: [{ kind: "devnull" }, { kind: "inherit" }, { kind: "inherit" }],
+    extra: (options.fds ?? []).map(([fd, target]) => ({ fd, target })),
+    processGroup: options.newGroup ? 0 : null,
+    resetSignals: "all",
+  });
 }
 
 /**

@@ -53,8 +53,8 @@ mpTest(
     assert.equal(exits.exitcode, 7);
     assert.equal(terminated.exitcode, -15);
     assert.equal(killed.exitcode, -9);
-    assert.match(String(terminated), /stopped exitcode=SIGTERM>$/);
-    assert.match(String(killed), /stopped exitcode=SIGKILL>$/);
+    assert.match(String(terminated), /stopped exitcode=-SIGTERM>$/);
+    assert.match(String(killed), /stopped exitcode=-SIGKILL>$/);
   },
 );
 
