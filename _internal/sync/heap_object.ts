@@ -170,3 +170,14 @@ export function classOf(instance: object): HeapClass {
 
 /** The static property of a Condition class naming its lock classes. */
 export const LOCKS: unique symbol = Symbol.for("pyconc.locks");
+
+/** The heap of the class being constructed (pass `new.target`). */
+export function heapOfClass(newTarget: unknown): Heap {
+  return (newTarget as HeapClass)[HEAP]();
+}
+
+/** The codec record of an instance of a heap-backed class. */
+export function classRecord(instance: object, ptr: number): ShareRecord {
+  const c = classOf(instance);
+  return heapRecord(c[TAG], ptr, c[HEAP]());
+}
