@@ -61,6 +61,7 @@ export interface SpawnPlan {
 /** Python's `os.defpath` on Linux: the search path when PATH is unset. */
 const DEFPATH = "/bin:/usr/bin";
 const O_RDWR = 2;
+const X_OK = 1;
 const F_DUPFD_CLOEXEC = 1030;
 const ENOENT = 2;
 const ENOTDIR = 20;
@@ -258,18 +259,24 @@ export function spawn(plan: SpawnPlan): number {
     const env = plan.env === null ? null : cstrArray(plan.env);
     keep.push(argv.keep, env?.keep);
     const pid = new Int32Array(1);
-    trySearch(
-      candidates(plan.file, plan.search, plan.env),
-      (path) =>
-        lib.posix_spawn(
-          new Uint8Array(pid.buffer),
-          cstr(path),
-          hasActions ? Deno.UnsafePointer.of(actions) : null,
-          Deno.UnsafePointer.of(attr),
-          argv.array,
-          env === null ? currentEnviron() : env.array,
-        ),
-    );
+    const attempt = (path: string) =>
+      lib.posix_spawn(
+        new Uint8Array(pid.buffer),
+        cstr(path),
+        hasActions ? Deno.UnsafePointer.of(actions) : null,
+        Deno.UnsafePointer.of(attr),
+        argv.array,
+        env === null ? currentEnviron() : env.array,
+      );
+    const paths = candidates(plan.file, plan.search, plan.env);
+    // Each failed attempt costs a clone and an exec: try first the
+    // candidates that exist and may be executed (one cheap access() each);
+    // only if none starts, all of them in order, for Python's choice of error.
+    const likely = paths.length === 1
+      ? paths
+      : paths.filter((p) => lib.access(cstr(p), X_OK) === 0);
+    for (const path of likely) if (attempt(path) === 0) return pid[0]!;
+    trySearch(paths, attempt);
     return pid[0]!;
   } finally {
     if (hasActions) lib.posix_spawn_file_actions_destroy(actions);
