@@ -1,0 +1,312 @@
+/**
+ * The loop a ThreadPoolExecutor's worker thread runs (Python's `_worker` in
+ * `concurrent/futures/thread.py`): run the initializer, then take work items
+ * from the pool's shared queue, run them, and write each outcome into the
+ * future's shared state, until a sentinel says the pool shut down.
+ *
+ * Loaded only inside a thread Worker, as a module-reference target.
+ *
+ * @module
+ */
+
+import { heap } from "../_internal/sync/heap.ts";
+import { isThenable, runSync } from "../_internal/sync/words.ts";
+import { decode } from "../_internal/codec/decode.ts";
+import { encode } from "../_internal/codec/encode.ts";
+import {
+  loadTarget,
+  type TargetFunction,
+  type TargetSpec,
+} from "../_internal/threads/targets.ts";
+import { sabsFor } from "../_internal/threads/worker_main.ts";
+import {
+  Broken,
+  F,
+  Outcome,
+  T,
+  W,
+  WState,
+  X,
+} from "../_internal/futures/layout.ts";
+import {
+  claim,
+  publish,
+  pushToPort,
+  startItem,
+  storeBytes,
+} from "../_internal/futures/future_core.ts";
+import { PoolCore } from "../_internal/futures/pool_core.ts";
+import { SENTINEL } from "../_internal/futures/work_queue.ts";
+import { BrokenThreadPool } from "./errors.ts";
+import "../_internal/shareables.ts";
+
+/** Set once this worker is declared dead (by its own exit hooks). */
+let dead = false;
+
+/**
+ * Runs a pool worker.
+ *
+ * @param execPtr The pool's shared region (this loop adopts a reference).
+ * @param k This worker's index (its record).
+ * @param init The initializer, if any.
+ * @param initargs Its arguments.
+ * @param table The pool's SharedArrayBuffers so far: `[requestId, sab]`.
+ */
+export async function workerLoop(
+  execPtr: number,
+  k: number,
+  init: TargetSpec | null,
+  initargs: unknown[],
+  table: [number, SharedArrayBuffer][],
+): Promise<void> {
+  const h = heap();
+  const pool = PoolCore.attach(h, execPtr, (m) => new BrokenThreadPool(m));
+  const x = pool.x;
+  const state = pool.rec(k, W.STATE);
+  const current = pool.rec(k, W.CURRENT);
+  if (x.compareExchange(state, WState.NONE, WState.RUNNING) !== WState.NONE) {
+    return; // declared dead before it could start: the owner dropped our reference
+  }
+  const sabById = new Map<number, SharedArrayBuffer>(table);
+  const sabId = new Map<SharedArrayBuffer, number>();
+  for (const [id, sab] of table) sabId.set(sab, id);
+  const fns = new Map<number, TargetFunction>();
+
+  installDeathHooks(() => {
+    if (dead) return;
+    dead = true;
+    pool.declareDead(k);
+  });
+
+  const leave = () => {
+    if (
+      x.compareExchange(state, WState.RUNNING, WState.EXITED) ===
+        WState.RUNNING
+    ) {
+      h.release(execPtr);
+    }
+  };
+
+  if (init !== null) {
+    try {
+      const fn = await loadTarget(init);
+      const r = fn(...initargs);
+      if (isThenable(r)) await r;
+    } catch (e) {
+      if (dead) return;
+      console.error(
+        "Exception in initializer:\n" +
+          (e instanceof Error ? e.stack ?? String(e) : String(e)),
+      );
+      pool.break(Broken.INITIALIZER);
+      leave();
+      hook = () => {};
+      return;
+    }
+  }
+
+  /** The SharedArrayBuffers an item refers to (waiting for any in transit). */
+  const sabsOf = async (ids: Int32Array): Promise<SharedArrayBuffer[]> => {
+    const out: SharedArrayBuffer[] = [];
+    for (const id of ids) {
+      let sab = sabById.get(id);
+      if (sab === undefined) {
+        sab = (await sabsFor(id))[0]!;
+        sabById.set(id, sab);
+        sabId.set(sab, id);
+      }
+      out.push(sab);
+    }
+    return out;
+  };
+
+  const fnFor = (target: number): TargetFunction | Promise<TargetFunction> => {
+    const fn = fns.get(target);
+    if (fn !== undefined) return fn;
+    const words = h.int32(target, T.WORDS);
+    const spec = decode(
+      h.bytes(target, T.WORDS * 4 + words[T.LEN]!).subarray(T.WORDS * 4),
+    ) as TargetSpec;
+    return loadTarget(spec).then((fn) => {
+      fns.set(target, fn);
+      return fn;
+    });
+  };
+
+  /** Encodes an outcome; SharedArrayBuffers this pool knows stay shared. */
+  const store = (
+    value: unknown,
+  ): { block: number; len: number; nSabs: number } => {
+    const { bytes, sabs } = encode(value, "share");
+    const ids: number[] = [];
+    for (const sab of sabs) {
+      const id = sabId.get(sab);
+      if (id === undefined) {
+        // Made in the task: the owner cannot receive it without a message
+        // it may be too busy (blocked in resultSync) to read: a copy.
+        const copy = encode(value, "copy").bytes;
+        return { block: storeBytes(h, copy), len: copy.length, nSabs: 0 };
+      }
+      ids.push(id);
+    }
+    return {
+      block: storeBytes(h, bytes, ids),
+      len: bytes.length,
+      nSabs: ids.length,
+    };
+  };
+
+  /** Runs one call (or a chunk of calls); returns the outcome. */
+  const call = (
+    fn: TargetFunction,
+    args: unknown[],
+    chunk: boolean,
+  ): unknown => {
+    if (!chunk) return fn(...args);
+    // A chunk: run each call in turn, keeping each outcome.
+    const outcomes: [boolean, unknown][] = [];
+    const next = (i: number): unknown => {
+      for (; i < args.length; i++) {
+        let r: unknown;
+        try {
+          r = fn(...(args[i] as unknown[]));
+        } catch (e) {
+          outcomes.push([false, e]);
+          continue;
+        }
+        if (isThenable(r)) {
+          return (r as Promise<unknown>).then(
+            (v) => outcomes.push([true, v]),
+            (e) => outcomes.push([false, e]),
+          ).then(() => next(i + 1));
+        }
+        outcomes.push([true, r]);
+      }
+      return outcomes;
+    };
+    return next(0);
+  };
+
+  const finish = (
+    ptr: number,
+    w: ReturnType<typeof h.words>,
+    ok: boolean,
+    value: unknown,
+  ): void => {
+    if (dead) return;
+    let out: { block: number; len: number; nSabs: number };
+    let outcome: number = ok ? Outcome.VALUE : Outcome.ERROR;
+    try {
+      out = store(value);
+    } catch (e) {
+      outcome = Outcome.ERROR; // e.g. the result cannot be sent
+      out = store(e);
+    }
+    if (claim(w)) publish(w, outcome, out.block, out.len, out.nSabs);
+    else h.free(out.block);
+    pushToPort(h, ptr, w);
+  };
+
+  /**
+   * Runs one item. Returns a promise only when something must be awaited
+   * (an async call, a module to import, SharedArrayBuffers in transit), so
+   * that plain calls cost no microtask turn.
+   */
+  const run = (ptr: number): void | Promise<void> => {
+    const w = h.words(ptr, F.WORDS);
+    let start: boolean;
+    try {
+      start = startItem(h, ptr, w);
+    } catch {
+      // Its owner completed it by hand (setResult): hand it back.
+      pushToPort(h, ptr, w);
+      return;
+    }
+    if (!start) return;
+    const settle = (ok: boolean, value: unknown): void =>
+      finish(ptr, w, ok, value);
+    try {
+      const nSabs = w.load(F.N_SABS);
+      const argsAt = F.WORDS * 4 + nSabs * 4;
+      const fn = fnFor(w.load(F.TARGET));
+      const ids = h.int32(ptr, F.WORDS + nSabs).subarray(F.WORDS);
+      const chunk = w.load(F.CHUNK) !== 0;
+      const decodeArgs = (sabs: SharedArrayBuffer[]) =>
+        decode(
+          h.bytes(ptr, argsAt + w.load(F.ARGS_LEN)).subarray(argsAt),
+          sabs,
+        ) as unknown[];
+      if (nSabs === 0 && !isThenable(fn)) {
+        const r = call(fn, decodeArgs([]), chunk);
+        if (!isThenable(r)) return settle(true, r);
+        return Promise.resolve(r).then(
+          (v) => settle(true, v),
+          (e) => settle(false, e),
+        );
+      }
+      return (async () => {
+        const sabs = nSabs === 0 ? [] : await sabsOf(ids);
+        return call(await fn, decodeArgs(sabs), chunk);
+      })().then((v) => settle(true, v), (e) => settle(false, e));
+    } catch (e) {
+      settle(false, e);
+    }
+  };
+
+  for (;;) {
+    const ptr = runSync(pool.queue.getting(Infinity));
+    if (ptr === SENTINEL) {
+      pool.queue.putSentinel(); // for the next worker
+      break;
+    }
+    h.retain(ptr); // held while named in our record (see declareDead)
+    x.store(current, ptr);
+    try {
+      const p = run(ptr);
+      if (p !== undefined) await p;
+    } catch (e) {
+      console.error("Exception in worker", e);
+    }
+    if (dead) return;
+    if (x.exchange(current, 0) !== 0) h.release(ptr);
+    x.add(X.IDLE, 1); // Python's _idle_semaphore.release()
+    if (pool.broken() !== Broken.NONE) break;
+  }
+  leave();
+  hook = () => {};
+}
+
+/**
+ * Makes `Deno.exit()`, `process.exit()` and `close()` in a task declare
+ * this worker dead first (the pool breaks; its futures fail instead of
+ * hanging). Installed once per Worker, before the thread runtime's hooks
+ * run (ours wrap theirs).
+ */
+function installDeathHooks(onDeath: () => void): void {
+  hook = onDeath;
+  if (hooked) return;
+  hooked = true;
+  const denoExit = Deno.exit;
+  Deno.exit = ((code?: number) => {
+    hook();
+    return denoExit(code);
+  }) as typeof Deno.exit;
+  const g = globalThis as { close?: () => void };
+  if (typeof g.close === "function") {
+    const close = g.close;
+    g.close = () => {
+      hook();
+      close();
+    };
+  }
+  import("node:process").then(({ default: proc }) => {
+    const exit = proc.exit.bind(proc);
+    proc.exit = ((code?: number) => {
+      hook();
+      return exit(code);
+    }) as typeof proc.exit;
+  });
+}
+
+let hooked = false;
+let hook: () => void = () => {};
