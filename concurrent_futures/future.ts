@@ -134,10 +134,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #callbacks: ((f: AnyFuture) => unknown)[] = [];
   #waiters: FutureWaiter[] = [];
   #remote: Remote | undefined;
+  /** The port that reported on it, kept after it is settled. */
+  #port: Port | undefined;
   /** Async `result()`/`exception()` calls waiting for a change. */
   #wake: (() => void)[] = [];
   #promise: Promise<T> | undefined;
-  #resolve: ((v: T) => void) | undefined;
+  // Typed loosely so that Future<T> stays covariant in T.
+  // deno-lint-ignore no-explicit-any
+  #resolve: ((v: any) => void) | undefined;
   #reject: ((e: unknown) => void) | undefined;
 
   /** Creates a pending future (executors create them; so may tests). */
@@ -488,6 +492,13 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /** Waits (blocking) until done or the timeout; never throws. */
   #waitDoneSync(ms: number): void {
+    this.#blockUntilDone(ms);
+    // A thread that only ever blocks never runs its port's listener: take
+    // what the port holds now, so that the completed items are freed.
+    this.#port?.drain();
+  }
+
+  #blockUntilDone(ms: number): void {
     this.#refresh();
     if (this.#state >= CANCELLED || ms <= 0) return;
     const r = this.#remote;
@@ -540,6 +551,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     internals = {
       bind(f, h, ptr, w, port, sab) {
         f.#remote = { h, ptr, w, port, sab };
+        f.#port = port;
         port.track(ptr, f);
       },
       abandon(f) {
