@@ -202,6 +202,9 @@ export async function workerLoop(
       outcome = Outcome.ERROR; // e.g. the result cannot be sent
       out = store(e);
     }
+    // Idle from now on (Python's _idle_semaphore.release()), counted before
+    // the result is out: the owner may submit again as soon as it sees it.
+    x.add(X.IDLE, 1);
     if (claim(w)) publish(w, outcome, out.block, out.len, out.nSabs);
     else h.free(out.block);
     pushToPort(h, ptr, w);
@@ -219,10 +222,13 @@ export async function workerLoop(
       start = startItem(h, ptr, w);
     } catch {
       // Its owner completed it by hand (setResult): hand it back.
+      start = false;
       pushToPort(h, ptr, w);
+    }
+    if (!start) {
+      x.add(X.IDLE, 1);
       return;
     }
-    if (!start) return;
     const settle = (ok: boolean, value: unknown): void =>
       finish(ptr, w, ok, value);
     try {
@@ -269,7 +275,6 @@ export async function workerLoop(
     }
     if (dead) return;
     if (x.exchange(current, 0) !== 0) h.release(ptr);
-    x.add(X.IDLE, 1); // Python's _idle_semaphore.release()
     if (pool.broken() !== Broken.NONE) break;
   }
   leave();
