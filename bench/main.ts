@@ -14,6 +14,7 @@ import {
 
 const groups: Record<string, () => Promise<{ cases: BenchCase[] }>> = {
   threading: () => import("./threading.ts"),
+  concurrent_futures: () => import("./concurrent_futures.ts"),
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(groups);
