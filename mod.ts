@@ -20,4 +20,8 @@
  */
 
 export * as threading from "./threading/mod.ts";
+export * as mmap from "./mmap/mod.ts";
+export * as os_process from "./os_process/mod.ts";
+export * as queue from "./queue/mod.ts";
+export * as subprocess from "./subprocess/mod.ts";
 export * from "./_internal/errors.ts";

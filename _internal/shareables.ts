@@ -12,3 +12,7 @@ import "../threading/semaphore.ts";
 import "../threading/event.ts";
 import "../threading/barrier.ts";
 import "../threading/local.ts";
+import "../queue/queue.ts";
+import "../queue/lifo_queue.ts";
+import "../queue/priority_queue.ts";
+import "../queue/simple_queue.ts";

@@ -14,6 +14,9 @@ import {
 
 const groups: Record<string, () => Promise<{ cases: BenchCase[] }>> = {
   threading: () => import("./threading.ts"),
+  mmap: () => import("./mmap.ts"),
+  queue: () => import("./queue.ts"),
+  subprocess: () => import("./subprocess.ts"),
   concurrent_futures: () => import("./concurrent_futures.ts"),
 };
 

@@ -21,6 +21,11 @@ import {
 } from "../_internal/threads/keepalive.ts";
 import { beginThread } from "../_internal/threads/context.ts";
 import {
+  type ClassRef,
+  findClass,
+  locateClass,
+} from "../_internal/threads/class_ref.ts";
+import {
   describeTarget,
   loadTarget,
   preloaded,
@@ -47,12 +52,6 @@ export interface ThreadOptions {
   name?: string | null;
   /** Whether the thread is a daemon. @default the creating thread's flag */
   daemon?: boolean | null;
-}
-
-/** Where an exported subclass can be found in another Worker. */
-interface ClassRef {
-  name: string;
-  urls: string[];
 }
 
 /** What a Worker needs to run a thread. */
@@ -97,22 +96,9 @@ let running: Thread | undefined;
 
 /** Thread objects of this agent for entries started elsewhere. */
 const proxies = new Map<number, WeakRef<Thread>>();
-
-const FRAME = /^\s*at new (\S+) \((.+):\d+:\d+\)$/;
-const URL_IN_FRAME = /\(?((?:file|https?|jsr|npm):\/\/?[^\s)]+?):\d+:\d+\)?$/;
-
-/** The modules a subclass may be exported from, most likely first. */
-function locateClass(cls: { name: string }): ClassRef {
-  const stack = new Error().stack ?? "";
-  const urls: string[] = [];
-  for (const line of stack.split("\n")) {
-    const m = FRAME.exec(line);
-    if (m !== null && m[1] === cls.name) urls.unshift(m[2]!);
-    const u = URL_IN_FRAME.exec(line);
-    if (u !== null && !urls.includes(u[1]!)) urls.push(u[1]!);
-  }
-  return { name: cls.name, urls };
-}
+const forgetProxy = new FinalizationRegistry<number>((entry) => {
+  if (proxies.get(entry)?.deref() === undefined) proxies.delete(entry);
+});
 
 /**
  * Python's `threading.Thread`: runs a target in another JavaScript thread
@@ -250,17 +236,6 @@ export class Thread {
     })();
   }
 
-  #joinable(): ThreadState {
-    const s = stateOf(this);
-    if (!s.started) {
-      throw new RuntimeError("cannot join thread before it is started");
-    }
-    if (this === currentThread()) {
-      throw new RuntimeError("cannot join current thread");
-    }
-    return s;
-  }
-
   /**
    * Waits until the thread ends, without blocking the event loop.
    * @param timeout Seconds to wait at most, or null for no limit. Check
@@ -390,6 +365,7 @@ function proxyFor(entry: number, reprName?: string): Thread {
   states.set(t, s);
   heap().hold(t, entry);
   proxies.set(entry, new WeakRef(t));
+  forgetProxy.register(t, entry);
   return t;
 }
 
@@ -515,29 +491,6 @@ export function currentNativeId(): number | null {
   return running === undefined ? Deno.pid : nativeId || null;
 }
 
-async function findClass(ref: ClassRef): Promise<typeof Thread> {
-  for (const url of ref.urls) {
-    let mod: Record<string, unknown>;
-    try {
-      mod = await import(url);
-    } catch {
-      continue;
-    }
-    for (const value of Object.values(mod)) {
-      if (
-        typeof value === "function" && value.name === ref.name &&
-        value.prototype instanceof Thread
-      ) {
-        return value as typeof Thread;
-      }
-    }
-  }
-  throw new TypeError(
-    `Cannot run Thread subclass ${ref.name} in a Worker: export it from its module` +
-      (ref.urls[0] ? ` (${ref.urls[0]})` : ""),
-  );
-}
-
 /**
  * Runs one thread in this Worker (called by the worker bootstrap).
  * @param entry The thread's registry entry (its reference is adopted).
@@ -564,7 +517,9 @@ export async function runAssignment(
   try {
     const a = decode(bytes, sabs) as Assignment;
     await preloaded();
-    const Cls = a.cls ? await findClass(a.cls) : Thread;
+    const Cls = a.cls
+      ? await findClass(a.cls, Thread, "Thread subclass")
+      : Thread;
     thread = Object.create(Cls.prototype) as Thread;
     if (a.fields) Object.assign(thread, a.fields);
     const s: ThreadState = {

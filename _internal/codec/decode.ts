@@ -52,9 +52,15 @@ class Decoder {
     return [start, start + len];
   }
 
-  #copy(): Uint8Array {
+  /**
+   * A fresh copy of the next byte range. (Allocating and `set` is about twice
+   * as fast as `slice` when the source is shared memory.)
+   */
+  #copy(): Uint8Array<ArrayBuffer> {
     const [a, b] = this.#byteRange();
-    return this.#src.slice(a, b);
+    const out = new Uint8Array(b - a);
+    out.set(this.#src.subarray(a, b));
+    return out;
   }
 
   #string(): string {
@@ -190,7 +196,9 @@ class Decoder {
           buffer = new SharedArrayBuffer(b - a);
           new Uint8Array(buffer).set(this.#src.subarray(a, b));
         } else {
-          buffer = this.#src.slice(a, b).buffer;
+          const out = new Uint8Array(b - a);
+          out.set(this.#src.subarray(a, b));
+          buffer = out.buffer;
         }
         return this.#keep(
           new Ctor(buffer, 0, (b - a) / Ctor.BYTES_PER_ELEMENT),

@@ -79,6 +79,10 @@ const symbols = {
   posix_spawnattr_setpgroup: { parameters: ["buffer", "i32"], result: "i32" },
   sigemptyset: { parameters: ["buffer"], result: "i32" },
   sigfillset: { parameters: ["buffer"], result: "i32" },
+  sigaddset: { parameters: ["buffer", "i32"], result: "i32" },
+  // signal(sig, handler) -> the previous handler (SIG_DFL = null)
+  signal: { parameters: ["i32", "pointer"], result: "pointer" },
+  pidfd_open: { parameters: ["i32", "u32"], result: "i32" },
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
   setpgid: { parameters: ["i32", "i32"], result: "i32" },
   // environment
@@ -87,6 +91,10 @@ const symbols = {
   unsetenv: { parameters: ["buffer"], result: "i32" },
   sysconf: { parameters: ["i32"], result: "i64" },
   fflush: { parameters: ["pointer"], result: "i32" },
+  // the address of glibc's `char **environ` (read it at each use: setenv moves it)
+  environ: { type: "pointer" },
+  // dynamic symbols (e.g. the address of `environ`, which setenv may move)
+  dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
   // files and descriptors
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -112,6 +120,8 @@ const symbols = {
   dup2: { parameters: ["i32", "i32"], result: "i32" },
   dup3: { parameters: ["i32", "i32", "i32"], result: "i32" },
   pipe2: { parameters: ["buffer", "i32"], result: "i32" },
+  eventfd: { parameters: ["u32", "i32"], result: "i32" },
+  access: { parameters: ["buffer", "i32"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "i64"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
   poll_async: {
@@ -135,6 +145,12 @@ const symbols = {
   },
   msync: { parameters: ["pointer", "usize", "i32"], result: "i32" },
   madvise: { parameters: ["pointer", "usize", "i32"], result: "i32" },
+  madvise_async: {
+    name: "madvise",
+    parameters: ["pointer", "usize", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
   mprotect: { parameters: ["pointer", "usize", "i32"], result: "i32" },
   memmove: { parameters: ["pointer", "pointer", "usize"], result: "pointer" },
   // futexes (SYS_futex = 202 on x86_64): syscall(202, addr, op, val, timeout, addr2, val3)

@@ -182,8 +182,12 @@ export class HeapExhausted extends RangeError {
 export class Heap {
   /** The memory and waits behind the heap. */
   readonly backing: Backing;
-  /** A view over the whole heap (allocator metadata; tracks growth). */
-  readonly #all: Int32Array;
+  /**
+   * A fixed-length view over the heap as far as this thread has seen it
+   * (element access on a length-tracking view over a growable buffer costs
+   * ≈ 10× more); remade when the heap has grown (see {@linkcode #words}).
+   */
+  #view: Int32Array;
   /** A byte view over the whole heap (bulk copies; tracks growth). */
   readonly u8: Uint8Array;
   readonly #header: WaitWords;
@@ -193,7 +197,7 @@ export class Heap {
   constructor(backing: Backing) {
     this.backing = backing;
     const buffer = backing.buffer;
-    this.#all = new Int32Array(buffer);
+    this.#view = new Int32Array(buffer, 0, buffer.byteLength >> 2);
     this.u8 = new Uint8Array(buffer);
     this.#header = backing.words(0, HEADER_UNITS * WORDS_PER_UNIT);
     this.#lock = new LockCore(this.#header, H_LOCK);
@@ -206,6 +210,24 @@ export class Heap {
         "Cannot attach heap: the buffer is not a pyconc heap",
       );
     }
+  }
+
+  /**
+   * The heap's words, covering at least word `index` (another thread may
+   * have grown the heap since this one last looked).
+   */
+  #words(index = 0): Int32Array {
+    if (index >= this.#view.length) {
+      const buffer = this.backing.buffer;
+      this.#view = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+    }
+    return this.#view;
+  }
+
+  /** The words, covering everything up to the heap's top (under the lock). */
+  #top(): Int32Array {
+    const top = Atomics.load(this.#view, H_TOP) >>> 0;
+    return this.#words(top * WORDS_PER_UNIT);
   }
 
   /** The memory as a SharedArrayBuffer (in-process heaps only). */
@@ -242,8 +264,8 @@ export class Heap {
     const b = ptr - 1;
     this.#lock.acquireSync(Infinity);
     try {
-      const a = this.#all;
       const w = b * WORDS_PER_UNIT;
+      const a = this.#words(w + B_PREV);
       const flags = a[w + B_FLAGS]!;
       if (!(flags & F_USED) || (flags & F_SMALL_FREE)) {
         throw new Error(`heap: double free of block ${ptr}`);
@@ -264,7 +286,8 @@ export class Heap {
 
   /** The usable payload size in bytes of an allocated block. */
   sizeOf(ptr: number): number {
-    return (this.#all[(ptr - 1) * WORDS_PER_UNIT + B_SIZE]! - 1) * UNIT;
+    const i = (ptr - 1) * WORDS_PER_UNIT + B_SIZE;
+    return (this.#words(i)[i]! - 1) * UNIT;
   }
 
   /** A fixed-length Int32Array over `nWords` words of a block. */
@@ -312,8 +335,9 @@ export class Heap {
   allocObject(tag: number, nWords: number): number {
     const ptr = this.alloc(nWords * 4);
     const w = ptr * WORDS_PER_UNIT;
-    Atomics.store(this.#all, w + 1, 1);
-    Atomics.store(this.#all, w, tag);
+    const a = this.#words(w + 1);
+    Atomics.store(a, w + 1, 1);
+    Atomics.store(a, w, tag);
     return ptr;
   }
 
@@ -324,8 +348,8 @@ export class Heap {
   checkTag(ptr: number, tag: number, what: string): void {
     const w = ptr * WORDS_PER_UNIT;
     if (
-      ptr <= HEADER_UNITS || w >= this.#all.length ||
-      Atomics.load(this.#all, w) !== tag
+      ptr <= HEADER_UNITS || w >= this.#words(w).length ||
+      Atomics.load(this.#view, w) !== tag
     ) {
       throw new TypeError(
         `Cannot attach ${what}: the shared region holds another object`,
@@ -335,14 +359,16 @@ export class Heap {
 
   /** Adds a reference to an object. */
   retain(ptr: number): void {
-    Atomics.add(this.#all, ptr * WORDS_PER_UNIT + 1, 1);
+    const i = ptr * WORDS_PER_UNIT + 1;
+    Atomics.add(this.#words(i), i, 1);
   }
 
   /** Drops a reference; the last one runs the destructor and frees. */
   release(ptr: number): void {
     const w = ptr * WORDS_PER_UNIT;
-    if (Atomics.sub(this.#all, w + 1, 1) !== 1) return;
-    const tag = Atomics.exchange(this.#all, w, 0);
+    const a = this.#words(w + 1);
+    if (Atomics.sub(a, w + 1, 1) !== 1) return;
+    const tag = Atomics.exchange(a, w, 0);
     destructors.get(tag)?.(this, ptr);
     this.free(ptr);
   }
@@ -356,7 +382,7 @@ export class Heap {
   }
 
   #allocSmall(units: number): number {
-    const a = this.#all;
+    const a = this.#top();
     const c = CLASS_OF[units]!;
     const head = a[H_SMALL + c]!;
     if (head !== 0) {
@@ -368,12 +394,12 @@ export class Heap {
     }
     const size = SMALL_CLASSES[c]!;
     const b = this.#bump(size);
-    a[b * WORDS_PER_UNIT + B_FLAGS] = F_USED;
+    this.#view[b * WORDS_PER_UNIT + B_FLAGS] = F_USED;
     return b + 1;
   }
 
   #allocLarge(units: number): number {
-    const a = this.#all;
+    const a = this.#top();
     // First fit over the large free list.
     for (
       let b = a[H_LARGE]! >>> 0;
@@ -398,12 +424,12 @@ export class Heap {
       return b + 1;
     }
     const b = this.#bump(units);
-    a[b * WORDS_PER_UNIT + B_FLAGS] = F_USED | F_LARGE;
+    this.#view[b * WORDS_PER_UNIT + B_FLAGS] = F_USED | F_LARGE;
     return b + 1;
   }
 
   #freeLarge(b: number): void {
-    const a = this.#all;
+    const a = this.#top();
     let size = a[b * WORDS_PER_UNIT + B_SIZE]! >>> 0;
     const top = a[H_TOP]! >>> 0;
     // Merge with the next block if it is a free large block.
@@ -435,7 +461,7 @@ export class Heap {
    * predecessor is never a free large block (they would have merged).
    */
   #makeFree(b: number, size: number): void {
-    const a = this.#all;
+    const a = this.#top();
     const w = b * WORDS_PER_UNIT;
     a[w + B_SIZE] = size;
     a[w + B_FLAGS] = F_LARGE;
@@ -449,7 +475,7 @@ export class Heap {
   }
 
   #unlink(b: number): void {
-    const a = this.#all;
+    const a = this.#top();
     const w = b * WORDS_PER_UNIT;
     const next = a[w + B_NEXT]! >>> 0;
     const prev = a[w + B_PREV]! >>> 0;
@@ -459,18 +485,19 @@ export class Heap {
   }
 
   #setPrevFree(b: number, on: boolean): void {
-    if (b >= (this.#all[H_TOP]! >>> 0)) return;
+    if (b >= (this.#view[H_TOP]! >>> 0)) return;
     const w = b * WORDS_PER_UNIT + B_FLAGS;
-    const a = this.#all;
+    const a = this.#top();
     a[w] = on ? a[w]! | F_PREV_FREE : a[w]! & ~F_PREV_FREE;
   }
 
-  /** Carves `units` from the top, growing the buffer when needed. */
+  /** Carves `units` from the top, growing the memory when needed. */
   #bump(units: number): number {
-    const a = this.#all;
-    const b = a[H_TOP]! >>> 0;
+    const b = Atomics.load(this.#view, H_TOP) >>> 0;
     const end = b + units;
     this.backing.ensure(end * UNIT);
+    // The view must cover the new block: the memory may just have grown.
+    const a = this.#words(end * WORDS_PER_UNIT - 1);
     a[H_TOP] = end;
     const w = b * WORDS_PER_UNIT;
     a[w + B_SIZE] = units;

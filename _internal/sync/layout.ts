@@ -14,6 +14,7 @@ import { CONDITION_WORDS } from "./condition_core.ts";
 import { SEMAPHORE_WORDS } from "./semaphore_core.ts";
 import { EVENT_WORDS } from "./event_core.ts";
 import { BARRIER_WORDS } from "./barrier_core.ts";
+import { QUEUE_WORDS } from "../queue/queue_core.ts";
 
 /** Object type tags (word 0 of every heap object). */
 export const Tag = {
@@ -72,4 +73,15 @@ export const BarrierLayout = {
   ACTION_LEN: HEADER + BARRIER_WORDS + 1,
   TIMEOUT_F64: (HEADER + BARRIER_WORDS + 2 + 1) & ~1, // word index, even
   WORDS: ((HEADER + BARRIER_WORDS + 2 + 1) & ~1) + 2,
+} as const;
+
+/**
+ * Queue (every class of `queue`): the queue core's words (lock, ordering
+ * policy, storage fields, float64 maxsize and unfinished tasks, then the
+ * three conditions a cache line apart: see _internal/queue/queue_core.ts).
+ * The core's base must be even (its float64 fields are 8-byte aligned).
+ */
+export const QueueLayout = {
+  CORE: HEADER,
+  WORDS: HEADER + QUEUE_WORDS,
 } as const;

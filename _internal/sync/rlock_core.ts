@@ -29,6 +29,8 @@ type Saved = { count: number; pid: number; tid: number };
 /** A recursive lock over four words of a window. */
 export class RLockCore implements ConditionLock {
   readonly #w: WaitWords;
+  /** The words themselves, for the owner-only fast paths. */
+  readonly #a: Int32Array;
   readonly #b: number;
   readonly #lock: LockCore;
 
@@ -38,6 +40,7 @@ export class RLockCore implements ConditionLock {
    */
   constructor(words: WaitWords, base: number) {
     this.#w = words;
+    this.#a = words.i32;
     this.#b = base;
     this.#lock = new LockCore(words, base + LOCK);
   }
@@ -47,14 +50,14 @@ export class RLockCore implements ConditionLock {
    * can only ever read its own identity here if it wrote it.
    */
   isOwned(): boolean {
-    const a = this.#w.i32, b = this.#b;
+    const a = this.#a, b = this.#b;
     return a[b + OWNER_TID] === currentIdent() && a[b + OWNER_PID] === pid;
   }
 
   /** Re-entry by the owner, or an uncontended take; never blocks. */
   tryAcquire(): boolean {
     if (this.isOwned()) {
-      this.#w.i32[this.#b + COUNT]! += 1; // only the owner writes the count
+      this.#a[this.#b + COUNT]! += 1; // only the owner writes the count
       return true;
     }
     if (!this.#lock.tryAcquire()) return false;
@@ -91,7 +94,7 @@ export class RLockCore implements ConditionLock {
     if (!this.isOwned()) {
       throw new RuntimeError("cannot release un-acquired lock");
     }
-    const a = this.#w.i32, b = this.#b;
+    const a = this.#a, b = this.#b;
     if (--a[b + COUNT]! === 0) {
       this.#disown();
       this.#lock.release();

@@ -36,6 +36,8 @@ export const Slot = {
   CLAIMED: 3,
   /** Its Worker runs a thread. */
   RUNNING: 4,
+  /** Its Worker was idle too long and is leaving; its creator frees the slot. */
+  RETIRING: 5,
 } as const;
 
 /** Slot fields (relative to the slot's first word). */
@@ -164,11 +166,17 @@ export class Pool {
 
   /** Whether any Worker is idle (informational: decides on spares). */
   anyIdle(): boolean {
+    return this.idleCount(1) > 0;
+  }
+
+  /** How many Workers are idle, counting up to `limit` (informational). */
+  idleCount(limit = Infinity): number {
     const high = this.words.load(P.HIGH);
-    for (let slot = 1; slot <= high; slot++) {
-      if (this.get(slot, S.STATE) === Slot.IDLE) return true;
+    let n = 0;
+    for (let slot = 1; slot <= high && n < limit; slot++) {
+      if (this.get(slot, S.STATE) === Slot.IDLE) n++;
     }
-    return false;
+    return n;
   }
 
   /**

@@ -99,7 +99,20 @@ export function sendSabs(slot: number, id: number, sabs: SharedArrayBuffer[]): v
 function died(slot: number, failure: unknown): void {
   owned.delete(slot);
   const pool = Pool.get();
-  const state = pool.get(slot, S.STATE);
+  const i = pool.at(slot, S.STATE);
+  let state = pool.words.load(i);
+  // Close the slot to claimers first; a claimer that got in just before
+  // finishes its (synchronous) assignment, and then its thread is ended here.
+  while (state === Slot.IDLE || state === Slot.CLAIMED) {
+    if (state === Slot.IDLE) {
+      if (
+        pool.words.compareExchange(i, Slot.IDLE, Slot.RETIRING) === Slot.IDLE
+      ) break;
+    }
+    state = pool.words.load(i);
+  }
+  state = pool.words.load(i);
+
   const entry = pool.get(slot, S.ENTRY);
   if ((state === Slot.RUNNING || state === Slot.BOOTING) && entry !== 0) {
     const reg = Registry.get();

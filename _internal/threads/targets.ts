@@ -181,11 +181,19 @@ export function loadTargetSync(spec: TargetSpec): TargetFunction {
  */
 export function preload(spec: TargetSpec): void {
   if (spec.kind !== "module" || imported.has(key(spec))) return;
-  const p = importTarget(spec).catch(() => {}).finally(() => pending.delete(p));
-  pending.add(p);
+  trackPreload(importTarget(spec));
 }
 
 /** Waits for every background target load started so far. */
 export async function preloaded(): Promise<void> {
   while (pending.size > 0) await Promise.all(pending);
+}
+
+/**
+ * Adds a background load (a class a received object needs) to what
+ * {@linkcode preloaded} waits for.
+ */
+export function trackPreload(p: Promise<unknown>): void {
+  const q = p.catch(() => {}).finally(() => pending.delete(q));
+  pending.add(q);
 }

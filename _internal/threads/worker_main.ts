@@ -18,6 +18,9 @@ import { SAB_CHANNEL } from "./spawn.ts";
 const port = parentPort!;
 let slot = 0;
 
+/** How long (ms) an idle Worker stays when another one is warm. */
+const IDLE_TTL = 30_000;
+
 /** SharedArrayBuffers by request id, and who waits for them. */
 const arrived = new Map<number, SharedArrayBuffer[]>();
 const waiting = new Map<number, (sabs: SharedArrayBuffer[]) => void>();
@@ -80,8 +83,24 @@ async function serve(): Promise<void> {
   for (;;) {
     let s = Atomics.load(i32, state);
     while (s !== Slot.RUNNING) {
-      const r = Atomics.waitAsync(i32, state, s);
-      if (r.async) await r.value;
+      const r = Atomics.waitAsync(
+        i32,
+        state,
+        s,
+        s === Slot.IDLE ? IDLE_TTL : Infinity,
+      );
+      const result = r.async ? await r.value : r.value;
+      if (result === "timed-out" && pool.idleCount(2) > 1) {
+        // Idle for long and another Worker is warm: leave, unless claimed
+        // in the meantime. Python's threads end; a Worker costs memory.
+        if (
+          Atomics.compareExchange(i32, state, Slot.IDLE, Slot.RETIRING) ===
+            Slot.IDLE
+        ) {
+          channel.close();
+          Deno.exit(0); // ends this Worker only; its creator frees the slot
+        }
+      }
       s = Atomics.load(i32, state);
     }
     const h = heap();

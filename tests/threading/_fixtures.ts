@@ -10,6 +10,7 @@ import {
   enumerate,
   getIdent,
   getNativeId,
+  local,
   mainThread,
   Thread,
 } from "../../threading/mod.ts";
@@ -118,4 +119,67 @@ export async function nested(
   inner.start();
   await inner.join();
   out[3] = inner.isAlive() ? 1 : 2;
+}
+
+/** The subclass of Python's _threading_local example. */
+export class MyLocal extends local {
+  declare number: number;
+  color?: string;
+  constructor(kw: Record<string, unknown> = {}) {
+    super(kw);
+    Object.assign(this, kw);
+  }
+  squared(): number {
+    return this.number ** 2;
+  }
+}
+// A class attribute, as Python's `number = 2`: not in any thread's dict.
+MyLocal.prototype.number = 2;
+
+/** The example's `f`: logs the thread's view of a local, sets number. */
+export function localReport(
+  mydata: Record<string, unknown>,
+  out: Uint8Array,
+): void {
+  const items = Object.keys(mydata).sort().map((k) => [k, mydata[k]]);
+  mydata.number = 11;
+  const log = [items, mydata.number];
+  const bytes = new TextEncoder().encode(JSON.stringify(log));
+  new DataView(out.buffer).setUint32(0, bytes.length, true);
+  out.set(bytes, 4);
+}
+
+/** Appends a line to a shared log (a SharedArrayBuffer; any thread may write). */
+export function writeLine(bytes: Uint8Array, line: string): void {
+  const head = new Int32Array(bytes.buffer, 0, 1);
+  const data = new TextEncoder().encode(line + "\n");
+  bytes.set(data, Atomics.add(head, 0, data.length) + 4);
+}
+
+/** Reads the lines of a shared log. */
+export function readLines(bytes: Uint8Array): string[] {
+  const n = new Int32Array(bytes.buffer, 0, 1)[0]!;
+  return new TextDecoder().decode(bytes.slice(4, 4 + n)).split("\n").slice(
+    0,
+    -1,
+  );
+}
+
+/** The Barrier example's server: start, meet the client, accept. */
+export function barrierServer(
+  b: { waitSync(): number },
+  log: Uint8Array,
+): void {
+  writeLine(log, "server started");
+  b.waitSync();
+  writeLine(log, "server accepts");
+}
+
+/** The Barrier example's client: meet the server, connect. */
+export function barrierClient(
+  b: { waitSync(): number },
+  log: Uint8Array,
+): void {
+  b.waitSync();
+  writeLine(log, "client connects");
 }

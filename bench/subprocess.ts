@@ -1,0 +1,129 @@
+/**
+ * subprocess benchmarks: start latency and pipe throughput, beside CPython.
+ *
+ * @module
+ */
+
+import { PIPE, Popen, run, runSync } from "../subprocess/mod.ts";
+import { type BenchCase, median } from "./_harness.ts";
+
+const STARTS = 200;
+const WARM = 20;
+const SIZE = 256 * 1024 * 1024;
+const ROUNDS = 3;
+
+/** Median latency (ms) of `run(["true"])`. */
+async function runTrue(): Promise<number> {
+  for (let i = 0; i < WARM; i++) await run(["true"]);
+  const times: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const t0 = performance.now();
+    await run(["true"]);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Median latency (ms) of `runSync(["true"])`. */
+function runSyncTrue(): number {
+  for (let i = 0; i < WARM; i++) runSync(["true"]);
+  const times: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const t0 = performance.now();
+    runSync(["true"]);
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Median latency (ms) of a bare `Deno.Command("true").output()`, for reference. */
+async function denoCommandTrue(): Promise<number> {
+  const cmd = new Deno.Command("true", {
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  });
+  for (let i = 0; i < WARM; i++) await cmd.output();
+  const times: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const t0 = performance.now();
+    await cmd.output();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** MB/s of 256 MiB through `cat` with `communicate` (median of rounds). */
+async function throughCat(): Promise<number> {
+  const data = new Uint8Array(SIZE).fill(0x61);
+  const rates: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const t0 = performance.now();
+    await using p = new Popen<Uint8Array>(["cat"], {
+      stdin: PIPE,
+      stdout: PIPE,
+    });
+    const [out] = await p.communicate(data);
+    const seconds = (performance.now() - t0) / 1000;
+    if (out!.length !== SIZE) throw new Error(`lost data: ${out!.length}`);
+    rates.push(SIZE / seconds / 1e6);
+  }
+  return median(rates);
+}
+
+const PY_TRUE = `
+import subprocess, time, statistics
+for _ in range(${WARM}):
+    subprocess.run(["true"])
+xs = []
+for _ in range(${STARTS}):
+    t = time.perf_counter()
+    subprocess.run(["true"])
+    xs.append((time.perf_counter() - t) * 1000)
+print(statistics.median(xs))`;
+
+/** The subprocess cases. */
+export const cases: BenchCase[] = [
+  {
+    name: 'run(["true"]) latency (median of 200)',
+    unit: "ms",
+    better: "lower",
+    goal: 1,
+    python: PY_TRUE,
+    pyconc: runTrue,
+  },
+  {
+    name: 'runSync(["true"]) latency (median of 200)',
+    unit: "ms",
+    better: "lower",
+    goal: 1,
+    python: PY_TRUE,
+    pyconc: runSyncTrue,
+  },
+  {
+    name: 'reference: bare Deno.Command("true").output() (not pyconc)',
+    unit: "ms",
+    better: "lower",
+    python: PY_TRUE,
+    pyconc: denoCommandTrue,
+  },
+  {
+    name: "256 MiB through cat with communicate",
+    unit: "MB/s",
+    better: "higher",
+    goal: 2,
+    python: `
+import subprocess, time, statistics
+data = b"a" * ${SIZE}
+rates = []
+for _ in range(${ROUNDS}):
+    t = time.perf_counter()
+    p = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    out, _ = p.communicate(data)
+    dt = time.perf_counter() - t
+    assert len(out) == len(data)
+    rates.append(len(data) / dt / 1e6)
+print(statistics.median(rates))`,
+    pyconc: throughCat,
+  },
+];

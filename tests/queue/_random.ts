@@ -1,0 +1,16 @@
+/**
+ * A deterministic pseudo-random generator for the queue tests (mulberry32):
+ * a failing case can be replayed.
+ *
+ * @module
+ */
+
+/** Returns a generator of numbers in [0, 1) from `seed`. */
+export function rng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
