@@ -260,7 +260,7 @@ export async function workerLoop(
   };
 
   for (;;) {
-    const ptr = runSync(pool.queue.getting(Infinity));
+    const ptr = pool.queue.getSync();
     if (ptr === SENTINEL) {
       pool.queue.putSentinel(); // for the next worker
       break;

@@ -275,6 +275,7 @@ class PoolOwner {
    * blocked thread, so look for ourselves.
    */
   checkWorkers(): void {
+    if (this.#released) return;
     for (let k = 0; k < this.threads.length; k++) {
       if (this.ended[k]) continue;
       const t = this.threads[k]!;
@@ -311,6 +312,8 @@ class PoolOwner {
 
   /** Python's `shutdown` without the waiting. */
   stop(cancelFutures: boolean): void {
+    // Once released, the region may hold another object: touch nothing.
+    if (this.#released) return;
     const core = this.core;
     const first = !this.shutdown;
     this.shutdown = true;

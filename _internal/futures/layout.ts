@@ -11,6 +11,7 @@
  */
 
 import { HEADER } from "../sync/layout.ts";
+import { WORK_QUEUE_WORDS } from "./work_queue.ts";
 
 /** Type tags (word 0). Distinct from the tags of sync/layout.ts. */
 export const FTag = {
@@ -71,16 +72,14 @@ export const F = {
   PORT_NEXT: HEADER + 7,
   /** Set once the future was pushed to its port (never twice). */
   PUSHED: HEADER + 8,
-  /** Link in the executor's work queue. */
-  Q_NEXT: HEADER + 9,
   /** The target (a pool target block) and the arguments' layout. */
-  TARGET: HEADER + 10,
-  N_SABS: HEADER + 11,
-  ARGS_LEN: HEADER + 12,
+  TARGET: HEADER + 9,
+  N_SABS: HEADER + 10,
+  ARGS_LEN: HEADER + 11,
   /** Python's `chunksize`: arguments hold an array of argument lists. */
-  CHUNK: HEADER + 13,
+  CHUNK: HEADER + 12,
   /** Fixed words; the arguments start here. */
-  WORDS: HEADER + 14,
+  WORDS: HEADER + 13,
 } as const;
 
 /**
@@ -102,21 +101,14 @@ export const X = {
   BROKEN: HEADER + 1,
   /** Python's `_idle_semaphore`: workers idle after their last item. */
   IDLE: HEADER + 2,
-  /** The work queue (see work_queue.ts). */
-  Q_LOCK: HEADER + 3,
-  Q_HEAD: HEADER + 4,
-  Q_TAIL: HEADER + 5,
-  /** Items plus sentinels in the queue: getters wait on it. */
-  Q_COUNT: HEADER + 6,
-  Q_SENTINELS: HEADER + 7,
-  Q_SLEEPERS: HEADER + 8,
   /** Worker records: `MAX_WORKERS` records of `W.WORDS` words each. */
-  MAX_WORKERS: HEADER + 9,
-  WORKERS: HEADER + 10,
+  MAX_WORKERS: HEADER + 3,
   /** Chain of target blocks, freed with the executor. */
-  TARGETS: HEADER + 11,
+  TARGETS: HEADER + 4,
+  /** The work queue (an even index: see work_queue.ts). */
+  QUEUE: (HEADER + 5 + 1) & ~1,
   /** Fixed words; the worker records follow. */
-  WORDS: HEADER + 12,
+  WORDS: ((HEADER + 5 + 1) & ~1) + WORK_QUEUE_WORDS,
 } as const;
 
 /** A worker's record (relative to the record's first word). */

@@ -43,7 +43,7 @@ export class PoolCore {
     this.ptr = ptr;
     this.maxWorkers = maxWorkers;
     this.x = h.words(ptr, X.WORDS + maxWorkers * W.WORDS);
-    this.queue = new WorkQueue(h, this.x);
+    this.queue = new WorkQueue(h, ptr, X.QUEUE);
     this.#brokenError = brokenError;
   }
 
@@ -55,6 +55,7 @@ export class PoolCore {
   ): PoolCore {
     const ptr = h.allocObject(FTag.EXECUTOR, X.WORDS + maxWorkers * W.WORDS);
     h.int32(ptr, X.WORDS)[X.MAX_WORKERS] = maxWorkers;
+    WorkQueue.init(h, ptr, X.QUEUE);
     return new PoolCore(h, ptr, maxWorkers, brokenError);
   }
 
@@ -157,6 +158,7 @@ export class PoolCore {
 }
 
 registerDestructor(FTag.EXECUTOR, (h, ptr) => {
+  WorkQueue.destroy(h, ptr, X.QUEUE);
   let t = Atomics.load(h.int32(ptr, X.WORDS), X.TARGETS);
   while (t !== 0) {
     const next = h.int32(t, T.WORDS)[T.NEXT]!;

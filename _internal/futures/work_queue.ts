@@ -1,122 +1,76 @@
 /**
- * A pool's work queue: Python's `SimpleQueue` of work items, in the
- * executor's shared region. An item is a future's region (it holds the
- * target and the encoded arguments), linked through its `Q_NEXT` word, so a
- * put allocates nothing; `0` is the sentinel that tells a worker to leave.
- *
- * A mutex guards the links; a count word says how many items (and
- * sentinels) wait, and getters sleep on it while it is 0, as a semaphore's
- * waiters do. A put notifies only when a getter sleeps.
+ * A pool's work queue: Python's `SimpleQueue` of work items, on the
+ * library's queue core (`_internal/queue`), embedded in the executor's
+ * shared region. An item is the pointer of a future's region (which holds
+ * the target and the encoded arguments): a small integer, stored inline in
+ * its queue slot, so a put allocates nothing. `0` is the sentinel that
+ * tells a worker to leave; it queues behind the items, as Python's `None`.
  *
  * @module
  */
 
 import type { Heap } from "../sync/heap.ts";
-import { LockCore } from "../sync/lock_core.ts";
-import type { Blocking, WaitWords } from "../sync/words.ts";
-import { deadlineOf, remaining } from "../sync/timeout.ts";
-import { F, X } from "./layout.ts";
+import { Order, QUEUE_WORDS, QueueCore } from "../queue/queue_core.ts";
+import { Empty } from "../queue/errors.ts";
 
-/** What a get returns when the timeout passed. */
+/** What a non-blocking get returns when the queue is empty. */
 export const EMPTY = -1;
-/** What a get returns for a sentinel. */
+/** The sentinel (Python's `None` work item). */
 export const SENTINEL = 0;
+
+/** Words the queue takes in the executor's region (from an even base). */
+export const WORK_QUEUE_WORDS: number = QUEUE_WORDS;
 
 /** The work queue of one executor. */
 export class WorkQueue {
-  readonly #x: WaitWords;
-  readonly #all: Int32Array;
-  readonly #lock: LockCore;
+  readonly #core: QueueCore;
 
   /**
-   * @param h The heap holding the executor and its items.
-   * @param x The executor's words.
+   * @param h The heap holding the executor.
+   * @param ptr The executor's region.
+   * @param base The queue's first word in it (even).
    */
-  constructor(h: Heap, x: WaitWords) {
-    this.#x = x;
-    this.#all = new Int32Array(h.backing.buffer);
-    this.#lock = new LockCore(x, X.Q_LOCK);
+  constructor(h: Heap, ptr: number, base: number) {
+    this.#core = new QueueCore(h, ptr, base);
   }
 
-  /** Appends an item (a future's region); never blocks. */
+  /** Sets up the queue in a fresh (zeroed) region. */
+  static init(h: Heap, ptr: number, base: number): void {
+    QueueCore.init(h, ptr, base, Order.FIFO, 0, false);
+  }
+
+  /** Frees the queue's storage (the executor's last reference went). */
+  static destroy(h: Heap, ptr: number, base: number): void {
+    QueueCore.destroy(h, ptr, base);
+  }
+
+  /** Appends an item (a future's region); never waits. */
   put(ptr: number): void {
-    const x = this.#x, all = this.#all;
-    Atomics.store(all, ptr * 4 + F.Q_NEXT, 0);
-    this.#lock.enter();
-    const tail = x.load(X.Q_TAIL);
-    if (tail === 0) x.store(X.Q_HEAD, ptr);
-    else Atomics.store(all, tail * 4 + F.Q_NEXT, ptr);
-    x.store(X.Q_TAIL, ptr);
-    this.#lock.release();
-    this.#signal();
+    this.#core.putSync(ptr, true, null);
   }
 
-  /** Appends a sentinel (served after every item). */
+  /** Appends a sentinel. */
   putSentinel(): void {
-    this.#lock.enter();
-    this.#x.add(X.Q_SENTINELS, 1);
-    this.#lock.release();
-    this.#signal();
+    this.#core.putSync(SENTINEL, true, null);
   }
 
-  #signal(): void {
-    const x = this.#x;
-    x.add(X.Q_COUNT, 1);
-    if (x.load(X.Q_SLEEPERS) > 0) x.notify(X.Q_COUNT, 1);
-  }
-
-  /** Takes one item or sentinel if there is one; never blocks. */
+  /** Takes an item or sentinel if one is there; never waits. */
   getNowait(): number {
-    const x = this.#x;
-    for (;;) {
-      const c = x.load(X.Q_COUNT);
-      if (c <= 0) return EMPTY;
-      if (x.compareExchange(X.Q_COUNT, c, c - 1) === c) return this.#take();
-    }
-  }
-
-  /**
-   * Takes one item or sentinel, waiting up to `timeoutMs`.
-   * @returns the item, {@linkcode SENTINEL}, or {@linkcode EMPTY} on timeout.
-   */
-  *getting(timeoutMs: number): Blocking<number> {
-    const x = this.#x;
-    const deadline = deadlineOf(timeoutMs);
-    for (;;) {
-      const got = this.getNowait();
-      if (got !== EMPTY) return got;
-      const left = remaining(deadline);
-      if (left <= 0) return EMPTY;
-      x.add(X.Q_SLEEPERS, 1);
-      try {
-        yield { words: x, index: X.Q_COUNT, expected: 0, timeoutMs: left };
-      } finally {
-        x.add(X.Q_SLEEPERS, -1);
-      }
-    }
-  }
-
-  /** Unlinks the head (the caller took one unit of the count). */
-  #take(): number {
-    const x = this.#x, all = this.#all;
-    this.#lock.enter();
     try {
-      const head = x.load(X.Q_HEAD);
-      if (head === 0) {
-        x.add(X.Q_SENTINELS, -1);
-        return SENTINEL;
-      }
-      const next = Atomics.load(all, head * 4 + F.Q_NEXT);
-      x.store(X.Q_HEAD, next);
-      if (next === 0) x.store(X.Q_TAIL, 0);
-      return head;
-    } finally {
-      this.#lock.release();
+      return this.#core.getSync(false, null) as number;
+    } catch (e) {
+      if (e instanceof Empty) return EMPTY;
+      throw e;
     }
+  }
+
+  /** Takes an item or sentinel, blocking the calling thread until one comes. */
+  getSync(): number {
+    return this.#core.getSync(true, null) as number;
   }
 
   /** Items and sentinels waiting (informational). */
   size(): number {
-    return Math.max(0, this.#x.load(X.Q_COUNT));
+    return this.#core.qsize();
   }
 }

@@ -237,6 +237,11 @@ threadTest("ThreadPoolExecutor.submit(): after shutdown() throws RuntimeError", 
   assert.throws(() => pool.mapSync(pow, [2], [5]), RuntimeError);
   await pool.shutdown(); // twice is fine
   pool.shutdownSync();
+  await pool.shutdown({ cancelFutures: true });
+  // ...and touches nothing of the pool's freed shared state.
+  await using other = new ThreadPoolExecutor(2);
+  const fs = Array.from({ length: 200 }, (_, i) => other.submit(mul, i, 3));
+  for (let i = 0; i < fs.length; i++) assert.equal(await fs[i], i * 3);
 });
 
 Deno.test("ThreadPoolExecutor: pending work finishes before the program ends, without shutdown()", async () => {
