@@ -22,6 +22,7 @@ import { sabsFor } from "../_internal/threads/worker_main.ts";
 import {
   Broken,
   F,
+  INLINE,
   Outcome,
   T,
   W,
@@ -133,10 +134,13 @@ export async function workerLoop(
     });
   };
 
-  /** Encodes an outcome; SharedArrayBuffers this pool knows stay shared. */
-  const store = (
+  /**
+   * Encodes an outcome; SharedArrayBuffers this pool knows stay shared.
+   * @returns the bytes (valid until the next encode) and the ids.
+   */
+  const encodeOutcome = (
     value: unknown,
-  ): { block: number; len: number; nSabs: number } => {
+  ): { bytes: Uint8Array; ids: number[] } => {
     const { bytes, sabs } = encode(value, "share");
     const ids: number[] = [];
     for (const sab of sabs) {
@@ -144,16 +148,11 @@ export async function workerLoop(
       if (id === undefined) {
         // Made in the task: the owner cannot receive it without a message
         // it may be too busy (blocked in resultSync) to read: a copy.
-        const copy = encode(value, "copy").bytes;
-        return { block: storeBytes(h, copy), len: copy.length, nSabs: 0 };
+        return { bytes: encode(value, "copy").bytes, ids: [] };
       }
       ids.push(id);
     }
-    return {
-      block: storeBytes(h, bytes, ids),
-      len: bytes.length,
-      nSabs: ids.length,
-    };
+    return { bytes, ids };
   };
 
   /** Runs one call (or a chunk of calls); returns the outcome. */
@@ -194,19 +193,28 @@ export async function workerLoop(
     value: unknown,
   ): void => {
     if (dead) return;
-    let out: { block: number; len: number; nSabs: number };
+    let out: { bytes: Uint8Array; ids: number[] };
     let outcome: number = ok ? Outcome.VALUE : Outcome.ERROR;
     try {
-      out = store(value);
+      out = encodeOutcome(value);
     } catch (e) {
       outcome = Outcome.ERROR; // e.g. the result cannot be sent
-      out = store(e);
+      out = encodeOutcome(e);
     }
     // Idle from now on (Python's _idle_semaphore.release()), counted before
     // the result is out: the owner may submit again as soon as it sees it.
     x.add(X.IDLE, 1);
-    if (claim(w)) publish(w, outcome, out.block, out.len, out.nSabs);
-    else h.free(out.block);
+    if (claim(w)) {
+      const { bytes, ids } = out;
+      let block = INLINE;
+      if (ids.length > 0 || bytes.length > h.sizeOf(ptr) - F.WORDS * 4) {
+        block = storeBytes(h, bytes, ids);
+      } else {
+        // In place of the arguments: no allocation, nothing to free.
+        h.u8.set(bytes, ptr * 16 + F.WORDS * 4);
+      }
+      publish(w, outcome, block, bytes.length, ids.length);
+    }
     pushToPort(h, ptr, w);
   };
 

@@ -4,7 +4,7 @@ import { deadlineOf, remaining, toMs } from "../_internal/sync/timeout.ts";
 import { isThenable, type WaitWords } from "../_internal/sync/words.ts";
 import { INSPECT } from "../_internal/sync/hold.ts";
 import { decode } from "../_internal/codec/decode.ts";
-import { F, FState, Outcome } from "../_internal/futures/layout.ts";
+import { F, FState, INLINE, Outcome } from "../_internal/futures/layout.ts";
 import { claim, publish } from "../_internal/futures/future_core.ts";
 import { type Port, setPortUpdater } from "../_internal/futures/port.ts";
 import {
@@ -378,18 +378,22 @@ export class Future<T = unknown> implements PromiseLike<T> {
       let value: unknown;
       const block = r.w.load(F.RESULT_PTR);
       try {
-        const nSabs = r.w.load(F.RESULT_SABS);
-        const sabs: SharedArrayBuffer[] = [];
-        if (nSabs > 0) {
-          const ids = r.h.int32(block, nSabs);
-          for (let i = 0; i < nSabs; i++) sabs.push(r.sab(ids[i]!));
+        const len = r.w.load(F.RESULT_LEN);
+        if (block === INLINE) {
+          const at = r.ptr * 16 + F.WORDS * 4;
+          value = decode(r.h.u8.subarray(at, at + len));
+        } else {
+          const nSabs = r.w.load(F.RESULT_SABS);
+          const sabs: SharedArrayBuffer[] = [];
+          if (nSabs > 0) {
+            const ids = r.h.int32(block, nSabs);
+            for (let i = 0; i < nSabs; i++) sabs.push(r.sab(ids[i]!));
+          }
+          value = decode(
+            r.h.bytes(block, nSabs * 4 + len).subarray(nSabs * 4),
+            sabs,
+          );
         }
-        value = decode(
-          r.h.bytes(block, nSabs * 4 + r.w.load(F.RESULT_LEN)).subarray(
-            nSabs * 4,
-          ),
-          sabs,
-        );
       } catch (e) {
         failed = true; // e.g. a class not loaded in this thread
         value = e;

@@ -10,7 +10,15 @@ import {
 import { E, Registry, State } from "../_internal/threads/registry.ts";
 import { MAX_SLOTS, Pool, S } from "../_internal/threads/pool.ts";
 import { sendSabs } from "../_internal/threads/spawn.ts";
-import { F, FTag, T, W, WState, X } from "../_internal/futures/layout.ts";
+import {
+  F,
+  FTag,
+  MIN_ARGS_BYTES,
+  T,
+  W,
+  WState,
+  X,
+} from "../_internal/futures/layout.ts";
 import { Port } from "../_internal/futures/port.ts";
 import { PoolCore } from "../_internal/futures/pool_core.ts";
 import { SENTINEL } from "../_internal/futures/work_queue.ts";
@@ -183,9 +191,10 @@ class PoolOwner {
     const { bytes, sabs } = encode(args, "share");
     const n = sabs.length;
     const ids = n === 0 ? [] : sabs.map((s) => this.#sabIdOf(s));
+    // Room for the arguments, which a small result replaces (INLINE).
     const ptr = h.allocObject(
       FTag.FUTURE,
-      F.WORDS + n + Math.ceil(bytes.length / 4),
+      F.WORDS + n + Math.ceil(Math.max(bytes.length, MIN_ARGS_BYTES) / 4),
     );
     const w = h.words(ptr, F.WORDS + n);
     for (let i = 0; i < n; i++) w.store(F.WORDS + i, ids[i]!);

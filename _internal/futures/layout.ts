@@ -61,7 +61,10 @@ export const F = {
   /** Non-zero while a thread blocks on `STATE` (completers notify then). */
   WAITING: HEADER + 1,
   OUTCOME: HEADER + 2,
-  /** The encoded outcome: heap block (0 if none) and length. */
+  /**
+   * The encoded outcome: a heap block (0 if none, {@linkcode INLINE} when
+   * it is in the region, in place of the arguments) and its length.
+   */
   RESULT_PTR: HEADER + 3,
   RESULT_LEN: HEADER + 4,
   /** SharedArrayBuffer request ids at the start of the result block. */
@@ -81,6 +84,15 @@ export const F = {
   /** Fixed words; the arguments start here. */
   WORDS: HEADER + 13,
 } as const;
+
+/**
+ * `F.RESULT_PTR` of an outcome stored in the future's region itself, where
+ * the arguments were: small results cost no allocation.
+ */
+export const INLINE = -1;
+
+/** Bytes the arguments' space of a future's region has at least. */
+export const MIN_ARGS_BYTES = 16;
 
 /**
  * An agent's completion port: completers push futures on a lock-free list

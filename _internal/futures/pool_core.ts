@@ -169,5 +169,5 @@ registerDestructor(FTag.EXECUTOR, (h, ptr) => {
 
 registerDestructor(FTag.FUTURE, (h, ptr) => {
   const block = Atomics.load(h.int32(ptr, F.WORDS), F.RESULT_PTR);
-  if (block !== 0) h.free(block);
+  if (block > 0) h.free(block);
 });
