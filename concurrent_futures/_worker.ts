@@ -9,12 +9,14 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import { heap } from "../_internal/sync/heap.ts";
 import { isThenable, runSync } from "../_internal/sync/words.ts";
 import { decode } from "../_internal/codec/decode.ts";
 import { encode } from "../_internal/codec/encode.ts";
 import {
   loadTarget,
+  loadTargetSync,
   type TargetFunction,
   type TargetSpec,
 } from "../_internal/threads/targets.ts";
@@ -91,7 +93,16 @@ export async function workerLoop(
   if (init !== null) {
     try {
       const fn = await loadTarget(init);
-      const r = fn(...initargs);
+      // In a task's own callback, as the items (see below).
+      const r = await new Promise<unknown>((resolve, reject) =>
+        setImmediate(() => {
+          try {
+            resolve(fn(...initargs));
+          } catch (e) {
+            reject(e);
+          }
+        })
+      );
       if (isThenable(r)) await r;
     } catch (e) {
       if (dead) return;
@@ -128,6 +139,11 @@ export async function workerLoop(
     const spec = decode(
       h.bytes(target, T.WORDS * 4 + words[T.LEN]!).subarray(T.WORDS * 4),
     ) as TargetSpec;
+    if (spec.kind === "source") {
+      const compiled = loadTargetSync(spec); // no import: no need to wait
+      fns.set(target, compiled);
+      return compiled;
+    }
     return loadTarget(spec).then((fn) => {
       fns.set(target, fn);
       return fn;
@@ -260,31 +276,70 @@ export async function workerLoop(
       }
       return (async () => {
         const sabs = nSabs === 0 ? [] : await sabsOf(ids);
-        return call(await fn, decodeArgs(sabs), chunk);
+        const f = await fn;
+        // The call itself in a task's own callback (see the loop below).
+        return await new Promise<unknown>((resolve, reject) =>
+          setImmediate(() => {
+            try {
+              resolve(call(f, decodeArgs(sabs), chunk));
+            } catch (e) {
+              reject(e);
+            }
+          })
+        );
       })().then((v) => settle(true, v), (e) => settle(false, e));
     } catch (e) {
       settle(false, e);
     }
   };
 
-  for (;;) {
-    const ptr = pool.queue.getSync();
-    if (ptr === SENTINEL) {
-      pool.queue.putSentinel(); // for the next worker
-      break;
-    }
-    h.retain(ptr); // held while named in our record (see declareDead)
-    x.store(current, ptr);
-    try {
-      const p = run(ptr);
-      if (p !== undefined) await p;
-    } catch (e) {
-      console.error("Exception in worker", e);
-    }
-    if (dead) return;
+  /**
+   * After an item: drops our hold on it.
+   * @returns whether to go on taking items.
+   */
+  const after = (ptr: number): boolean => {
+    if (dead) return false;
     if (x.exchange(current, 0) !== 0) h.release(ptr);
-    if (pool.broken() !== Broken.NONE) break;
-  }
+    return pool.broken() === Broken.NONE;
+  };
+
+  // The loop runs in setImmediate callbacks, not in promise jobs: Deno ends
+  // a Worker that runs out of memory only if it happens in a task's own
+  // callback (in a promise job the Worker hangs, measured in Deno 2.9), and
+  // setImmediate costs ≈ 2 µs where nested timers are clamped to 4 ms.
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      try {
+        for (;;) {
+          const ptr = pool.queue.getSync();
+          if (ptr === SENTINEL) {
+            pool.queue.putSentinel(); // for the next worker
+            return resolve();
+          }
+          h.retain(ptr); // held while named in our record (see declareDead)
+          x.store(current, ptr);
+          let p: void | Promise<void> = undefined;
+          try {
+            p = run(ptr);
+          } catch (e) {
+            console.error("Exception in worker", e);
+          }
+          if (p !== undefined) {
+            p.catch((e) => console.error("Exception in worker", e)).then(
+              () => after(ptr) ? setImmediate(pump) : resolve(),
+            );
+            return;
+          }
+          if (!after(ptr)) return resolve();
+        }
+      } catch (e) {
+        console.error("Exception in worker", e);
+        resolve();
+      }
+    };
+    setImmediate(pump);
+  });
+  if (dead) return;
   leave();
   hook = () => {};
 }

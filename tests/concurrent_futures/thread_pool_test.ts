@@ -39,13 +39,12 @@ async function runScript(
   name: string,
   flags: string[] = [],
 ): Promise<{ code: number; out: string; err: string }> {
+  const script = new URL(`./_scripts/${name}`, import.meta.url).pathname;
+  const args = ["run", "-A"];
+  for (const f of flags) if (f.startsWith("--")) args.push(f);
+  args.push(script, ...flags.filter((f) => !f.startsWith("--")));
   const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      ...flags,
-      new URL(`./_scripts/${name}`, import.meta.url).pathname,
-    ],
+    args,
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -597,6 +596,15 @@ threadTest("ThreadPoolExecutor: a worker that dies while the main thread blocks 
   assert.ok(seconds < 10);
   await pool.shutdown();
 });
+
+for (const mode of ["async", "sync"]) {
+  Deno.test(`ThreadPoolExecutor: a worker that runs out of memory breaks the pool (${mode} wait)`, async () => {
+    const r = await runScript("out_of_memory.ts", [mode]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, "broken\nsubmit broken\ndone\n");
+    assert.match(r.err, /Worker terminated due to reaching memory limit/);
+  });
+}
 
 // --- leaks ---------------------------------------------------------------
 
