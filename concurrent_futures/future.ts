@@ -131,13 +131,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #exception: unknown;
   #failed = false;
   // Typed loosely so that Future<T> stays covariant in T.
-  #callbacks: ((f: AnyFuture) => unknown)[] = [];
-  #waiters: FutureWaiter[] = [];
+  // The three lists are made on first use: most futures never need them.
+  #callbacks: ((f: AnyFuture) => unknown)[] | undefined;
+  #waiters: FutureWaiter[] | undefined;
   #remote: Remote | undefined;
   /** The port that reported on it, kept after it is settled. */
   #port: Port | undefined;
   /** Async `result()`/`exception()` calls waiting for a change. */
-  #wake: (() => void)[] = [];
+  #wake: (() => void)[] | undefined;
   #promise: Promise<T> | undefined;
   // Typed loosely so that Future<T> stays covariant in T.
   // deno-lint-ignore no-explicit-any
@@ -265,7 +266,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     }
     this.#refresh();
     if (this.#state < CANCELLED) {
-      this.#callbacks.push(fn as (f: AnyFuture) => unknown);
+      (this.#callbacks ??= []).push(fn as (f: AnyFuture) => unknown);
       return;
     }
     this.#call(fn as (f: AnyFuture) => unknown);
@@ -286,7 +287,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       r?.w.compareExchange(F.STATE, CANCELLED, CANCELLED_AND_NOTIFIED);
       this.#unbind();
       this.#state = CANCELLED_AND_NOTIFIED;
-      for (const w of [...this.#waiters]) w.addCancelled(this);
+      this.#notify("cancelled");
       return false;
     }
     if (
@@ -403,7 +404,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     } else if (s === CANCELLED_AND_NOTIFIED) {
       this.#unbind();
       this.#state = CANCELLED_AND_NOTIFIED;
-      for (const w of [...this.#waiters]) w.addCancelled(this);
+      this.#notify("cancelled");
       this.#wakeAll();
     } else if (s === RUNNING || s === FState.COMPLETING) {
       this.#state = RUNNING;
@@ -424,10 +425,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     else this.#result = value as T;
     this.#failed = failed;
     this.#state = FINISHED;
-    for (const w of [...this.#waiters]) {
-      if (failed) w.addException(this);
-      else w.addResult(this);
-    }
+    this.#notify(failed ? "exception" : "result");
     this.#settlePromise();
     this.#wakeAll();
     this.#invokeCallbacks();
@@ -457,16 +455,28 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return this.#promise;
   }
 
+  /** Tells the installed `wait()`/`asCompleted()` waiters. */
+  #notify(what: "result" | "exception" | "cancelled"): void {
+    const waiters = this.#waiters;
+    if (waiters === undefined || waiters.length === 0) return;
+    for (const w of [...waiters]) {
+      if (what === "result") w.addResult(this);
+      else if (what === "exception") w.addException(this);
+      else w.addCancelled(this);
+    }
+  }
+
   #wakeAll(): void {
     const wake = this.#wake;
-    if (wake.length === 0) return;
-    this.#wake = [];
+    if (wake === undefined) return;
+    this.#wake = undefined;
     for (const fn of wake) fn();
   }
 
   #invokeCallbacks(): void {
     const callbacks = this.#callbacks;
-    this.#callbacks = [];
+    if (callbacks === undefined) return;
+    this.#callbacks = undefined;
     for (const fn of callbacks) this.#call(fn);
   }
 
@@ -487,7 +497,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (this.#state >= CANCELLED || ms <= 0) return;
     let timer: ReturnType<typeof setTimeout> | undefined;
     await new Promise<void>((resolve) => {
-      this.#wake.push(resolve);
+      (this.#wake ??= []).push(resolve);
       if (ms !== Infinity) timer = setTimeout(resolve, ms);
     });
     if (timer !== undefined) clearTimeout(timer);
@@ -576,11 +586,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
         return f.#state === FINISHED && f.#failed;
       },
       addWaiter(f, w) {
-        f.#waiters.push(w);
+        (f.#waiters ??= []).push(w);
       },
       removeWaiter(f, w) {
-        const i = f.#waiters.indexOf(w);
-        if (i >= 0) f.#waiters.splice(i, 1);
+        const i = f.#waiters?.indexOf(w) ?? -1;
+        if (i >= 0) f.#waiters!.splice(i, 1);
       },
     };
   }

@@ -197,13 +197,16 @@ class PoolOwner {
       F.WORDS + n + Math.ceil(Math.max(bytes.length, MIN_ARGS_BYTES) / 4),
     );
     const w = h.words(ptr, F.WORDS + n);
-    for (let i = 0; i < n; i++) w.store(F.WORDS + i, ids[i]!);
+    // Plain writes: no other thread sees the region before the queue's
+    // put, whose atomic operations publish them.
+    const i32 = w.i32;
+    for (let i = 0; i < n; i++) i32[F.WORDS + i] = ids[i]!;
     h.u8.set(bytes, ptr * 16 + (F.WORDS + n) * 4);
-    w.store(F.TARGET, target);
-    w.store(F.N_SABS, n);
-    w.store(F.ARGS_LEN, bytes.length);
-    if (chunk) w.store(F.CHUNK, 1);
-    w.store(F.PORT, this.port.ptr);
+    i32[F.TARGET] = target;
+    i32[F.N_SABS] = n;
+    i32[F.ARGS_LEN] = bytes.length;
+    if (chunk) i32[F.CHUNK] = 1;
+    i32[F.PORT] = this.port.ptr;
     h.retain(ptr); // the work item's reference (the future holds the other)
     const f = new Future<R>();
     futureInternals().bind(f, h, ptr, w, this.port, this.sab);
@@ -216,13 +219,16 @@ class PoolOwner {
 
   /** Python's `_adjust_thread_count`. */
   #adjustThreadCount(): void {
+    const k = this.threads.length;
+    // A full pool starts no thread, whatever the idle count says (it is
+    // consulted only below the maximum, and a full pool stays full): this
+    // saves a contended atomic operation per submit.
+    if (k >= this.core.maxWorkers) return;
     const x = this.core.x;
     // An idle worker will take the item: start none.
     for (let idle = x.load(X.IDLE); idle > 0; idle = x.load(X.IDLE)) {
       if (x.compareExchange(X.IDLE, idle, idle - 1) === idle) return;
     }
-    const k = this.threads.length;
-    if (k >= this.core.maxWorkers) return;
     const h = this.h;
     h.retain(this.core.ptr); // the worker's reference
     const t = new Thread({
