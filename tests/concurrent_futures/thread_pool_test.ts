@@ -160,6 +160,58 @@ Deno.test("ThreadPoolExecutor.map(): bad arguments throw before anything runs", 
   assert.throws(() => pool.mapSync(abs, [1], { timeout: Number.NaN }), ValueError);
 });
 
+for (const form of ["map", "mapSync"] as const) {
+  threadTest(`ThreadPoolExecutor.${form}(): leaving the loop early cancels the calls not started`, async () => {
+    const ran = new Int32Array(new SharedArrayBuffer(4 * 10));
+    const gate = new Event();
+    const task = (i: number, ran: Int32Array, gate: Event) => {
+      ran[i] = 1;
+      if (i >= 1) gate.waitSync();
+      return i;
+    };
+    const pool = new ThreadPoolExecutor(1);
+    const xs = [...Array(10).keys()];
+    const rans = Array(10).fill(ran), gates = Array(10).fill(gate);
+    try {
+      if (form === "map") {
+        for await (const r of pool.map(task, xs, rans, gates)) {
+          assert.equal(r, 0);
+          break;
+        }
+      } else {
+        for (const r of pool.mapSync(task, xs, rans, gates)) {
+          assert.equal(r, 0);
+          break;
+        }
+      }
+    } finally {
+      gate.set();
+    }
+    await pool.shutdown();
+    // Call 1 may have started before the break (it cannot be cancelled then).
+    assert.equal(ran[0], 1);
+    assert.deepEqual([...ran.subarray(2)], Array(8).fill(0));
+  });
+}
+
+threadTest("ThreadPoolExecutor.map(): results are taken lazily, as the consumer asks", async () => {
+  await using pool = new ThreadPoolExecutor(2);
+  const gate = new Event();
+  const it = pool.map(
+    (i: number, gate: Event) => (i === 1 ? gate.waitSync() && i : i),
+    [0, 1],
+    [gate, gate],
+  );
+  try {
+    // The first result comes while the second call still blocks.
+    assert.equal((await it.next()).value, 0);
+  } finally {
+    gate.set();
+  }
+  assert.equal((await it.next()).value, 1);
+  assert.ok((await it.next()).done);
+});
+
 // --- test_thread_pool.py -------------------------------------------------
 
 threadTest("ThreadPoolExecutor.map(): submits every call without iteration (bpo-11777)", async () => {
