@@ -24,4 +24,5 @@ export * as mmap from "./mmap/mod.ts";
 export * as os_process from "./os_process/mod.ts";
 export * as queue from "./queue/mod.ts";
 export * as subprocess from "./subprocess/mod.ts";
+export * as concurrent_futures from "./concurrent_futures/mod.ts";
 export * from "./_internal/errors.ts";

@@ -96,7 +96,9 @@ def work(n):
 /** The concurrent_futures cases. */
 export const cases: BenchCase[] = [
   {
-    name: `ThreadPoolExecutor(${WORKERS}): ${TASKS / 1000}k trivial tasks, submit + results`,
+    name: `ThreadPoolExecutor(${WORKERS}): ${
+      TASKS / 1000
+    }k trivial tasks, submit + results`,
     unit: "tasks/s",
     better: "higher",
     goal: 3,

@@ -11,7 +11,7 @@
 
 import { setImmediate } from "node:timers";
 import { heap } from "../_internal/sync/heap.ts";
-import { isThenable, runSync } from "../_internal/sync/words.ts";
+import { isThenable } from "../_internal/sync/words.ts";
 import { decode } from "../_internal/codec/decode.ts";
 import { encode } from "../_internal/codec/encode.ts";
 import {

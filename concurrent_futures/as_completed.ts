@@ -75,15 +75,22 @@ function* completing<T>(
  * @throws {TimeoutError} From `next()`, once the deadline passed.
  * @throws {TypeError} If `fs` holds something other than futures.
  *
+ * Typing: TypeScript gives the variable of a `for await` loop the type of
+ * the *awaited* yielded value, and a Future is awaitable, so it types the
+ * loop variable as the result (`T`) although it is the Future: cast it
+ * (`item as unknown as Future<T>`), or use {@linkcode asCompletedSync}.
+ * `await item` is right either way.
+ *
  * @example Python's example, with numbers instead of URLs
  * ```ts
- * import { asCompleted, ThreadPoolExecutor } from "@pyconc/std/concurrent_futures";
+ * import { asCompleted, type Future, ThreadPoolExecutor } from "@pyconc/std/concurrent_futures";
  * import assert from "node:assert/strict";
  *
  * await using pool = new ThreadPoolExecutor({ maxWorkers: 3 });
  * const inputs = new Map([1, 2, 3].map((n) => [pool.submit((n: number) => n * 10, n), n]));
  * const seen: number[] = [];
- * for await (const f of asCompleted(inputs.keys())) {
+ * for await (const item of asCompleted(inputs.keys())) {
+ *   const f = item as unknown as Future<number>; // see "Typing" above
  *   assert.equal(await f, inputs.get(f)! * 10);
  *   seen.push(inputs.get(f)!);
  * }

@@ -68,7 +68,6 @@ const nap = new Int32Array(new SharedArrayBuffer(4));
 let nextId = 1;
 
 /** The friend interface, set by the class's static block below. */
-// deno-lint-ignore prefer-const
 let internals: FutureInternals;
 
 function typeName(v: unknown): string {

@@ -416,14 +416,14 @@ function shutdownArgs(
  *
  * @example Python's `ThreadPoolExecutor` example, without the network
  * ```ts
- * import { asCompleted, ThreadPoolExecutor } from "@pyconc/std/concurrent_futures";
+ * import { asCompletedSync, ThreadPoolExecutor } from "@pyconc/std/concurrent_futures";
  * import assert from "node:assert/strict";
  *
  * const load = (name: string) => `contents of ${name}`;
  * await using pool = new ThreadPoolExecutor({ maxWorkers: 5 });
  * const toName = new Map(["a", "b", "c"].map((n) => [pool.submit(load, n), n]));
- * for await (const f of asCompleted(toName.keys())) {
- *   assert.equal(await f, `contents of ${toName.get(f)}`);
+ * for (const f of asCompletedSync(toName.keys())) {
+ *   assert.equal(f.resultSync(), `contents of ${toName.get(f)}`);
  * }
  * ```
  */

@@ -103,7 +103,11 @@ function spawn(stackMb: number, a?: Assignment, requestId = 0): number {
 }
 
 /** Delivers an assignment's SharedArrayBuffers to the Worker of `slot`. */
-export function sendSabs(slot: number, id: number, sabs: SharedArrayBuffer[]): void {
+export function sendSabs(
+  slot: number,
+  id: number,
+  sabs: SharedArrayBuffer[],
+): void {
   const worker = owned.get(slot);
   if (worker !== undefined) {
     worker.postMessage({ sabs: { id, sabs } });

@@ -117,9 +117,9 @@ export async function capturedStderr(
   const original = console.error;
   let text = "";
   console.error = (...args: unknown[]) => {
-    text += args.map((a) =>
-      a instanceof Error ? a.stack ?? String(a) : String(a)
-    ).join(" ") + "\n";
+    text +=
+      args.map((a) => a instanceof Error ? a.stack ?? String(a) : String(a))
+        .join(" ") + "\n";
   };
   try {
     await fn();

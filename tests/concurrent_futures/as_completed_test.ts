@@ -69,52 +69,65 @@ both("yields every future, done ones and pool ones", async (c) => {
   assert.equal(completed.length, 5);
   assert.deepEqual(
     new Set(completed),
-    new Set([CANCELLED_AND_NOTIFIED_FUTURE, EXCEPTION_FUTURE, SUCCESSFUL_FUTURE, f1, f2]),
+    new Set([
+      CANCELLED_AND_NOTIFIED_FUTURE,
+      EXCEPTION_FUTURE,
+      SUCCESSFUL_FUTURE,
+      f1,
+      f2,
+    ]),
   );
   assert.equal(f1.resultSync(0), 42);
 });
 
-both("yields the done ones, then throws TimeoutError at the deadline", async (c) => {
-  await using pool = new ThreadPoolExecutor(5);
-  const alreadyCompleted = [
-    CANCELLED_AND_NOTIFIED_FUTURE,
-    EXCEPTION_FUTURE,
-    SUCCESSFUL_FUTURE,
-  ];
-  for (const timeout of [0, 0.1]) {
-    const event = new Event();
-    const future = pool.submit(waitFor, event);
-    const seen = new Set<Future<unknown>>();
-    try {
-      const [err, seconds] = await timed(() =>
-        c([...alreadyCompleted, future], timeout, (f) => seen.add(f)).then(
-          () => undefined,
-          (e) => e,
-        )
-      );
-      assert.ok(err instanceof TimeoutError, String(err));
-      assert.equal(err.message, "1 (of 4) futures unfinished");
-      if (timeout > 0) assertTimeout(seconds, timeout);
-      assert.deepEqual(seen, new Set(alreadyCompleted));
-    } finally {
-      event.set();
+both(
+  "yields the done ones, then throws TimeoutError at the deadline",
+  async (c) => {
+    await using pool = new ThreadPoolExecutor(5);
+    const alreadyCompleted = [
+      CANCELLED_AND_NOTIFIED_FUTURE,
+      EXCEPTION_FUTURE,
+      SUCCESSFUL_FUTURE,
+    ];
+    for (const timeout of [0, 0.1]) {
+      const event = new Event();
+      const future = pool.submit(waitFor, event);
+      const seen = new Set<Future<unknown>>();
+      try {
+        const [err, seconds] = await timed(() =>
+          c([...alreadyCompleted, future], timeout, (f) => seen.add(f)).then(
+            () => undefined,
+            (e) => e,
+          )
+        );
+        assert.ok(err instanceof TimeoutError, String(err));
+        assert.equal(err.message, "1 (of 4) futures unfinished");
+        if (timeout > 0) assertTimeout(seconds, timeout);
+        assert.deepEqual(seen, new Set(alreadyCompleted));
+      } finally {
+        event.set();
+      }
+      await future;
     }
-    await future;
-  }
-});
+  },
+);
 
-both("duplicates are yielded once (bpo-20367), from any iterable (bpo-31641)", async (c) => {
-  await using pool = new ThreadPoolExecutor(5);
-  const future1 = pool.submit(
-    (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
-    100,
-  );
-  function* repeat() {
-    for (let i = 0; i < 3; i++) yield future1;
-  }
-  const completed = await c(repeat());
-  assert.deepEqual(completed, [future1]);
-});
+both(
+  "duplicates are yielded once (bpo-20367), from any iterable (bpo-31641)",
+  async (c) => {
+    await using pool = new ThreadPoolExecutor(5);
+    const future1 = pool.submit(
+      (ms: number) =>
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+      100,
+    );
+    function* repeat() {
+      for (let i = 0; i < 3; i++) yield future1;
+    }
+    const completed = await c(repeat());
+    assert.deepEqual(completed, [future1]);
+  },
+);
 
 both("the TimeoutError says how many are unfinished", async (c) => {
   const fs = [
@@ -130,18 +143,21 @@ both("the TimeoutError says how many are unfinished", async (c) => {
   });
 });
 
-both("futures completed while iterating are yielded in completion order", async (c) => {
-  const fs = Array.from({ length: 5 }, () => new Future<number>());
-  const order: number[] = [];
-  // Each yielded future completes the next one, as the CPython test does.
-  fs[0]!.setResult(0);
-  await c(fs, 5, (f) => {
-    order.push(f.resultSync() as number);
-    const next = fs[order.length];
-    next?.setResult(order.length);
-  });
-  assert.deepEqual(order, [0, 1, 2, 3, 4]);
-});
+both(
+  "futures completed while iterating are yielded in completion order",
+  async (c) => {
+    const fs = Array.from({ length: 5 }, () => new Future<number>());
+    const order: number[] = [];
+    // Each yielded future completes the next one, as the CPython test does.
+    fs[0]!.setResult(0);
+    await c(fs, 5, (f) => {
+      order.push(f.resultSync() as number);
+      const next = fs[order.length];
+      next?.setResult(order.length);
+    });
+    assert.deepEqual(order, [0, 1, 2, 3, 4]);
+  },
+);
 
 Deno.test("asCompleted(): returns Future objects, never their results; bad input throws TypeError", async () => {
   const f = createFuture("FINISHED", { result: 7 });

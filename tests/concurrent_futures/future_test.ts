@@ -67,7 +67,10 @@ Deno.test("Future.addDoneCallback(): a callback that throws is reported, the oth
   const err = await capturedStderr(() => f.setResult(5));
   assert.ok(raisingCalled);
   assert.ok(fnCalled);
-  assert.match(err, /exception calling callback for <Future at 0x[0-9a-f]+ state=finished returned number>/);
+  assert.match(
+    err,
+    /exception calling callback for <Future at 0x[0-9a-f]+ state=finished returned number>/,
+  );
   assert.match(err, /Error: doh!/);
 });
 
@@ -127,9 +130,18 @@ Deno.test("Future.addDoneCallback(): callbacks run in order, each exactly once; 
 });
 
 Deno.test("Future.toString(): Python's repr in every state", () => {
-  assert.match(String(PENDING_FUTURE), /^<Future at 0x[0-9a-f]+ state=pending>$/);
-  assert.match(String(RUNNING_FUTURE), /^<Future at 0x[0-9a-f]+ state=running>$/);
-  assert.match(String(CANCELLED_FUTURE), /^<Future at 0x[0-9a-f]+ state=cancelled>$/);
+  assert.match(
+    String(PENDING_FUTURE),
+    /^<Future at 0x[0-9a-f]+ state=pending>$/,
+  );
+  assert.match(
+    String(RUNNING_FUTURE),
+    /^<Future at 0x[0-9a-f]+ state=running>$/,
+  );
+  assert.match(
+    String(CANCELLED_FUTURE),
+    /^<Future at 0x[0-9a-f]+ state=cancelled>$/,
+  );
   assert.match(
     String(CANCELLED_AND_NOTIFIED_FUTURE),
     /^<Future at 0x[0-9a-f]+ state=cancelled>$/,
@@ -142,7 +154,10 @@ Deno.test("Future.toString(): Python's repr in every state", () => {
     String(SUCCESSFUL_FUTURE),
     /^<Future at 0x[0-9a-f]+ state=finished returned number>$/,
   );
-  assert.match(Deno.inspect(SUCCESSFUL_FUTURE), /state=finished returned number/);
+  assert.match(
+    Deno.inspect(SUCCESSFUL_FUTURE),
+    /state=finished returned number/,
+  );
 });
 
 Deno.test("Future.cancel(): only a pending (or cancelled) future can be cancelled", () => {
@@ -206,7 +221,10 @@ Deno.test("Future.resultSync(0): TimeoutError, CancelledError, the error, or the
   assert.throws(() => PENDING_FUTURE.resultSync(0), TimeoutError);
   assert.throws(() => RUNNING_FUTURE.resultSync(0), TimeoutError);
   assert.throws(() => CANCELLED_FUTURE.resultSync(0), CancelledError);
-  assert.throws(() => CANCELLED_AND_NOTIFIED_FUTURE.resultSync(0), CancelledError);
+  assert.throws(
+    () => CANCELLED_AND_NOTIFIED_FUTURE.resultSync(0),
+    CancelledError,
+  );
   assert.throws(() => EXCEPTION_FUTURE.resultSync(0), OSError);
   assert.equal(SUCCESSFUL_FUTURE.resultSync(0), 42);
 });
@@ -243,7 +261,9 @@ Deno.test("Future.result(timeout): times out after about the timeout", async () 
   const [err, seconds] = await timed(() => f.result(0.2).catch((e) => e));
   assert.ok(err instanceof TimeoutError);
   assertTimeout(seconds, 0.2);
-  const [, s2] = await timed(() => assert.throws(() => f.resultSync(0.2), TimeoutError));
+  const [, s2] = await timed(() =>
+    assert.throws(() => f.resultSync(0.2), TimeoutError)
+  );
   assertTimeout(s2, 0.2);
   assert.throws(() => f.resultSync(Number.NaN), ValueError);
   assert.throws(() => f.resultSync("1" as never), TypeError);
@@ -270,21 +290,24 @@ Deno.test("Future.exception(): wakes when the exception is set later", async () 
   assert.ok((await pending) instanceof OSError);
 });
 
-threadTest("Future.resultSync(): blocks the main thread until a worker completes it", () => {
-  using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
-  const f = pool.submit(() => {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    return 42;
-  });
-  assert.equal(f.resultSync(5), 42);
-  const g = pool.submit(() => {
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-    throw new RangeError("late");
-  });
-  const e = g.exceptionSync(5);
-  assert.ok(e instanceof RangeError);
-  assert.equal(e.message, "late");
-});
+threadTest(
+  "Future.resultSync(): blocks the main thread until a worker completes it",
+  () => {
+    using pool = new ThreadPoolExecutor({ maxWorkers: 1 });
+    const f = pool.submit(() => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      return 42;
+    });
+    assert.equal(f.resultSync(5), 42);
+    const g = pool.submit(() => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      throw new RangeError("late");
+    });
+    const e = g.exceptionSync(5);
+    assert.ok(e instanceof RangeError);
+    assert.equal(e.message, "late");
+  },
+);
 
 Deno.test("Future.setResult(): a second call throws InvalidStateError naming the state", () => {
   const f = createFuture("PENDING");
@@ -322,7 +345,10 @@ Deno.test("Future.setRunningOrNotifyCancel(): pending → running; cancelled →
   assert.ok(f.running());
   assert.throws(() => f.setRunningOrNotifyCancel(), RuntimeError);
   f.setResult(1);
-  assert.throws(() => f.setRunningOrNotifyCancel(), /Future in unexpected state/);
+  assert.throws(
+    () => f.setRunningOrNotifyCancel(),
+    /Future in unexpected state/,
+  );
   const c = new Future();
   c.cancel();
   assert.equal(c.setRunningOrNotifyCancel(), false);

@@ -73,22 +73,28 @@ both("FIRST_COMPLETED returns with the first future done", async (w) => {
   await f2;
 });
 
-both("FIRST_COMPLETED returns at once when some are done already", async (w) => {
-  await using pool = new ThreadPoolExecutor(5);
-  const event = new Event();
-  const f1 = pool.submit(waitFor, event);
-  try {
-    const { done, notDone } = await w(
-      [CANCELLED_AND_NOTIFIED_FUTURE, SUCCESSFUL_FUTURE, f1],
-      { returnWhen: FIRST_COMPLETED },
-    );
-    assert.deepEqual(done, set(CANCELLED_AND_NOTIFIED_FUTURE, SUCCESSFUL_FUTURE));
-    assert.deepEqual(notDone, set(f1));
-  } finally {
-    event.set();
-  }
-  await f1;
-});
+both(
+  "FIRST_COMPLETED returns at once when some are done already",
+  async (w) => {
+    await using pool = new ThreadPoolExecutor(5);
+    const event = new Event();
+    const f1 = pool.submit(waitFor, event);
+    try {
+      const { done, notDone } = await w(
+        [CANCELLED_AND_NOTIFIED_FUTURE, SUCCESSFUL_FUTURE, f1],
+        { returnWhen: FIRST_COMPLETED },
+      );
+      assert.deepEqual(
+        done,
+        set(CANCELLED_AND_NOTIFIED_FUTURE, SUCCESSFUL_FUTURE),
+      );
+      assert.deepEqual(notDone, set(f1));
+    } finally {
+      event.set();
+    }
+    await f1;
+  },
+);
 
 both("FIRST_EXCEPTION returns with the first future that raised", async (w) => {
   await using pool = new ThreadPoolExecutor(5);
@@ -119,10 +125,19 @@ both("FIRST_EXCEPTION returns at once when one raised already", async (w) => {
   try {
     await f1.exception();
     const { done, notDone } = await w(
-      [SUCCESSFUL_FUTURE, CANCELLED_FUTURE, CANCELLED_AND_NOTIFIED_FUTURE, f1, f2],
+      [
+        SUCCESSFUL_FUTURE,
+        CANCELLED_FUTURE,
+        CANCELLED_AND_NOTIFIED_FUTURE,
+        f1,
+        f2,
+      ],
       { returnWhen: FIRST_EXCEPTION },
     );
-    assert.deepEqual(done, set(SUCCESSFUL_FUTURE, CANCELLED_AND_NOTIFIED_FUTURE, f1));
+    assert.deepEqual(
+      done,
+      set(SUCCESSFUL_FUTURE, CANCELLED_AND_NOTIFIED_FUTURE, f1),
+    );
     assert.deepEqual(notDone, set(CANCELLED_FUTURE, f2));
   } finally {
     event.set();
@@ -159,12 +174,24 @@ both("ALL_COMPLETED waits for every future", async (w) => {
   const f1 = pool.submit(divmod, 2, 0);
   const f2 = pool.submit(mul, 2, 21);
   const { done, notDone } = await w(
-    [SUCCESSFUL_FUTURE, CANCELLED_AND_NOTIFIED_FUTURE, EXCEPTION_FUTURE, f1, f2],
+    [
+      SUCCESSFUL_FUTURE,
+      CANCELLED_AND_NOTIFIED_FUTURE,
+      EXCEPTION_FUTURE,
+      f1,
+      f2,
+    ],
     { returnWhen: ALL_COMPLETED },
   );
   assert.deepEqual(
     done,
-    set(SUCCESSFUL_FUTURE, CANCELLED_AND_NOTIFIED_FUTURE, EXCEPTION_FUTURE, f1, f2),
+    set(
+      SUCCESSFUL_FUTURE,
+      CANCELLED_AND_NOTIFIED_FUTURE,
+      EXCEPTION_FUTURE,
+      f1,
+      f2,
+    ),
   );
   assert.deepEqual(notDone, set());
   assert.equal(f2.resultSync(0), 42);
@@ -176,7 +203,12 @@ both("a timeout returns what is done so far", async (w) => {
   const future = pool.submit(waitFor, event);
   try {
     const [{ done, notDone }, seconds] = await timed(() =>
-      w([CANCELLED_AND_NOTIFIED_FUTURE, EXCEPTION_FUTURE, SUCCESSFUL_FUTURE, future], {
+      w([
+        CANCELLED_AND_NOTIFIED_FUTURE,
+        EXCEPTION_FUTURE,
+        SUCCESSFUL_FUTURE,
+        future,
+      ], {
         timeout: 0.2,
         returnWhen: ALL_COMPLETED,
       })
@@ -208,7 +240,8 @@ both("many futures released at once all count (bpo-14406)", async (w) => {
 both("a cancelled future counts once its executor notices it", async (w) => {
   await using pool = new ThreadPoolExecutor(1);
   const blocker = pool.submit(
-    (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+    (ms: number) =>
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
     100,
   );
   const queued = pool.submit(mul, 1, 1);
@@ -223,11 +256,15 @@ both("a cancelled future counts once its executor notices it", async (w) => {
 Deno.test("wait(): bad arguments throw, naming the problem", async () => {
   await assert.rejects(
     wait([SUCCESSFUL_FUTURE], { returnWhen: "SOMETIMES" as never }),
-    (e: unknown) => e instanceof ValueError && /Invalid return condition/.test(String(e)),
+    (e: unknown) =>
+      e instanceof ValueError && /Invalid return condition/.test(String(e)),
   );
   assert.throws(() => waitSync([42 as never]), TypeError);
   assert.throws(() => waitSync(null as never), TypeError);
-  assert.throws(() => waitSync([SUCCESSFUL_FUTURE], { timeout: Number.NaN }), ValueError);
+  assert.throws(
+    () => waitSync([SUCCESSFUL_FUTURE], { timeout: Number.NaN }),
+    ValueError,
+  );
   const empty = waitSync([]);
   assert.equal(empty.done.size + empty.notDone.size, 0);
 });

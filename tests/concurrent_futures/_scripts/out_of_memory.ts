@@ -25,7 +25,9 @@ try {
   pool.submit((x: number) => x, 1);
   console.log("submitted");
 } catch (e) {
-  console.log(e instanceof BrokenThreadPool ? "submit broken" : `unexpected: ${e}`);
+  console.log(
+    e instanceof BrokenThreadPool ? "submit broken" : `unexpected: ${e}`,
+  );
 }
 await pool.shutdown();
 console.log("done");
