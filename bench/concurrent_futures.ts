@@ -85,6 +85,22 @@ async function cpuSpeedup(): Promise<number> {
   return best;
 }
 
+/** What the CPython throughput scripts share: a 4-thread pool, best of 5. */
+function pyThroughput(body: string): string {
+  return `
+import time
+from concurrent.futures import ThreadPoolExecutor
+N = ${TASKS}
+def trivial(x): return x
+best = 0
+with ThreadPoolExecutor(${WORKERS}) as ex:
+    for _ in range(5):
+        t = time.perf_counter()
+${body}
+        best = max(best, N / (time.perf_counter() - t))
+print(best)`;
+}
+
 const PY_WORK = `
 def work(n):
     x = 0
@@ -102,20 +118,9 @@ export const cases: BenchCase[] = [
     unit: "tasks/s",
     better: "higher",
     goal: 3,
-    python: `
-import time
-from concurrent.futures import ThreadPoolExecutor
-N = ${TASKS}
-def trivial(x): return x
-best = 0
-with ThreadPoolExecutor(${WORKERS}) as ex:
-    for _ in range(5):
-        t = time.perf_counter()
+    python: pyThroughput(`
         fs = [ex.submit(trivial, i) for i in range(N)]
-        s = sum(f.result() for f in fs)
-        best = max(best, N / (time.perf_counter() - t))
-        assert s == N * (N - 1) // 2
-print(best)`,
+        assert sum(f.result() for f in fs) == N * (N - 1) // 2`),
     pyconc: submitThroughput,
   },
   ...[1, 256].map((chunksize): BenchCase => ({
@@ -125,19 +130,9 @@ print(best)`,
     unit: "items/s",
     better: "higher",
     goal: 3,
-    python: `
-import time
-from concurrent.futures import ThreadPoolExecutor
-N = ${TASKS}
-def trivial(x): return x
-best = 0
-with ThreadPoolExecutor(${WORKERS}) as ex:
-    for _ in range(5):
-        t = time.perf_counter()
+    python: pyThroughput(`
         n = sum(1 for _ in ex.map(trivial, range(N), chunksize=${chunksize}))
-        best = max(best, N / (time.perf_counter() - t))
-        assert n == N
-print(best)`,
+        assert n == N`),
     pyconc: mapThroughput(chunksize),
   })),
   {

@@ -40,6 +40,7 @@ import {
 } from "../_internal/futures/future_core.ts";
 import { PoolCore } from "../_internal/futures/pool_core.ts";
 import { SENTINEL } from "../_internal/futures/work_queue.ts";
+import { onWorkerExit } from "../threading/thread.ts";
 import { BrokenThreadPool } from "./errors.ts";
 import "../_internal/shareables.ts";
 
@@ -75,7 +76,9 @@ export async function workerLoop(
   for (const [id, sab] of table) sabId.set(sab, id);
   const fns = new Map<number, TargetFunction>();
 
-  installDeathHooks(() => {
+  // Deno.exit(), process.exit() or close() in a call: this worker dies, and
+  // says so first (the pool breaks; its futures fail instead of hanging).
+  const removeExitHandler = onWorkerExit(() => {
     if (dead) return;
     dead = true;
     pool.declareDead(k);
@@ -112,7 +115,7 @@ export async function workerLoop(
       );
       pool.break(Broken.INITIALIZER);
       leave();
-      hook = () => {};
+      removeExitHandler();
       return;
     }
   }
@@ -341,40 +344,5 @@ export async function workerLoop(
   });
   if (dead) return;
   leave();
-  hook = () => {};
+  removeExitHandler();
 }
-
-/**
- * Makes `Deno.exit()`, `process.exit()` and `close()` in a task declare
- * this worker dead first (the pool breaks; its futures fail instead of
- * hanging). Installed once per Worker, before the thread runtime's hooks
- * run (ours wrap theirs).
- */
-function installDeathHooks(onDeath: () => void): void {
-  hook = onDeath;
-  if (hooked) return;
-  hooked = true;
-  const denoExit = Deno.exit;
-  Deno.exit = ((code?: number) => {
-    hook();
-    return denoExit(code);
-  }) as typeof Deno.exit;
-  const g = globalThis as { close?: () => void };
-  if (typeof g.close === "function") {
-    const close = g.close;
-    g.close = () => {
-      hook();
-      close();
-    };
-  }
-  import("node:process").then(({ default: proc }) => {
-    const exit = proc.exit.bind(proc);
-    proc.exit = ((code?: number) => {
-      hook();
-      return exit(code);
-    }) as typeof proc.exit;
-  });
-}
-
-let hooked = false;
-let hook: () => void = () => {};

@@ -45,19 +45,27 @@ function portOf(h: Heap, port: number): WaitWords {
 export function startItem(h: Heap, ptr: number, w: WaitWords): boolean {
   const old = w.compareExchange(F.STATE, FState.PENDING, FState.RUNNING);
   if (old === FState.PENDING) return true;
+  if (old === FState.CANCELLED && notice(h, ptr, w)) return false;
+  throw new RuntimeError("Future in unexpected state");
+}
+
+/**
+ * Moves a cancelled future to CANCELLED_AND_NOTIFIED and tells its owner.
+ * @returns false if it was not (or no longer) cancelled.
+ */
+function notice(h: Heap, ptr: number, w: WaitWords): boolean {
   if (
-    old === FState.CANCELLED &&
     w.compareExchange(
-        F.STATE,
-        FState.CANCELLED,
-        FState.CANCELLED_AND_NOTIFIED,
-      ) === FState.CANCELLED
+      F.STATE,
+      FState.CANCELLED,
+      FState.CANCELLED_AND_NOTIFIED,
+    ) !== FState.CANCELLED
   ) {
-    wakeWaiting(w);
-    pushToPort(h, ptr, w);
     return false;
   }
-  throw new RuntimeError("Future in unexpected state");
+  wakeWaiting(w);
+  pushToPort(h, ptr, w);
+  return true;
 }
 
 /**
@@ -126,17 +134,7 @@ export function failItem(
   w: WaitWords,
   error: unknown,
 ): boolean {
-  if (
-    w.compareExchange(
-      F.STATE,
-      FState.CANCELLED,
-      FState.CANCELLED_AND_NOTIFIED,
-    ) === FState.CANCELLED
-  ) {
-    wakeWaiting(w);
-    pushToPort(h, ptr, w);
-    return true;
-  }
+  if (notice(h, ptr, w)) return true;
   const bytes = encode(error).bytes;
   if (!claim(w)) return false;
   publish(w, Outcome.ERROR, storeBytes(h, bytes), bytes.length, 0);

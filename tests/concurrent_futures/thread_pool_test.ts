@@ -17,7 +17,7 @@ import {
 } from "../../concurrent_futures/mod.ts";
 import { enumerate, Event, Lock, Semaphore } from "../../threading/mod.ts";
 import { capturedStderr } from "./_fixtures.ts";
-import { threadTest, timed } from "../_helpers.ts";
+import { runScript as run, threadTest, timed } from "../_helpers.ts";
 
 const fixtures = (name: string) =>
   new URL(`./_fixtures.ts#${name}`, import.meta.url);
@@ -34,25 +34,12 @@ function poolThreads(prefix: string) {
   return enumerate().filter((t) => t.name.startsWith(`${prefix}_`));
 }
 
-const decoder = new TextDecoder();
-async function runScript(
+function runScript(
   name: string,
+  args: string[] = [],
   flags: string[] = [],
 ): Promise<{ code: number; out: string; err: string }> {
-  const script = new URL(`./_scripts/${name}`, import.meta.url).pathname;
-  const args = ["run", "-A"];
-  for (const f of flags) if (f.startsWith("--")) args.push(f);
-  args.push(script, ...flags.filter((f) => !f.startsWith("--")));
-  const r = await new Deno.Command(Deno.execPath(), {
-    args,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: r.code,
-    out: decoder.decode(r.stdout),
-    err: decoder.decode(r.stderr),
-  };
+  return run(new URL(`./_scripts/${name}`, import.meta.url), args, flags);
 }
 
 // --- executor.py ---------------------------------------------------------
@@ -481,7 +468,7 @@ threadTest("ThreadPoolExecutor: await using shuts down with wait", async () => {
 });
 
 Deno.test("ThreadPoolExecutor: a pool dropped without shutdown() shuts down when collected", async () => {
-  const r = await runScript("del_shutdown.ts", ["--v8-flags=--expose-gc"]);
+  const r = await runScript("del_shutdown.ts", [], ["--v8-flags=--expose-gc"]);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out.trim(), "true 0 5,4,3,2,1,0,1,2,3,4");
 });
