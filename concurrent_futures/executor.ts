@@ -2,6 +2,7 @@ import { ValueError } from "../_internal/errors.ts";
 import { deadlineOf, now, toMs } from "../_internal/sync/timeout.ts";
 import type { Target, TargetFunction } from "../_internal/threads/targets.ts";
 import type { AnyFuture, Future } from "./future.ts";
+import { SHARE } from "../_internal/codec/shareable.ts";
 
 /** Options of `Executor.map`, Python's keyword arguments. */
 export interface MapOptions {
@@ -320,6 +321,16 @@ export abstract class Executor {
   /** `using`: Python's `__exit__`, blocking (`shutdownSync({ wait: true })`). */
   [Symbol.dispose](): void {
     this.shutdownSync({ wait: true });
+  }
+
+  /**
+   * @internal An executor stays in the thread that created it: sending one
+   * throws a TypeError at once, rather than deliver an empty object.
+   */
+  [SHARE](): never {
+    throw new TypeError(
+      `Cannot send a ${this.constructor.name} to another thread: it stays in the thread that created it`,
+    );
   }
 }
 

@@ -4,6 +4,7 @@ import { deadlineOf, remaining, toMs } from "../_internal/sync/timeout.ts";
 import { isThenable, type WaitWords } from "../_internal/sync/words.ts";
 import { INSPECT } from "../_internal/sync/hold.ts";
 import { decode } from "../_internal/codec/decode.ts";
+import { SHARE } from "../_internal/codec/shareable.ts";
 import { F, FState, INLINE, Outcome } from "../_internal/futures/layout.ts";
 import { claim, publish } from "../_internal/futures/future_core.ts";
 import { type Port, setPortUpdater } from "../_internal/futures/port.ts";
@@ -349,6 +350,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** Shown by `console.log` and Deno's `inspect`. */
   [INSPECT](): string {
     return this.toString();
+  }
+
+  /**
+   * @internal A future stays in the thread that created it: sending one
+   * (in a call's arguments, a queue item…) throws a TypeError at once,
+   * rather than deliver an empty object.
+   */
+  [SHARE](): never {
+    throw new TypeError(
+      "Cannot send a Future to another thread: it stays in the thread that created it (send its result instead)",
+    );
   }
 
   // --- internals ---------------------------------------------------------

@@ -647,6 +647,17 @@ threadTest(
     );
     assert.throws(() => pool.submit(Math.max as never, 1, 2), TypeError);
     assert.throws(() => pool.submit(42 as never), TypeError);
+    // Futures and executors stay in their thread: a clear TypeError.
+    const f = pool.submit((x: number) => x, 1);
+    assert.throws(
+      () => pool.submit((g: unknown) => g, f),
+      /Cannot send a Future/,
+    );
+    assert.throws(
+      () => pool.submit((p: unknown) => p, pool),
+      /Cannot send a ThreadPoolExecutor/,
+    );
+    await f;
     // A result that cannot cross fails the future with a TypeError.
     await assert.rejects(pool.submit(() => Symbol("x")).result(), TypeError);
     assert.equal(await pool.submit((x: number) => x, 1), 1);
