@@ -35,7 +35,7 @@ const STATE_NAME = [
   "FINISHED",
 ];
 
-/** A future of any result type (Future is invariant in T). */
+/** A future of any result type (for collections of mixed futures). */
 // deno-lint-ignore no-explicit-any
 export type AnyFuture = Future<any>;
 
@@ -130,8 +130,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   #result: T | undefined;
   #exception: unknown;
   #failed = false;
+  // Made on first use, as #waiters and #wake: most futures need none.
   // Typed loosely so that Future<T> stays covariant in T.
-  // The three lists are made on first use: most futures never need them.
   #callbacks: ((f: AnyFuture) => unknown)[] | undefined;
   #waiters: FutureWaiter[] | undefined;
   #remote: Remote | undefined;
