@@ -17,6 +17,7 @@ const groups: Record<string, () => Promise<{ cases: BenchCase[] }>> = {
   mmap: () => import("./mmap.ts"),
   queue: () => import("./queue.ts"),
   subprocess: () => import("./subprocess.ts"),
+  multiprocessing: () => import("./multiprocessing.ts"),
   concurrent_futures: () => import("./concurrent_futures.ts"),
 };
 

@@ -1,14 +1,8 @@
 import { cString } from "../_internal/args.ts";
 import { cstr, cstrArray, errno, libc } from "../_internal/ffi/libc.ts";
 import { requirePermission } from "../_internal/permissions.ts";
-import {
-  candidates,
-  checkArgs,
-  checkEnv,
-  type Env,
-  splitEnv,
-  trySearch,
-} from "./_spawn.ts";
+import { checkArgs, checkEnv, type Env, splitEnv } from "./_spawn.ts";
+import { candidates, trySearch } from "../_internal/spawn.ts";
 
 const SIGPIPE = 13;
 const SIGXFSZ = 25;

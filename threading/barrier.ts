@@ -7,10 +7,9 @@ import {
 import { BarrierLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
-  classOf,
+  classRecord,
   HEAP,
-  type HeapClass,
-  heapRecord,
+  heapOfClass,
   isAttaching,
   registerHeapClass,
   TAG,
@@ -84,7 +83,7 @@ export class Barrier {
     action?: Target | null,
     timeout: number | null = null,
   ) {
-    const h = (new.target as unknown as HeapClass)[HEAP]();
+    const h = heapOfClass(new.target);
     const attaching = isAttaching();
     let local: (() => unknown) | undefined;
     if (!attaching) {
@@ -192,8 +191,7 @@ export class Barrier {
 
   /** @internal The codec record: the barrier travels by reference. */
   [SHARE](): ShareRecord {
-    const c = classOf(this);
-    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
+    return classRecord(this, this.#ptr);
   }
 }
 

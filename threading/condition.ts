@@ -5,9 +5,9 @@ import {
   attachShared,
   claimRegion,
   classOf,
+  classRecord,
   HEAP,
   type HeapClass,
-  heapRecord,
   isAttaching,
   LOCKS,
   registerHeapClass,
@@ -232,8 +232,7 @@ export class Condition {
 
   /** @internal The codec record: this condition travels by reference. */
   [SHARE](): ShareRecord {
-    const c = classOf(this);
-    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
+    return classRecord(this, this.#ptr);
   }
 }
 

@@ -3,10 +3,9 @@ import { EventCore } from "../_internal/sync/event_core.ts";
 import { EventLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
-  classOf,
+  classRecord,
   HEAP,
-  type HeapClass,
-  heapRecord,
+  heapOfClass,
   registerHeapClass,
   TAG,
 } from "../_internal/sync/heap_object.ts";
@@ -52,7 +51,7 @@ export class Event {
 
   /** Creates an event whose flag is clear. */
   constructor() {
-    const h = (new.target as unknown as HeapClass)[HEAP]();
+    const h = heapOfClass(new.target);
     this.#ptr = claimRegion(this, Tag.EVENT, EventLayout.WORDS, "Event", h);
     this.#core = new EventCore(
       h.words(this.#ptr, EventLayout.WORDS),
@@ -101,8 +100,7 @@ export class Event {
 
   /** @internal The codec record: the event travels by reference. */
   [SHARE](): ShareRecord {
-    const c = classOf(this);
-    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
+    return classRecord(this, this.#ptr);
   }
 }
 

@@ -4,10 +4,9 @@ import { LockCore } from "../_internal/sync/lock_core.ts";
 import { LockLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
-  classOf,
+  classRecord,
   HEAP,
-  type HeapClass,
-  heapRecord,
+  heapOfClass,
   registerHeapClass,
   TAG,
 } from "../_internal/sync/heap_object.ts";
@@ -69,7 +68,7 @@ export class Lock {
 
   /** Creates an unlocked lock. */
   constructor() {
-    const h = (new.target as unknown as HeapClass)[HEAP]();
+    const h = heapOfClass(new.target);
     this.#ptr = claimRegion(this, Tag.LOCK, LockLayout.WORDS, "Lock", h);
     this.#core = new LockCore(
       h.words(this.#ptr, LockLayout.WORDS),
@@ -147,8 +146,7 @@ export class Lock {
 
   /** @internal The codec record: this lock travels by reference. */
   [SHARE](): ShareRecord {
-    const c = classOf(this);
-    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
+    return classRecord(this, this.#ptr);
   }
 
   /** @internal What a Condition needs to bind to this lock. */

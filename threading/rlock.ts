@@ -3,10 +3,9 @@ import { RLockCore } from "../_internal/sync/rlock_core.ts";
 import { RLockLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
-  classOf,
+  classRecord,
   HEAP,
-  type HeapClass,
-  heapRecord,
+  heapOfClass,
   registerHeapClass,
   TAG,
 } from "../_internal/sync/heap_object.ts";
@@ -57,7 +56,7 @@ export class RLock {
 
   /** Creates an unlocked reentrant lock. */
   constructor() {
-    const h = (new.target as unknown as HeapClass)[HEAP]();
+    const h = heapOfClass(new.target);
     this.#ptr = claimRegion(this, Tag.RLOCK, RLockLayout.WORDS, "RLock", h);
     this.#core = new RLockCore(
       h.words(this.#ptr, RLockLayout.WORDS),
@@ -131,8 +130,7 @@ export class RLock {
 
   /** @internal The codec record: this lock travels by reference. */
   [SHARE](): ShareRecord {
-    const c = classOf(this);
-    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
+    return classRecord(this, this.#ptr);
   }
 
   /** @internal What a Condition needs to bind to this lock. */

@@ -4,10 +4,9 @@ import { SemaphoreCore } from "../_internal/sync/semaphore_core.ts";
 import { SemaphoreLayout, Tag } from "../_internal/sync/layout.ts";
 import {
   claimRegion,
-  classOf,
+  classRecord,
   HEAP,
-  type HeapClass,
-  heapRecord,
+  heapOfClass,
   isAttaching,
   registerHeapClass,
   TAG,
@@ -59,7 +58,7 @@ export class Semaphore {
     if (!attaching && !(value >= 0)) {
       throw new ValueError("semaphore initial value must be >= 0");
     }
-    const h = (new.target as unknown as HeapClass)[HEAP]();
+    const h = heapOfClass(new.target);
     this.#ptr = claimRegion(
       this,
       Tag.SEMAPHORE,
@@ -133,8 +132,7 @@ export class Semaphore {
 
   /** @internal The codec record: the semaphore travels by reference. */
   [SHARE](): ShareRecord {
-    const c = classOf(this);
-    return heapRecord(c[TAG], this.#ptr, c[HEAP]());
+    return classRecord(this, this.#ptr);
   }
 }
 

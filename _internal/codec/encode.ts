@@ -15,24 +15,34 @@
  */
 
 import { T, typedArrayKind } from "./tags.ts";
-import { isShareable, SHARE } from "./shareable.ts";
+import { isShareable, SHARE, type ShareRecord } from "./shareable.ts";
 
 const textEncoder = new TextEncoder();
 
-/** How SharedArrayBuffers in a value are treated. */
+/** Where a value goes, which decides how SharedArrayBuffers are treated. */
 export type SabMode =
   /** Collected in a side table (the channel shares them: Worker messages). */
   | "share"
-  /** Copied into the bytes (queues, processes). */
-  | "copy";
+  /** Copied into the bytes (queues within a process). */
+  | "copy"
+  /**
+   * To another process: copied into the bytes, and a shareable whose state
+   * lives in this process's memory only is refused.
+   */
+  | "process";
 
 /** Carries the path to a value that cannot be encoded. */
 class Unsendable extends Error {
   readonly path: string[] = [];
   readonly what: string;
-  constructor(what: string) {
+  readonly why: string;
+  constructor(
+    what: string,
+    why = "only structured-clone data can cross a thread or process boundary",
+  ) {
     super(what);
     this.what = what;
+    this.why = why;
   }
 }
 
@@ -85,7 +95,7 @@ export class Encoder {
       if (e instanceof Unsendable) {
         const at = e.path.length ? ` at ${e.path.join("")}` : "";
         throw new TypeError(
-          `Cannot send ${e.what}${at}: only structured-clone data can cross a thread or process boundary`,
+          `Cannot send ${e.what}${at}: ${e.why}`,
         );
       }
       throw e;
@@ -395,9 +405,13 @@ export class Encoder {
   }
 
   #shareable(o: object): void {
-    const record =
-      (o as { [SHARE](): { tag: string; data: unknown; retain?: () => void } })
-        [SHARE]();
+    const record = (o as { [SHARE](): ShareRecord })[SHARE]();
+    if (this.#sabMode === "process" && !record.crossProcess) {
+      throw new Unsendable(
+        `a ${record.tag}`,
+        "it lives in this process's memory and cannot reach another process (use the multiprocessing class of the same name)",
+      );
+    }
     this.#byte(T.SHAREABLE);
     this.#string(record.tag);
     this.#child(record.data, record.tag, true);

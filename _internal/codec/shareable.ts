@@ -23,6 +23,12 @@ export interface ShareRecord {
    * value is committed. The receiver adopts it.
    */
   retain?: () => void;
+  /**
+   * Whether the record is valid in another process (its state lives in
+   * memory every process of the program maps). Records without it are
+   * refused when encoding for another process.
+   */
+  crossProcess?: boolean;
 }
 
 /** An object that travels by reference. */

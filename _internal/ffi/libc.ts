@@ -21,6 +21,8 @@ const symbols = {
   getppid: { parameters: [], result: "i32" },
   gettid: { parameters: [], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  // ends the process at once: no unload handlers, no teardown (os._exit)
+  _exit: { parameters: ["i32"], result: "void" },
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   waitpid_async: {
     name: "waitpid",
@@ -93,8 +95,6 @@ const symbols = {
   fflush: { parameters: ["pointer"], result: "i32" },
   // the address of glibc's `char **environ` (read it at each use: setenv moves it)
   environ: { type: "pointer" },
-  // dynamic symbols (e.g. the address of `environ`, which setenv may move)
-  dlsym: { parameters: ["pointer", "buffer"], result: "pointer" },
   // files and descriptors
   open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   close: { parameters: ["i32"], result: "i32" },
@@ -170,33 +170,67 @@ const symbols = {
 /** The bound symbols. */
 export type Libc = Deno.DynamicLibrary<typeof symbols>["symbols"];
 
-let lib: Deno.DynamicLibrary<typeof symbols> | undefined;
+let lib: Libc | undefined;
+/** Libraries opened so far (one per symbol), kept open for the process's life. */
+const opened: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>[] = [];
+
+function permissionError(e: unknown): unknown {
+  if (
+    e instanceof Error &&
+    (e.name === "NotCapable" || e.name === "PermissionDenied")
+  ) {
+    return new PermissionError(
+      "This feature calls libc through Deno's FFI: run with --allow-ffi",
+      undefined,
+      null,
+      null,
+      { cause: e },
+    );
+  }
+  return e;
+}
 
 /**
- * The libc bindings, opened on first use.
+ * The libc bindings, opened on first use, each symbol on its first use:
+ * binding a symbol costs ≈ 0.07 ms (Deno builds its call trampoline), so
+ * binding all of them at once would cost a process that needs a dozen
+ * ≈ 6 ms at start.
  * @throws {PermissionError} If FFI is not allowed (`--allow-ffi`).
  */
 export function libc(): Libc {
-  if (lib === undefined) {
+  if (lib !== undefined) return lib;
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    // Maybe granted for some paths only: fail here, as dlopen would.
     try {
-      lib = Deno.dlopen("libc.so.6", symbols);
+      opened.push(Deno.dlopen("libc.so.6", { getpid: symbols.getpid }));
     } catch (e) {
-      if (
-        e instanceof Error &&
-        (e.name === "NotCapable" || e.name === "PermissionDenied")
-      ) {
-        throw new PermissionError(
-          "This feature calls libc through Deno's FFI: run with --allow-ffi",
-          undefined,
-          null,
-          null,
-          { cause: e },
-        );
-      }
-      throw e;
+      throw permissionError(e);
     }
   }
-  return lib.symbols;
+  const out = {} as Record<string, unknown>;
+  for (const name of Object.keys(symbols)) {
+    Object.defineProperty(out, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        let value: unknown;
+        try {
+          const one = Deno.dlopen("libc.so.6", {
+            [name]: symbols[name as keyof typeof symbols],
+          } as Deno.ForeignLibraryInterface);
+          opened.push(one);
+          value = one.symbols[name];
+        } catch (e) {
+          throw permissionError(e);
+        }
+        // From now on a plain property: no getter on the hot path.
+        Object.defineProperty(out, name, { value, enumerable: true });
+        return value;
+      },
+    });
+  }
+  lib = out as Libc;
+  return lib;
 }
 
 /** The calling thread's errno (valid right after a failed synchronous call). */

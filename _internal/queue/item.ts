@@ -238,7 +238,12 @@ function store(heap: Heap, value: unknown, key: HeldKey | undefined): Item {
     item.w0 = ptr;
     return item;
   }
-  const bytes = encode(value, "copy").bytes;
+  // A queue in a cross-process heap (multiprocessing) refuses objects that
+  // live in this process only, as anything sent to another process does.
+  const bytes = encode(
+    value,
+    heap.backing.buffer instanceof SharedArrayBuffer ? "copy" : "process",
+  ).bytes;
   if (mayHoldRefs(value)) item.flags |= F_REFS;
   item.len = bytes.length;
   if (item.len > MAX_ITEM_BYTES) {

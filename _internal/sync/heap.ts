@@ -29,7 +29,7 @@
  * @module
  */
 
-import { isMainThread } from "node:worker_threads";
+import { isMainThread } from "./main_thread.ts";
 import { SabWords, type WaitWords } from "./words.ts";
 import { LockCore } from "./lock_core.ts";
 
@@ -158,6 +158,8 @@ export const Root = {
   POOL: 1,
   /** The name of this program's cross-process heap (a byte block), once made. */
   SHM_HEAP_NAME: 2,
+  /** This process's multiprocessing state: its children, its identity. */
+  PROCESS: 3,
 } as const;
 
 /** Frees what an object owns before its block is freed. */
@@ -197,7 +199,7 @@ export class Heap {
   constructor(backing: Backing) {
     this.backing = backing;
     const buffer = backing.buffer;
-    this.#view = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+    this.#view = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
     this.u8 = new Uint8Array(buffer);
     this.#header = backing.words(0, HEADER_UNITS * WORDS_PER_UNIT);
     this.#lock = new LockCore(this.#header, H_LOCK);
@@ -219,7 +221,7 @@ export class Heap {
   #words(index = 0): Int32Array {
     if (index >= this.#view.length) {
       const buffer = this.backing.buffer;
-      this.#view = new Int32Array(buffer, 0, buffer.byteLength >> 2);
+      this.#view = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
     }
     return this.#view;
   }

@@ -73,13 +73,22 @@ export function isAttaching(): boolean {
   return attachPtr !== 0;
 }
 
-/** The codec record of a heap object: its pointer, retained on commit. */
+/**
+ * The codec record of a heap object: its pointer, retained on commit. A
+ * record in a cross-process heap (a mapped segment, not a
+ * SharedArrayBuffer) may go to another process.
+ */
 export function heapRecord(
   tag: string,
   ptr: number,
   h: Heap = heap(),
 ): ShareRecord {
-  return { tag, data: ptr, retain: () => h.retain(ptr) };
+  return {
+    tag,
+    data: ptr,
+    retain: () => h.retain(ptr),
+    crossProcess: !(h.backing.buffer instanceof SharedArrayBuffer),
+  };
 }
 
 /**
@@ -161,3 +170,14 @@ export function classOf(instance: object): HeapClass {
 
 /** The static property of a Condition class naming its lock classes. */
 export const LOCKS: unique symbol = Symbol.for("pyconc.locks");
+
+/** The heap of the class being constructed (pass `new.target`). */
+export function heapOfClass(newTarget: unknown): Heap {
+  return (newTarget as HeapClass)[HEAP]();
+}
+
+/** The codec record of an instance of a heap-backed class. */
+export function classRecord(instance: object, ptr: number): ShareRecord {
+  const c = classOf(instance);
+  return heapRecord(c[TAG], ptr, c[HEAP]());
+}

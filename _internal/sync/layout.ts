@@ -29,6 +29,14 @@ export const Tag = {
   BYTES: 0x42595445,
   QUEUE: 0x51554555,
   POOL: 0x504f4f4c,
+  // multiprocessing
+  PROCESS_TABLE: 0x50544142,
+  CHILD: 0x4348494c,
+  PROCESS_RECORD: 0x50524f43,
+  VALUE: 0x56414c55,
+  PIPE: 0x50495045,
+  PIPE_END: 0x50454e44,
+  SHM_MANAGER: 0x534d4d47,
 } as const;
 
 /** The two header words of every object. */

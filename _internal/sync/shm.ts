@@ -16,7 +16,7 @@
  */
 
 import { cstr, errno, libc } from "../ffi/libc.ts";
-import { errno as E, OSError } from "../errors.ts";
+import { errno as E, OSError, ValueError } from "../errors.ts";
 import { type Backing, HeapExhausted } from "./heap.ts";
 import { type WaitResult, WaitWords } from "./words.ts";
 import { deadlineOf, now } from "./timeout.ts";
@@ -177,6 +177,7 @@ export class ShmSegment {
         const st = new BigUint64Array(18); // struct stat is 144 bytes
         if (f.fstat(fd, st) !== 0) throw new OSError(errno(), undefined, name);
         size = Number(st[6]); // st_size
+        if (size === 0) throw new ValueError("cannot mmap an empty file");
       }
       const p = f.mmap(
         null,

@@ -1,0 +1,133 @@
+/**
+ * The main module of a child process: `deno run … bootstrap.ts HEAP RECORD
+ * PPID TRACKER_FD`. It attaches the program's heap, watches its parent,
+ * waits for its assignment (at once for a cold start; a spare waits until
+ * a `Process.start()` picks it), runs it, and ends as Python's children
+ * end: non-daemon threads joined, daemonic children terminated and the
+ * others joined, then `_exit` with the exit code.
+ *
+ * @module
+ */
+
+import { installShmHeap } from "../sync/shm_heap.ts";
+import { libc } from "../ffi/libc.ts";
+import { closeFd, dupHigh, exitNow, pidfdOpen, pollAsync } from "./os.ts";
+import { R, RecordState } from "./record.ts";
+
+const [heapName, recordArg, ppidArg, trackerArg, spawnedBy, lifelineArg] =
+  Deno.args;
+const ppid = Number(ppidArg);
+
+// The parent: a daemonic child (and a spare) dies with it, even if it is
+// killed, and even while its main thread is blocked in a Sync call. Two
+// mechanisms: the kernel's parent-death signal when the main thread of the
+// parent spawned this process (it ends only with its process); otherwise a
+// watcher Worker blocked on a pidfd of the parent. A pidfd opened before
+// the parent died refers to it for good; if it died before, this process
+// was re-parented, and getppid() tells.
+const h = installShmHeap(heapName!);
+const record = Number(recordArg);
+const w = h.words(record, R.WORDS);
+const PR_SET_PDEATHSIG = 1;
+const byMainThread = spawnedBy === "main";
+/** Whether to die with the parent: decided by the record until it is read. */
+const shouldDie = () =>
+  w.load(R.STATE) !== RecordState.ASSIGNED || w.load(R.DAEMON) !== 0;
+if (shouldDie() && byMainThread) {
+  libc().prctl(PR_SET_PDEATHSIG, 9n, 0n, 0n, 0n);
+}
+let parentFd = pidfdOpen(ppid);
+if (parentFd >= 0 && libc().getppid() !== ppid) {
+  closeFd(parentFd);
+  parentFd = -1;
+}
+if (parentFd < 0 && shouldDie()) exitNow(1);
+const assigned: { daemon?: boolean } = {};
+if (parentFd >= 0) {
+  // While this process waits for its assignment, its event loop is free.
+  pollAsync(parentFd, Infinity).then(() => {
+    if (assigned.daemon ?? shouldDie()) libc().kill(Deno.pid, 9);
+  });
+}
+
+// The rest of the library loads only now: mapping the heap makes V8 run a
+// garbage collection (external memory pressure), which is cheapest while
+// little is loaded.
+const { ProcessTable } = await import("./table.ts");
+const { runExitProcedure } = await import("./exit.ts");
+const { joinNonDaemonThreads, reportChildError, runChild, warmUp } =
+  await import(
+    "../../multiprocessing/process.ts"
+  );
+
+// The tracker's pipe and the lifeline: keep them away from the descriptors
+// user code might use, and out of processes it starts.
+const trackerIn = Number(trackerArg);
+if (trackerIn >= 0) {
+  const fd = dupHigh(trackerIn, 10);
+  closeFd(trackerIn);
+  ProcessTable.get().setTrackerFd(fd);
+}
+const lifelineIn = Number(lifelineArg);
+const lifeline = dupHigh(lifelineIn, 10);
+closeFd(lifelineIn);
+
+/**
+ * Ends this process as Python's children end (`os._exit`): the exit
+ * procedure, then the exit code reported on the lifeline (the parent's
+ * `join()` returns at once), then `_exit`.
+ */
+function finish(code: number): never {
+  runExitProcedure();
+  const report = new Int32Array([code]);
+  libc().write(lifeline, new Uint8Array(report.buffer), 4n);
+  exitNow(code);
+}
+
+if (w.load(R.STATE) !== RecordState.ASSIGNED) warmUp(); // a spare
+if (
+  w.compareExchange(R.STATE, RecordState.BOOTING, RecordState.IDLE) ===
+    RecordState.BOOTING
+) {
+  w.notify(R.STATE, Infinity); // spareReady() waits for this
+}
+while (w.load(R.STATE) !== RecordState.ASSIGNED) {
+  // A spare of the parent's main thread has the kernel watch the parent for
+  // it: it may block (the fastest wake-up); otherwise its event loop must
+  // stay free for the parent watch.
+  if (byMainThread) w.wait(R.STATE, RecordState.IDLE, Infinity);
+  else await w.waitAsync(R.STATE, RecordState.IDLE, Infinity);
+}
+assigned.daemon = w.load(R.DAEMON) !== 0;
+if (!assigned.daemon) {
+  libc().prctl(PR_SET_PDEATHSIG, 0n, 0n, 0n, 0n); // a spare turned non-daemon
+} else if (!byMainThread) {
+  const watcher = new Worker(new URL("./parent_watch.ts", import.meta.url), {
+    type: "module",
+  });
+  watcher.postMessage(ppid);
+}
+const block = w.load(R.ASSIGN_PTR);
+const bytes = h.bytes(block, w.load(R.ASSIGN_LEN)).slice();
+h.free(block);
+// The parent owns the record; it lists the handles this process holds.
+ProcessTable.get().selfRecord = record;
+
+// Uncaught errors outside the target end the process as Python's do: the
+// stack after `Process NAME:`, exit code 1, after the exit procedure.
+const fail = (e: Event & { error?: unknown; reason?: unknown }) => {
+  e.preventDefault();
+  reportChildError(e.error ?? e.reason);
+  finish(1);
+};
+globalThis.addEventListener("error", fail);
+globalThis.addEventListener("unhandledrejection", fail);
+// Deno.exit(n) in the target ends the process as Python's sys.exit(n)
+// does in a child: the exit procedure, exit code n, no unload handlers
+// (Python's children run no atexit handlers either).
+Deno.exit =
+  ((code?: number) => finish(code ?? Deno.exitCode)) as typeof Deno.exit;
+
+const code = await runChild(bytes, parentFd);
+await joinNonDaemonThreads();
+finish(code);

@@ -1,0 +1,124 @@
+/**
+ * A child's record in the program's heap: how its parent hands it an
+ * assignment, and the list of pipe handles it holds.
+ *
+ * The list is what lets a killed process's handles be closed: the kernel
+ * closes a dead process's descriptors, so Python's pipe readers see
+ * end-of-file at once; a process killed here cannot release its handles
+ * (references in the shared heap), so its parent releases what the list
+ * names when it reaps the child. The parent owns the record and frees it
+ * after the reap.
+ *
+ * @module
+ */
+
+import type { Heap } from "../sync/heap.ts";
+import { registerDestructor } from "../sync/heap.ts";
+import { HEADER, Tag } from "../sync/layout.ts";
+import { LockCore } from "../sync/lock_core.ts";
+import { programHeap } from "./program_heap.ts";
+import { ProcessTable } from "./table.ts";
+
+/** The record's fields. */
+export const R = {
+  /** {@linkcode RecordState}; the child waits on this word. */
+  STATE: HEADER,
+  ASSIGN_PTR: HEADER + 1,
+  ASSIGN_LEN: HEADER + 2,
+  /** 1 if the assigned process is daemonic (it dies with its parent). */
+  DAEMON: HEADER + 3,
+  /** The handles the child holds: a lock, a block of pointers, its length and capacity. */
+  HOLD_LOCK: HEADER + 4,
+  HOLD_PTR: HEADER + 5,
+  HOLD_LEN: HEADER + 6,
+  HOLD_CAP: HEADER + 7,
+  WORDS: HEADER + 8,
+} as const;
+
+/** States of a child's record. */
+export const RecordState = {
+  /** Spawned; the child has not looked at its record yet. */
+  BOOTING: 0,
+  /** A spare, booted and waiting. */
+  IDLE: 1,
+  /** The assignment is in the record. */
+  ASSIGNED: 2,
+} as const;
+
+/** Allocates a record (owned by the caller: the parent). */
+export function newRecord(h: Heap): number {
+  return h.allocObject(Tag.PROCESS_RECORD, R.WORDS);
+}
+
+function withHoldings<T>(
+  h: Heap,
+  record: number,
+  fn: (w: Int32Array) => T,
+): T {
+  const words = h.words(record, R.WORDS);
+  const lock = new LockCore(words, R.HOLD_LOCK);
+  lock.enter();
+  try {
+    return fn(words.i32);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Records that this process holds one reference to `ptr`. */
+export function noteHeld(ptr: number): void {
+  const record = ProcessTable.get().selfRecord;
+  if (record === 0) return; // the main process: nobody reaps it
+  const h = programHeap();
+  withHoldings(h, record, (w) => {
+    let len = w[R.HOLD_LEN]!, cap = w[R.HOLD_CAP]!;
+    if (len === cap) {
+      const bigger = Math.max(16, cap * 2);
+      const block = h.alloc(bigger * 4, false);
+      if (len > 0) {
+        h.int32(block, bigger).set(h.int32(w[R.HOLD_PTR]!, len));
+        h.free(w[R.HOLD_PTR]!);
+      }
+      w[R.HOLD_PTR] = block;
+      w[R.HOLD_CAP] = cap = bigger;
+    }
+    h.int32(w[R.HOLD_PTR]!, cap)[len++] = ptr;
+    w[R.HOLD_LEN] = len;
+  });
+}
+
+/** Records that this process no longer holds a reference to `ptr`. */
+export function noteReleased(ptr: number): void {
+  const record = ProcessTable.get().selfRecord;
+  if (record === 0) return;
+  const h = programHeap();
+  withHoldings(h, record, (w) => {
+    const len = w[R.HOLD_LEN]!;
+    if (len === 0) return;
+    const list = h.int32(w[R.HOLD_PTR]!, len);
+    const i = list.indexOf(ptr);
+    if (i < 0) return;
+    list[i] = list[len - 1]!;
+    w[R.HOLD_LEN] = len - 1;
+  });
+}
+
+/** A reaped child's record: release what it held, then the record. */
+function reaped(record: number): void {
+  const h = programHeap();
+  const held = withHoldings(h, record, (w) => {
+    const len = w[R.HOLD_LEN]!;
+    const list = len > 0 ? [...h.int32(w[R.HOLD_PTR]!, len)] : [];
+    w[R.HOLD_LEN] = 0;
+    return list;
+  });
+  for (const ptr of held) h.release(ptr);
+  h.release(record);
+}
+
+ProcessTable.setOnReaped(reaped);
+
+registerDestructor(Tag.PROCESS_RECORD, (h, record) => {
+  const block = h.int32(record, R.WORDS)[R.HOLD_PTR]!;
+  if (block !== 0) h.free(block);
+});

@@ -1,0 +1,296 @@
+/**
+ * multiprocessing benchmarks beside CPython 3.11: process start+join (cold
+ * and with a warm spare), a shared Value under its lock, Queue and Pipe
+ * throughput, SharedMemory cycles.
+ *
+ * @module
+ */
+
+import {
+  Barrier,
+  type Connection,
+  Pipe,
+  Process,
+  Queue,
+  Value,
+} from "../multiprocessing/mod.ts";
+import { SharedMemory } from "../multiprocessing/shared_memory/mod.ts";
+import { spareReady, useSpares } from "../_internal/process/launch.ts";
+import { type BenchCase, median } from "./_harness.ts";
+
+const STARTS = 20;
+const WARM_STARTS = 50;
+const INCREMENTS = 500_000; // per process
+const CHUNKS = 40_000; // of 64 KiB: 2.5 GiB
+const SHM_CYCLES = 20_000;
+const SMALL_ITEMS = 200_000;
+const BIG_ITEMS = 500; // of 1 MiB
+
+/** Median start+join (ms) of a no-op Process, every start cold. */
+async function coldStart(): Promise<number> {
+  useSpares(false);
+  try {
+    const times: number[] = [];
+    for (let i = 0; i < STARTS + 2; i++) {
+      const t0 = performance.now();
+      const p = new Process({ target: () => {} });
+      p.start();
+      await p.join();
+      if (i >= 2) times.push(performance.now() - t0); // the first load modules
+    }
+    return median(times);
+  } finally {
+    useSpares(true);
+  }
+}
+
+/** Median start+join (ms) of a no-op Process when a spare is ready. */
+async function warmStart(): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < WARM_STARTS + 2; i++) {
+    if (i > 0 && !(await spareReady())) throw new Error("no spare process");
+    const t0 = performance.now();
+    const p = new Process({ target: () => {} });
+    p.start();
+    p.joinSync();
+    if (i >= 2) times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+/** Two processes increment a Value('i') under its lock; ops/s (exact). */
+async function valueUnderLock(): Promise<number> {
+  const v = new Value("i", 0);
+  const start = new Barrier(3);
+  const work = (v: Value<"i">, n: number, start: Barrier) => {
+    start.waitSync();
+    for (let i = 0; i < n; i++) {
+      using _ = v.getLock().holdSync();
+      v.value += 1;
+    }
+  };
+  const procs = [0, 1].map(() =>
+    new Process({ target: work, args: [v, INCREMENTS, start] })
+  );
+  for (const p of procs) p.start();
+  await start.wait();
+  const t0 = performance.now();
+  for (const p of procs) await p.join();
+  const seconds = (performance.now() - t0) / 1000;
+  if (v.value !== 2 * INCREMENTS) throw new Error(`lost updates: ${v.value}`);
+  return (2 * INCREMENTS) / seconds;
+}
+
+/** One process sends 64 KiB chunks through a Pipe, this one receives; MB/s. */
+async function pipeThroughput(): Promise<number> {
+  const [r, w] = Pipe(false);
+  const start = new Barrier(2);
+  const p = new Process({
+    target: (w: Connection, n: number, start: Barrier) => {
+      const chunk = new Uint8Array(64 << 10).fill(1);
+      start.waitSync();
+      for (let i = 0; i < n; i++) w.sendBytesSync(chunk);
+    },
+    args: [w, CHUNKS, start],
+  });
+  p.start();
+  w.close();
+  await start.wait();
+  const t0 = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < CHUNKS; i++) bytes += r.recvBytesSync().length;
+  const seconds = (performance.now() - t0) / 1000;
+  await p.join();
+  r.close();
+  return bytes / 1e6 / seconds;
+}
+
+/**
+ * CPython's side of the queue cases: a child puts `n` items (`item`, a
+ * Python expression), the main process gets them; prints `metric`.
+ */
+function pythonQueue(n: number, item: string, metric: string): string {
+  return `
+import multiprocessing as mp, time
+N = ${n}
+def produce(q, start):
+    payload = b"\\x01" * (1 << 20)
+    start.wait()
+    for i in range(N):
+        q.put(${item})
+if __name__ == "__main__":
+    q = mp.Queue()
+    start = mp.Barrier(2)
+    p = mp.Process(target=produce, args=(q, start)); p.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for _ in range(N):
+        q.get()
+    dt = time.perf_counter() - t0
+    p.join()
+    print(${metric})`;
+}
+
+/** A child puts small ints (or 1 MiB arrays), this process gets them: items/s. */
+async function queueThroughput(n: number, big: boolean): Promise<number> {
+  const q = new Queue<unknown>();
+  const start = new Barrier(2);
+  const p = new Process({
+    target: (q: Queue<unknown>, n: number, start: Barrier, big: boolean) => {
+      const payload = big ? new Uint8Array(1 << 20).fill(1) : 0;
+      start.waitSync();
+      for (let i = 0; i < n; i++) q.putSync(big ? payload : i);
+    },
+    args: [q, n, start, big],
+  });
+  p.start();
+  await start.wait();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) q.getSync();
+  const secs = (performance.now() - t0) / 1000;
+  await p.join();
+  return n / secs;
+}
+
+/** SharedMemory create, attach, close both, unlink: cycles/s. */
+function shmCycles(): number {
+  const once = () => {
+    const shm = new SharedMemory({ create: true, size: 4096 });
+    const other = new SharedMemory({ name: shm.name });
+    other.close();
+    shm.close();
+    shm.unlink();
+  };
+  for (let i = 0; i < 500; i++) once();
+  const t0 = performance.now();
+  for (let i = 0; i < SHM_CYCLES; i++) once();
+  return SHM_CYCLES / ((performance.now() - t0) / 1000);
+}
+
+/** The multiprocessing cases. */
+export const cases: BenchCase[] = [
+  {
+    name: "Process start+join, cold (CPython: spawn)",
+    unit: "ms",
+    better: "lower",
+    goal: 1,
+    python: `
+import multiprocessing as mp, time, statistics
+if __name__ == "__main__":
+    ctx = mp.get_context("spawn")
+    xs = []
+    for i in range(${STARTS + 2}):
+        t0 = time.perf_counter()
+        p = ctx.Process(target=int); p.start(); p.join()
+        if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
+    print(statistics.median(xs))`,
+    pyconc: coldStart,
+  },
+  {
+    name: "Process start+join, warm spare (CPython: fork)",
+    unit: "ms",
+    better: "lower",
+    goal: 1,
+    python: `
+import multiprocessing as mp, time, statistics
+if __name__ == "__main__":
+    ctx = mp.get_context("fork")
+    xs = []
+    for i in range(${WARM_STARTS + 2}):
+        t0 = time.perf_counter()
+        p = ctx.Process(target=int); p.start(); p.join()
+        if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
+    print(statistics.median(xs))`,
+    pyconc: warmStart,
+  },
+  {
+    name: "Value('i') += 1 under its lock, 2 processes (exact)",
+    unit: "ops/s",
+    better: "higher",
+    goal: 2,
+    python: `
+import multiprocessing as mp, time
+N = ${INCREMENTS}
+def work(v, start):
+    start.wait()
+    for _ in range(N):
+        with v.get_lock():
+            v.value += 1
+if __name__ == "__main__":
+    v = mp.Value("i", 0)
+    start = mp.Barrier(3)
+    ps = [mp.Process(target=work, args=(v, start)) for _ in range(2)]
+    for p in ps: p.start()
+    start.wait()
+    t0 = time.perf_counter()
+    for p in ps: p.join()
+    dt = time.perf_counter() - t0
+    assert v.value == 2 * N
+    print(2 * N / dt)`,
+    pyconc: valueUnderLock,
+  },
+  {
+    name: "Queue, small items between 2 processes",
+    unit: "items/s",
+    better: "higher",
+    goal: 2,
+    python: pythonQueue(SMALL_ITEMS, "i", "N / dt"),
+    pyconc: () => queueThroughput(SMALL_ITEMS, false),
+  },
+  {
+    name: "Queue, 1 MiB items between 2 processes",
+    unit: "MB/s",
+    better: "higher",
+    goal: 2,
+    python: pythonQueue(BIG_ITEMS, "payload", "N * (1 << 20) / 1e6 / dt"),
+    pyconc: async () =>
+      (await queueThroughput(BIG_ITEMS, true)) * (1 << 20) / 1e6,
+  },
+  {
+    name: "Pipe, 64 KiB chunks one way",
+    unit: "MB/s",
+    better: "higher",
+    goal: 1,
+    python: `
+import multiprocessing as mp, time
+N = ${CHUNKS}
+def send(w, start):
+    chunk = b"\\x01" * 65536
+    start.wait()
+    for _ in range(N):
+        w.send_bytes(chunk)
+if __name__ == "__main__":
+    r, w = mp.Pipe(False)
+    start = mp.Barrier(2)
+    p = mp.Process(target=send, args=(w, start)); p.start()
+    w.close()
+    start.wait()
+    t0 = time.perf_counter()
+    n = 0
+    for _ in range(N):
+        n += len(r.recv_bytes())
+    dt = time.perf_counter() - t0
+    p.join()
+    print(n / 1e6 / dt)`,
+    pyconc: pipeThroughput,
+  },
+  {
+    name: "SharedMemory create+attach+close+unlink",
+    unit: "cycles/s",
+    better: "higher",
+    goal: 1,
+    python: `
+import time
+from multiprocessing import shared_memory
+def once():
+    shm = shared_memory.SharedMemory(create=True, size=4096)
+    other = shared_memory.SharedMemory(shm.name)
+    other.close(); shm.close(); shm.unlink()
+for _ in range(500): once()
+N = ${SHM_CYCLES}
+t0 = time.perf_counter()
+for _ in range(N): once()
+print(N / (time.perf_counter() - t0))`,
+    pyconc: shmCycles,
+  },
+];

@@ -1,0 +1,41 @@
+/**
+ * Targets and Process subclasses that tests load by module reference.
+ *
+ * @module
+ */
+
+import { currentProcess, Process } from "../../multiprocessing/mod.ts";
+
+/** Exits with a + b (module-reference target). */
+export function exitWithSum(a: number, b: number): void {
+  Deno.exit(a + b);
+}
+
+/** A subclass that overrides run(); its fields travel to the child. */
+export class Exiter extends Process {
+  code: number;
+  constructed = 0;
+
+  constructor(code: number) {
+    super();
+    this.code = code;
+    this.constructed++;
+  }
+
+  override run(): void {
+    // The constructor does not run again in the child (Python's spawn
+    // unpickles the object): the count is still 1; and the running object
+    // is currentProcess().
+    const ok = this.constructed === 1 && currentProcess() === this &&
+      currentProcess().name === this.name;
+    Deno.exit(ok ? this.code : 99);
+  }
+}
+
+/** A subclass with an async run(). */
+export class AsyncExiter extends Process {
+  override async run(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 1));
+    Deno.exit(5);
+  }
+}
