@@ -9,11 +9,12 @@
  * `asCompleted()` waiters told, done-callbacks run, all in the thread that
  * submitted the work, as the contract asks.
  *
- * One listener per agent waits on the list head with a bare
- * `Atomics.waitAsync`; while the agent has futures in flight it also holds
- * the event loop open (a bare `waitAsync` does not), so that a program ends
- * only once its submitted work is done, as Python's interpreter waits for
- * its pools' queued work at exit. `Sync` waits drain the port themselves.
+ * One listener per agent waits on the list head while the agent has futures
+ * in flight, and the port holds the event loop open meanwhile, so that a
+ * program ends only once its submitted work is done, as Python's
+ * interpreter waits for its pools' queued work at exit; an agent with
+ * nothing in flight does not listen. `Sync` waits drain the port
+ * themselves.
  *
  * @module
  */
@@ -82,7 +83,8 @@ export class Port {
       this.#release ??= holdEventLoop();
       if (!this.#listening) {
         this.#listening = true;
-        void this.#listen();
+        // After the caller's synchronous work (a burst of submits), not in it.
+        queueMicrotask(() => void this.#listen());
       }
     }
   }
@@ -97,6 +99,9 @@ export class Port {
     if (this.#tracked.delete(ptr) && this.#tracked.size === 0) {
       this.#release?.();
       this.#release = undefined;
+      // The listener's wait holds the event loop too: end it (nothing may
+      // ever be pushed again, e.g. when shutdown dropped the last items).
+      if (this.#listening) this.words.notify(P.HEAD, Infinity);
     }
   }
 
@@ -136,7 +141,6 @@ export class Port {
   }
 
   async #listen(): Promise<void> {
-    const i32 = this.words.i32;
     try {
       while (this.#tracked.size > 0) {
         try {
@@ -145,8 +149,9 @@ export class Port {
           console.error("Exception while completing futures:", e);
         }
         if (this.#tracked.size === 0) break;
-        const r = Atomics.waitAsync(i32, P.HEAD, 0);
-        if (r.async) await r.value;
+        // The sync core's wait, so that any heap's backing works (a
+        // cross-process heap waits with a futex, not Atomics).
+        await this.words.waitAsync(P.HEAD, 0, Infinity);
       }
     } finally {
       this.#listening = false;

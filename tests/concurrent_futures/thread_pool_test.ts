@@ -364,6 +364,18 @@ Deno.test("ThreadPoolExecutor: an idle pool never shut down does not keep the pr
   assert.equal(r.out.trim(), "2");
 });
 
+Deno.test("ThreadPoolExecutor: a program that only blocks (resultSync) ends after its work", async () => {
+  const r = await runScript("sync_only_exit.ts");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trim(), "2");
+});
+
+Deno.test("ThreadPoolExecutor: work dropped by shutdown({ cancelFutures }) does not keep the program alive", async () => {
+  const r = await runScript("dropped_work_exit.ts");
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out.trim(), "[ true, true, true ]");
+});
+
 threadTest(
   "ThreadPoolExecutor.shutdown(): waits for every queued call (bpo-12364)",
   async () => {
