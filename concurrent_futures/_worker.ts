@@ -218,7 +218,12 @@ export async function workerLoop(
       out = encodeOutcome(value);
     } catch (e) {
       outcome = Outcome.ERROR; // e.g. the result cannot be sent
-      out = encodeOutcome(e);
+      try {
+        out = encodeOutcome(e);
+      } catch {
+        // Not even the error can be sent (a getter threw something odd).
+        out = encodeOutcome(new TypeError(`Cannot send the outcome: ${e}`));
+      }
     }
     // Idle from now on (Python's _idle_semaphore.release()), counted before
     // the result is out: the owner may submit again as soon as it sees it.
