@@ -18,6 +18,7 @@ const groups: Record<string, () => Promise<{ cases: BenchCase[] }>> = {
   queue: () => import("./queue.ts"),
   subprocess: () => import("./subprocess.ts"),
   multiprocessing: () => import("./multiprocessing.ts"),
+  concurrent_futures: () => import("./concurrent_futures.ts"),
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(groups);

@@ -84,3 +84,36 @@ export function bump(i32: Int32Array, index: number): void {
   Atomics.add(i32, index, 1);
   Atomics.notify(i32, index);
 }
+
+const decoder = new TextDecoder();
+
+/**
+ * Runs a script in a new `deno run -A` process; one that does not end
+ * within `seconds` is killed and the call throws (a hang fails the test).
+ *
+ * @param script The script's URL.
+ * @param args Its arguments.
+ * @param flags Extra flags for `deno run` (e.g. `--v8-flags=--expose-gc`).
+ * @param seconds How long it may run.
+ * @returns its exit code, output, error output and how long it took (ms).
+ */
+export async function runScript(
+  script: URL,
+  args: string[] = [],
+  flags: string[] = [],
+  seconds = 60,
+): Promise<{ code: number; out: string; err: string; ms: number }> {
+  const t0 = performance.now();
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", ...flags, script.pathname, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(seconds * 1000),
+  }).output();
+  return {
+    code: r.code,
+    out: decoder.decode(r.stdout),
+    err: decoder.decode(r.stderr),
+    ms: performance.now() - t0,
+  };
+}

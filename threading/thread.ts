@@ -570,6 +570,7 @@ let runningEntry = 0;
  */
 export function installExitHooks(): void {
   const end = () => {
+    for (const fn of [...exitHandlers]) fn();
     const entry = runningEntry;
     if (entry === 0) return;
     runningEntry = 0;
@@ -599,6 +600,20 @@ export function installExitHooks(): void {
       return exit(code);
     }) as typeof proc.exit;
   });
+}
+
+/** What runs first when the running thread leaves its Worker. */
+const exitHandlers = new Set<() => void>();
+
+/**
+ * Adds a function run first when the thread running in this Worker leaves
+ * it with `Deno.exit()`, `process.exit()` or `close()` (a pool's worker
+ * loop breaks its pool then).
+ * @returns a function that removes it.
+ */
+export function onWorkerExit(fn: () => void): () => void {
+  exitHandlers.add(fn);
+  return () => exitHandlers.delete(fn);
 }
 
 /** The target and arguments a Thread was given (for Timer). */

@@ -176,18 +176,18 @@ export class Registry {
     const e = this.entry(ptr);
     this.#lock.enter();
     try {
-      if (
-        e.compareExchange(E.STATE, State.STARTED, State.STOPPED) !==
-          State.STARTED
-      ) {
-        return false;
-      }
+      // Every stop takes the lock: checking, then storing, is atomic.
+      if (e.load(E.STATE) !== State.STARTED) return false;
       this.#unlink(ptr);
       this.#w.add(R.LIVE, -1);
       if (!(e.load(E.FLAGS) & Flag.DAEMON)) {
         this.#w.add(R.NON_DAEMON, -1);
         this.#w.notify(R.NON_DAEMON, Infinity);
       }
+      // Last: a joiner that sees the thread stopped (it may be spinning on
+      // this word) must find it gone from activeCount() and enumerate()
+      // too, as after Python's join().
+      e.store(E.STATE, State.STOPPED);
     } finally {
       this.#lock.release();
     }

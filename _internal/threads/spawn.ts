@@ -16,6 +16,7 @@
  */
 
 import { Worker } from "node:worker_threads";
+import { getHeapStatistics } from "node:v8";
 import { heap } from "../sync/heap.ts";
 import { encode } from "../codec/encode.ts";
 import { agentId, isMainAgent } from "./agent.ts";
@@ -27,6 +28,23 @@ export const SAB_CHANNEL = "pyconc-thread-sabs";
 
 /** Workers this agent created, by slot. */
 const owned = new Map<number, Worker>();
+
+/**
+ * The old-generation heap limit (MiB) given to each Worker: this thread's
+ * own limit, so nothing changes but this: with a limit set, a Worker that
+ * runs out of memory ends alone (its creator hears
+ * ERR_WORKER_OUT_OF_MEMORY, and its thread ends), where without one Deno
+ * aborts the whole process ("Fatal JavaScript out of memory").
+ */
+let heapLimitMb = Math.max(
+  64,
+  Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20),
+);
+
+/** Sets the heap limit of the Workers created from now on (tests use it). */
+export function setWorkerHeapLimitMb(mb: number): void {
+  heapLimitMb = mb;
+}
 
 /** Runs an assignment on an idle Worker, or a new one. */
 export function startOnWorker(a: Assignment): void {
@@ -65,7 +83,10 @@ function spawn(stackMb: number, a?: Assignment, requestId = 0): number {
   if (a !== undefined) pool.assign(slot, a, requestId);
   const worker = new Worker(new URL("./worker_main.ts", import.meta.url), {
     name: `pyconc-thread-${slot}`,
-    ...(stackMb > 0 ? { resourceLimits: { stackSizeMb: stackMb } } : {}),
+    resourceLimits: {
+      maxOldGenerationSizeMb: heapLimitMb,
+      ...(stackMb > 0 ? { stackSizeMb: stackMb } : {}),
+    },
   });
   worker.unref();
   owned.set(slot, worker);
@@ -82,7 +103,11 @@ function spawn(stackMb: number, a?: Assignment, requestId = 0): number {
 }
 
 /** Delivers an assignment's SharedArrayBuffers to the Worker of `slot`. */
-function sendSabs(slot: number, id: number, sabs: SharedArrayBuffer[]): void {
+export function sendSabs(
+  slot: number,
+  id: number,
+  sabs: SharedArrayBuffer[],
+): void {
   const worker = owned.get(slot);
   if (worker !== undefined) {
     worker.postMessage({ sabs: { id, sabs } });

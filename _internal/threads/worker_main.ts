@@ -35,7 +35,7 @@ function deliver(id: number, sabs: SharedArrayBuffer[]): void {
   }
 }
 
-function sabsFor(id: number): Promise<SharedArrayBuffer[]> {
+export function sabsFor(id: number): Promise<SharedArrayBuffer[]> {
   const sabs = arrived.get(id);
   if (sabs !== undefined) {
     arrived.delete(id);

@@ -1,26 +1,10 @@
 import assert from "node:assert/strict";
+import { runScript as run } from "../_helpers.ts";
 
-const decoder = new TextDecoder();
-
-async function runScript(
+function runScript(
   name: string,
 ): Promise<{ code: number; out: string; err: string; ms: number }> {
-  const t0 = performance.now();
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL(`./_scripts/${name}`, import.meta.url).pathname,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return {
-    code: r.code,
-    out: decoder.decode(r.stdout),
-    err: decoder.decode(r.stderr),
-    ms: performance.now() - t0,
-  };
+  return run(new URL(`./_scripts/${name}`, import.meta.url));
 }
 
 Deno.test("A running non-daemon thread keeps the process alive until it ends", async () => {

@@ -460,3 +460,19 @@ threadTest(
     }
   },
 );
+
+threadTest(
+  "Thread.join(): once it returns, activeCount() and enumerate() no longer count the thread",
+  async () => {
+    // The registry marks a thread stopped only after unlinking it: a joiner
+    // spinning on the state word must not see the old count.
+    for (let i = 0; i < 200; i++) {
+      const t = new Thread({ target: () => {} });
+      t.start();
+      if (i % 2) await t.join();
+      else t.joinSync();
+      assert.equal(activeCount(), 1);
+      assert.ok(!enumerate().includes(t));
+    }
+  },
+);
