@@ -9,6 +9,7 @@
 
 import { Thread } from "../threading/mod.ts";
 import { Queue } from "../queue/mod.ts";
+import { ThreadPoolExecutor } from "../concurrent_futures/mod.ts";
 import * as mp from "../multiprocessing/mod.ts";
 import { PIPE, Popen } from "../subprocess/mod.ts";
 
@@ -52,13 +53,57 @@ const work = (out: Float64Array, i: number, n: number) => {
     for (const t of threads) await t.join();
   });
   console.log(
-    `threading         2 CPU-bound threads: ${parallel.toFixed(0)} ms, serial ${
+    `threading          2 CPU-bound threads: ${parallel.toFixed(0)} ms, serial ${
       serial.toFixed(0)
     } ms → ${(serial / parallel).toFixed(2)}× (CPython's GIL: ≈ 1×)`,
   );
 }
 
-// 2. queue: a producer and two consumer threads share one Queue in shared memory.
+// 2. concurrent_futures: a pool of two threads maps a function over inputs.
+{
+  const isPrime = (n: number): boolean => {
+    if (n < 2) return false;
+    for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+    return true;
+  };
+  const countPrimes = (from: number, to: number) => {
+    let count = 0;
+    for (let n = from; n < to; n++) if (isPrime(n)) count++;
+    return count;
+  };
+  // Self-contained, as a target must be: the helper is defined inside.
+  const task = (from: number) => {
+    const isPrime = (n: number): boolean => {
+      if (n < 2) return false;
+      for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+      return true;
+    };
+    let count = 0;
+    for (let n = from; n < from + 250_000; n++) if (isPrime(n)) count++;
+    return count;
+  };
+  const starts = Array.from({ length: 16 }, (_, i) => 10_000_000 + i * 250_000);
+  let serialCount = 0;
+  const serial = await time(() => {
+    for (const s of starts) serialCount += countPrimes(s, s + 250_000);
+  });
+  await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+  await pool.submit(() => 0); // start its Workers, as a long-lived pool has them
+  await pool.submit(() => 0);
+  let poolCount = 0;
+  const pooled = await time(async () => {
+    for await (const c of pool.map(task, starts)) poolCount += c;
+  });
+  console.log(
+    `concurrent.futures ThreadPoolExecutor(2).map, 16 prime-count tasks: ${
+      pooled.toFixed(0)
+    } ms, serial ${serial.toFixed(0)} ms → ${
+      (serial / pooled).toFixed(2)
+    }×, same count: ${poolCount === serialCount}`,
+  );
+}
+
+// 3. queue: a producer and two consumer threads share one Queue in shared memory.
 {
   const ITEMS = 200_000;
   const q = new Queue<number>(1024);
@@ -80,7 +125,7 @@ const work = (out: Float64Array, i: number, n: number) => {
   });
   const exact = totals[0]! + totals[1]! === (ITEMS * (ITEMS - 1)) / 2;
   console.log(
-    `queue             ${
+    `queue              ${
       ITEMS / 1000
     }k items, 1 producer → 2 consumer threads: ${
       (ITEMS / ms * 1000 / 1e6).toFixed(2)
@@ -88,7 +133,7 @@ const work = (out: Float64Array, i: number, n: number) => {
   );
 }
 
-// 3. multiprocessing: two processes increment a shared Value under its lock.
+// 4. multiprocessing: two processes increment a shared Value under its lock.
 {
   const N = 100_000;
   const counter = new mp.Value("i", 0);
@@ -106,7 +151,7 @@ const work = (out: Float64Array, i: number, n: number) => {
     for (const p of procs) await p.join();
   });
   console.log(
-    `multiprocessing   2 processes × ${
+    `multiprocessing    2 processes × ${
       N / 1000
     }k locked increments of a Value: ${counter.value} (exact), ${
       ms.toFixed(0)
@@ -114,7 +159,8 @@ const work = (out: Float64Array, i: number, n: number) => {
   );
 }
 
-// 4. subprocess: a pipeline whose bytes never pass through JavaScript.
+// 5. subprocess: a pipeline whose bytes never pass through JavaScript.
+
 {
   const ms = await time(async () => {
     await using seq = new Popen(["seq", "1", "1000000"], { stdout: PIPE });
@@ -126,7 +172,7 @@ const work = (out: Float64Array, i: number, n: number) => {
     const [out] = await wc.communicate();
     await seq.wait();
     console.log(
-      `subprocess        seq 1 1000000 | wc -l → ${
+      `subprocess         seq 1 1000000 | wc -l → ${
         String(out).trim()
       } lines, pipe child to child`,
     );

@@ -116,3 +116,26 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Waits until the main thread of process `pid` sleeps in the kernel (state
+ * `S`): after it announced that it is about to block, this is the moment it
+ * sits in its futex wait, holding no lock. An OS state has no notification,
+ * so it is looked at again every few milliseconds (test code only).
+ */
+export async function sleepingInKernel(
+  pid: number,
+  seconds = 30,
+): Promise<void> {
+  const deadline = performance.now() + seconds * 1000;
+  while (performance.now() < deadline) {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const state = stat.slice(
+      stat.lastIndexOf(")") + 2,
+      stat.lastIndexOf(")") + 3,
+    );
+    if (state === "S") return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`process ${pid} never went to sleep`);
+}

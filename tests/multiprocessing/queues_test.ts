@@ -17,7 +17,7 @@ import {
   ValueError,
 } from "../../multiprocessing/mod.ts";
 import * as threading from "../../threading/mod.ts";
-import { mpTest } from "./_helpers.ts";
+import { mpTest, sleepingInKernel } from "./_helpers.ts";
 
 const seconds = async (fn: () => Promise<unknown>) => {
   const t0 = performance.now();
@@ -307,7 +307,12 @@ mpTest(
     });
     victim.start();
     assert.ok(await waiting.wait(30));
+    // Kill it inside its wait, not in the microseconds it holds the queue's
+    // lock on the way in (a process killed holding a lock leaves it held:
+    // see the Queue docs).
+    await sleepingInKernel(victim.pid!);
     victim.kill();
+
     await victim.join();
     assert.equal(victim.exitcode, -9);
     await q.put(1);
