@@ -53,9 +53,11 @@ const work = (out: Float64Array, i: number, n: number) => {
     for (const t of threads) await t.join();
   });
   console.log(
-    `threading          2 CPU-bound threads: ${parallel.toFixed(0)} ms, serial ${
-      serial.toFixed(0)
-    } ms → ${(serial / parallel).toFixed(2)}× (CPython's GIL: ≈ 1×)`,
+    `threading          2 CPU-bound threads: ${
+      parallel.toFixed(0)
+    } ms, serial ${serial.toFixed(0)} ms → ${
+      (serial / parallel).toFixed(2)
+    }× (CPython's GIL: ≈ 1×)`,
   );
 }
 
