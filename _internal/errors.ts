@@ -9,15 +9,7 @@
  * @module
  */
 
-/** Gives a class's prototype Python's exception name (shown in stacks). */
-function named(cls: { prototype: { name: string } }, name: string): void {
-  Object.defineProperty(cls.prototype, "name", {
-    value: name,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
-}
+import { named } from "./named.ts";
 
 /**
  * Python's `ValueError`: an argument has the right type but a bad value.

@@ -1,15 +1,6 @@
+import { named } from "../_internal/named.ts";
 import { RuntimeError, TimeoutError } from "../_internal/errors.ts";
 import { registerErrorClass } from "../_internal/codec/errors.ts";
-
-/** Gives a class's prototype Python's exception name (shown in stacks). */
-function named(cls: { prototype: { name: string } }, name: string): void {
-  Object.defineProperty(cls.prototype, "name", {
-    value: name,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
-}
 
 /**
  * Python's `concurrent.futures.CancelledError`: the future was cancelled, so

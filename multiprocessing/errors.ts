@@ -1,13 +1,5 @@
+import { named } from "../_internal/named.ts";
 import { registerErrorClass } from "../_internal/codec/errors.ts";
-
-function named(cls: { prototype: { name: string } }, name: string): void {
-  Object.defineProperty(cls.prototype, "name", {
-    value: name,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
-}
 
 /**
  * Python's `multiprocessing.ProcessError`: the base class of

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { named } from "../_internal/named.ts";
 import { registerErrorClass } from "../_internal/codec/errors.ts";
 import { signalRepr } from "../_internal/signal_table.ts";
 import { strCmd } from "./_repr.ts";
@@ -15,17 +16,12 @@ export type Command = string | readonly string[];
 export type Output = Uint8Array | string | null;
 
 /** Gives a class Python's exception name and, with `output`, the `stdout` alias. */
-function named(
+function pythonClass(
   cls: { prototype: { name: string } },
   name: string,
   stdoutAlias = false,
 ): void {
-  Object.defineProperty(cls.prototype, "name", {
-    value: name,
-    writable: true,
-    enumerable: false,
-    configurable: true,
-  });
+  named(cls, name);
   if (stdoutAlias) {
     Object.defineProperty(cls.prototype, "stdout", {
       get(this: { output: Output }): Output {
@@ -53,7 +49,7 @@ function named(
  */
 export class SubprocessError extends Error {
   static {
-    named(this, "SubprocessError");
+    pythonClass(this, "SubprocessError");
   }
 }
 
@@ -77,7 +73,7 @@ export class SubprocessError extends Error {
  */
 export class TimeoutExpired extends SubprocessError {
   static {
-    named(this, "TimeoutExpired", true);
+    pythonClass(this, "TimeoutExpired", true);
   }
   /** The command, as given. */
   cmd: Command;
@@ -135,7 +131,7 @@ export class TimeoutExpired extends SubprocessError {
  */
 export class CalledProcessError extends SubprocessError {
   static {
-    named(this, "CalledProcessError", true);
+    pythonClass(this, "CalledProcessError", true);
   }
   /** The exit status; negative `-N` when signal N ended the child. */
   returncode: number;

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { named } from "../named.ts";
 import { registerErrorClass } from "../codec/errors.ts";
 
 /**
@@ -31,11 +32,7 @@ import { registerErrorClass } from "../codec/errors.ts";
  */
 export class Empty extends Error {
   static {
-    Object.defineProperty(this.prototype, "name", {
-      value: "Empty",
-      writable: true,
-      configurable: true,
-    });
+    named(this, "Empty");
   }
 }
 
@@ -58,11 +55,7 @@ export class Empty extends Error {
  */
 export class Full extends Error {
   static {
-    Object.defineProperty(this.prototype, "name", {
-      value: "Full",
-      writable: true,
-      configurable: true,
-    });
+    named(this, "Full");
   }
 }
 

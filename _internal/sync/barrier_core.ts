@@ -5,6 +5,7 @@
  * @module
  */
 
+import { named } from "../named.ts";
 import { RuntimeError } from "../errors.ts";
 import { LOCK_WORDS, LockCore } from "./lock_core.ts";
 import {
@@ -50,11 +51,7 @@ const BROKEN = -2;
  */
 export class BrokenBarrierError extends RuntimeError {
   static {
-    Object.defineProperty(this.prototype, "name", {
-      value: "BrokenBarrierError",
-      writable: true,
-      configurable: true,
-    });
+    named(this, "BrokenBarrierError");
   }
 }
 
