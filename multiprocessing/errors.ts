@@ -104,3 +104,5 @@ export class TimeoutError extends ProcessError {
 registerErrorClass(ProcessError);
 registerErrorClass(BufferTooShort);
 registerErrorClass(AuthenticationError);
+// Python has two TimeoutErrors too: this one travels under its own key.
+registerErrorClass(TimeoutError, "multiprocessing.TimeoutError");

@@ -1,5 +1,6 @@
 import { cString, describe, integer } from "../_internal/args.ts";
-import { fromDenoError, ValueError } from "../_internal/errors.ts";
+import { ValueError } from "../_internal/errors.ts";
+import { fromDenoError } from "../_internal/deno_errors.ts";
 import { requirePermission } from "../_internal/permissions.ts";
 import { SIGNALS } from "../_internal/signal_table.ts";
 

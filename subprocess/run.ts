@@ -45,7 +45,7 @@ export type TextOptions =
   | { errors: "strict" | "replace" };
 
 /** Python's checks and defaults of `run`, as Popen options. */
-export function popenOptions(options: RunOptions): PopenOptions {
+function popenOptions(options: RunOptions): PopenOptions {
   const { input, captureOutput, timeout: _t, check: _c, ...rest } = options;
   const popen: PopenOptions = rest;
   if (input != null) {

@@ -103,7 +103,13 @@ export class RLock {
     this.#core.release();
   }
 
+  /** Whether the lock is held by some thread (informational only). */
+  locked(): boolean {
+    return this.#core.state().locked;
+  }
+
   /** Acquires and returns a handle that releases one level when disposed. */
+
   async hold(): Promise<Disposable> {
     await this.acquire();
     return holdHandle(() => this.release());

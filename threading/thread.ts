@@ -515,28 +515,33 @@ export async function runAssignment(
   let adopted = false;
   let failed = false;
   try {
-    const a = decode(bytes, sabs) as Assignment;
-    await preloaded();
-    const Cls = a.cls
-      ? await findClass(a.cls, Thread, "Thread subclass")
-      : Thread;
-    thread = Object.create(Cls.prototype) as Thread;
-    if (a.fields) Object.assign(thread, a.fields);
+    // The thread's object exists before anything of the user's runs, so
+    // currentThread() is right while a subclass's module loads; it takes
+    // the subclass's prototype once the class is found.
+    thread = Object.create(Thread.prototype) as Thread;
     const s: ThreadState = {
       name: "",
       daemon: (words.load(E.FLAGS) & Flag.DAEMON) !== 0,
-      args: a.args,
+      args: [],
       started: true,
       entry,
       words,
       ident,
     };
-    if (a.target) s.spec = a.target;
-    if (a.kwargs) s.kwargs = a.kwargs;
     states.set(thread, s);
     heap().hold(thread, entry);
     adopted = true;
     running = thread;
+    const a = decode(bytes, sabs) as Assignment;
+    s.args = a.args;
+    if (a.target) s.spec = a.target;
+    if (a.kwargs) s.kwargs = a.kwargs;
+    await preloaded();
+    if (a.cls) {
+      const Cls = await findClass(a.cls, Thread, "Thread subclass");
+      Object.setPrototypeOf(thread, Cls.prototype);
+    }
+    if (a.fields) Object.assign(thread, a.fields);
     await thread.run();
   } catch (e) {
     failed = true;

@@ -60,9 +60,9 @@ export class Timer extends Thread {
     return targetOf(this).args;
   }
 
-  /** The function's keyword arguments (undefined when none were given). */
-  get kwargs(): Record<string, unknown> | undefined {
-    return targetOf(this).kwargs;
+  /** The function's keyword arguments (`{}` when none were given, as Python's). */
+  get kwargs(): Record<string, unknown> {
+    return targetOf(this).kwargs ?? {};
   }
 
   /** Stops the timer if it has not fired yet. */

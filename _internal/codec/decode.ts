@@ -246,9 +246,10 @@ class Decoder {
   #error(): Error {
     const index = this.#objects.push(undefined) - 1;
     const name = this.#string();
+    const key = this.#string();
     const message = this.#string();
     const stack = this.#string();
-    const cls = errorClass(name) ?? Error;
+    const cls = errorClass(key || name) ?? Error;
     const err = Object.create(cls.prototype) as Error;
     this.#objects[index] = err;
     const define = (key: string, value: unknown) =>

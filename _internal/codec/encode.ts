@@ -16,6 +16,7 @@
 
 import { T, typedArrayKind } from "./tags.ts";
 import { isShareable, SHARE, type ShareRecord } from "./shareable.ts";
+import { errorKey } from "./errors.ts";
 
 const textEncoder = new TextEncoder();
 
@@ -389,6 +390,7 @@ export class Encoder {
   #error(e: Error): void {
     this.#byte(T.ERROR);
     this.#string(String(e.name ?? "Error"));
+    this.#string(errorKey(e));
     this.#string(String(e.message ?? ""));
     const stack = typeof e.stack === "string" ? e.stack : "";
     this.#string(stack);

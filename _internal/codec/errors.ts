@@ -25,15 +25,27 @@ for (const value of Object.values(errors)) {
   }
 }
 
+/** Keys of classes registered under a key other than their name. */
+const keys = new Map<unknown, string>();
+
 /**
- * Makes an error class known to the codec under its `name`.
- * @param cls The class; its prototype's `name` is the key.
+ * Makes an error class known to the codec under its `name`, or under `key`
+ * when two classes share a name (`multiprocessing.TimeoutError` and the
+ * built-in `TimeoutError`, as in Python).
+ * @param cls The class.
+ * @param key The key it travels as; its prototype's `name` by default.
  */
-export function registerErrorClass(cls: ErrorClass): void {
-  classes.set(cls.prototype.name, cls);
+export function registerErrorClass(cls: ErrorClass, key?: string): void {
+  classes.set(key ?? cls.prototype.name, cls);
+  if (key !== undefined) keys.set(cls, key);
 }
 
-/** The class registered for `name`, if any. */
-export function errorClass(name: string): ErrorClass | undefined {
-  return classes.get(name);
+/** The key an error travels as, when its class is registered under one ("" otherwise). */
+export function errorKey(err: Error): string {
+  return keys.get(err.constructor) ?? "";
+}
+
+/** The class registered for `key` (a class's key or name), if any. */
+export function errorClass(key: string): ErrorClass | undefined {
+  return classes.get(key);
 }

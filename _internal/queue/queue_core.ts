@@ -17,7 +17,7 @@
  * @module
  */
 
-import { ValueError } from "../errors.ts";
+import { OverflowError, ValueError } from "../errors.ts";
 import type { Heap } from "../sync/heap.ts";
 import { LOCK_WORDS, LockCore } from "../sync/lock_core.ts";
 import {
@@ -32,7 +32,7 @@ import {
   type WaitResult,
   WaitWords,
 } from "../sync/words.ts";
-import { deadlineOf, remaining, toMs } from "../sync/timeout.ts";
+import { deadlineOf, remaining, TIMEOUT_MAX, toMs } from "../sync/timeout.ts";
 import { Empty, Full } from "./errors.ts";
 import {
   destroySlot,
@@ -85,7 +85,18 @@ function blockingMs(
     if (negativeIsError) throw new ValueError(TIMEOUT_ERROR);
     return 0;
   }
+  // Too large only matters if the call has to wait (as in Python, where
+  // the lock's acquire refuses it): NaN marks it until then.
+  if (typeof timeout === "number" && timeout > TIMEOUT_MAX) return NaN;
   return toMs(timeout);
+}
+
+/** The deadline of a wait that is about to happen. */
+function waitDeadline(timeoutMs: number): number {
+  if (Number.isNaN(timeoutMs)) {
+    throw new OverflowError("timeout value is too large");
+  }
+  return deadlineOf(timeoutMs);
 }
 
 /**
@@ -335,7 +346,7 @@ export class QueueCore {
       const f64 = this.#f64, store = this.#store;
       if (f64[MAXSIZE]! > 0 && store.n >= f64[MAXSIZE]!) {
         if (!block) throw new Full();
-        const deadline = deadlineOf(timeoutMs);
+        const deadline = waitDeadline(timeoutMs);
         do {
           const left = remaining(deadline);
           if (left <= 0) throw new Full();
@@ -390,7 +401,7 @@ export class QueueCore {
       const store = this.#store;
       if (store.n === 0) {
         if (!block) throw new Empty();
-        const deadline = deadlineOf(timeoutMs);
+        const deadline = waitDeadline(timeoutMs);
         do {
           const left = remaining(deadline);
           if (left <= 0) throw new Empty();

@@ -30,3 +30,5 @@
 export { SharedMemory, type SharedMemoryOptions } from "./shared_memory.ts";
 export { type ShareableItem, ShareableList } from "./shareable_list.ts";
 export { SharedMemoryManager } from "./shared_memory_manager.ts";
+export { ProcessError } from "../errors.ts";
+export * from "../../_internal/errors.ts";

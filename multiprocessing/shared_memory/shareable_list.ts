@@ -250,10 +250,24 @@ export class ShareableList {
   }
 
   /**
+   * Refuses access once the list's segment is closed in this process (its
+   * memory is unmapped), as Python's released memoryview does.
+   * @throws {ValueError} If `shm.close()` was called.
+   */
+  #open(): void {
+    if (this.shm.buf.length === 0) {
+      throw new ValueError(
+        "operation forbidden on a closed ShareableList (its shm is closed)",
+      );
+    }
+  }
+
+  /**
    * Item `i` (negative from the end).
    * @throws {IndexError} If out of range.
    */
   get(i: number): ShareableItem {
+    this.#open();
     const j = this.#position(i, "index out of range");
     const fmt = this.#format(j);
     const code = this.shm.buf[this.#codesStart() + j]!;
@@ -284,6 +298,7 @@ export class ShareableList {
    * @throws {TypeError} For a type the layout cannot hold.
    */
   set(i: number, value: ShareableItem): void {
+    this.#open();
     const j = this.#position(i, "assignment index out of range");
     let f = formatOf(value);
     if (f.bytes !== undefined) {

@@ -145,3 +145,12 @@ Deno.test("codec: shareable objects travel by reference and come back as the sam
   assert.ok(back.lock.locked());
   lock.release();
 });
+
+Deno.test("codec: two error classes of the same name keep apart (multiprocessing.TimeoutError)", async () => {
+  const mp = await import("../../multiprocessing/mod.ts");
+  const { TimeoutError } = await import("../../_internal/errors.ts");
+  const a = roundTrip(new mp.TimeoutError("t"));
+  assert.ok(a instanceof mp.TimeoutError && a instanceof mp.ProcessError);
+  const b = roundTrip(new TimeoutError("u"));
+  assert.ok(b instanceof TimeoutError && !(b instanceof mp.TimeoutError));
+});

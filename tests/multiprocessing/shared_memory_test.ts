@@ -491,3 +491,14 @@ mpTest(
     assert.ok(!shmEntries().has(names[2]!), "asyncDispose shut it down");
   },
 );
+
+Deno.test("ShareableList: get and set after shm.close() throw ValueError", () => {
+  const sl = new ShareableList([1, "a"]);
+  sl.shm.close();
+  assert.throws(() => sl.get(0), ValueError);
+  assert.throws(() => sl.set(0, 2), ValueError);
+  const again = new ShareableList(undefined, { name: sl.shm.name });
+  assert.equal(again.get(0), 1);
+  again.shm.close();
+  again.shm.unlink();
+});

@@ -711,3 +711,13 @@ Deno.test("Queue.get() waits without blocking the event loop: a timer puts the i
   }
   assert.equal(full.getSync(), 2);
 });
+
+Deno.test("Queue: a timeout above TIMEOUT_MAX fails only when the call must wait", async () => {
+  const { OverflowError } = await import("../../_internal/errors.ts");
+  const q = new Queue<number>(1);
+  q.putSync(1, true, 1e12); // room: no wait, no error (as Python)
+  assert.throws(() => q.putSync(2, true, 1e12), OverflowError);
+  assert.equal(q.getSync(true, 1e12), 1);
+  assert.throws(() => q.getSync(true, 1e12), OverflowError);
+  assert.equal(q.qsize(), 0);
+});

@@ -104,3 +104,15 @@ threadTest(
     lock.release();
   },
 );
+
+Deno.test("RLock.locked() tells whether any thread holds it", () => {
+  const lock = new RLock();
+  assert.equal(lock.locked(), false);
+  lock.acquireSync();
+  lock.acquireSync();
+  assert.equal(lock.locked(), true);
+  lock.release();
+  assert.equal(lock.locked(), true);
+  lock.release();
+  assert.equal(lock.locked(), false);
+});

@@ -476,3 +476,15 @@ threadTest(
     }
   },
 );
+
+threadTest(
+  "Thread: currentThread() is the new thread while its subclass's module loads",
+  async () => {
+    const { Probe } = await import("./_probe_fixture.ts");
+    const out = new Uint8Array(new SharedArrayBuffer(64));
+    const t = new Probe(out);
+    t.start();
+    await t.join();
+    assert.equal(new TextDecoder().decode(out.slice(1, 1 + out[0]!)), "probe");
+  },
+);
