@@ -21,12 +21,16 @@
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
 /**
- * How many times a waiter re-reads a word before it sleeps. On a 2-core
- * machine a wake-up through `Atomics.notify` costs ≈ 20 µs, while the other
- * thread usually answers within a few µs: a bounded spin turns most
- * hand-offs into plain memory traffic. Measured in bench/threading.ts.
+ * How many times a waiter re-reads a word before it sleeps, to start with.
+ * On a 2-core machine a wake-up through `Atomics.notify` costs ≈ 20 µs,
+ * while the other thread usually answers within a few µs: a bounded spin
+ * turns most hand-offs into plain memory traffic. Measured in
+ * bench/threading.ts.
  */
 export const SPIN = 2000;
+/** The bounds of the adaptive spin (see {@linkcode WaitWords.spin}). */
+const SPIN_MIN = 100;
+const SPIN_MAX = 20000;
 
 /** A window of wait/notify words; indices are relative to the window. */
 export abstract class WaitWords {
@@ -62,15 +66,27 @@ export abstract class WaitWords {
     return Atomics.add(this.i32, i, delta);
   }
 
+  /** How long this window's waiters spin now (adapted by outcome). */
+  #spinLimit = SPIN;
+
   /**
-   * Spins briefly while word `i` holds `expected`.
+   * Spins briefly while word `i` holds `expected`. The spin adapts, as
+   * glibc's adaptive mutexes do: it doubles after a spin that saw the word
+   * change (the other side answers fast: a ping-pong) and halves after one
+   * that had to sleep anyway (a waiter with nothing coming, such as an idle
+   * pool worker, stops taking CPU from the threads that have work).
    * @returns true if the word changed during the spin.
    */
   spin(i: number, expected: number): boolean {
     const a = this.i32;
-    for (let s = 0; s < SPIN; s++) {
-      if (Atomics.load(a, i) !== expected) return true;
+    const limit = this.#spinLimit;
+    for (let s = 0; s < limit; s++) {
+      if (Atomics.load(a, i) !== expected) {
+        if (limit < SPIN_MAX) this.#spinLimit = limit * 2;
+        return true;
+      }
     }
+    if (limit > SPIN_MIN) this.#spinLimit = limit >> 1;
     return false;
   }
 
