@@ -572,7 +572,11 @@ function reaped(s: ProcState): void {
 /** Python's `_cleanup`: reaps the children that have ended. */
 function cleanup(): void {
   const table = ProcessTable.get();
+  // Reap the children that reported their end and are gone by now (a join
+  // returns before the child's teardown ends), including joined ones.
+  table.reapFinished();
   for (const [entry] of children) {
+
     if (table.poll(entry) !== null) children.delete(entry);
   }
 }
