@@ -566,7 +566,26 @@ function joinable(p: Process): ProcState {
 
 /** Forgets a reaped child (Python's `_children.discard`). */
 function reaped(s: ProcState): void {
-  if (s.entry !== 0) children.delete(s.entry);
+  if (s.entry === 0) return;
+  children.delete(s.entry);
+  reapSoon();
+}
+
+let reaper: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * A join returns once the child reported its end, before its teardown
+ * (≈ 2 ms) is over: reap it shortly after, in the background, so that no
+ * zombie waits for the next start. The timer is unref'd: it neither keeps
+ * the program alive nor counts as a test's leak.
+ */
+function reapSoon(delay = 5): void {
+  if (reaper !== undefined) return;
+  reaper = setTimeout(() => {
+    reaper = undefined;
+    if (ProcessTable.get().reapFinished() > 0 && delay < 1000) reapSoon(delay * 2);
+  }, delay);
+  Deno.unrefTimer(reaper as unknown as number);
 }
 
 /** Python's `_cleanup`: reaps the children that have ended. */
@@ -576,7 +595,6 @@ function cleanup(): void {
   // returns before the child's teardown ends), including joined ones.
   table.reapFinished();
   for (const [entry] of children) {
-
     if (table.poll(entry) !== null) children.delete(entry);
   }
 }

@@ -356,15 +356,20 @@ export class ProcessTable {
   /**
    * Reaps the children that have finished: those gone already, or with
    * `ms`, waiting up to that long for their teardown.
+   * @returns how many finished children are still to reap (teardown going on).
    */
-  reapFinished(ms = 0): void {
+  reapFinished(ms = 0): number {
+    let pending = 0;
     for (const e of this.live()) {
       this.poll(e);
-      if (this.entry(e).load(C.STATE) !== ChildState.RUNNING) {
+      const state = this.entry(e).load(C.STATE);
+      if (state !== ChildState.RUNNING && state !== ChildState.REAPED) {
         this.waitSync(e, ms, true);
+        if (this.entry(e).load(C.STATE) !== ChildState.REAPED) pending++;
       }
       this.release(e);
     }
+    return pending;
   }
 
   /** The live (not yet reaped) children, each retained once for the caller. */

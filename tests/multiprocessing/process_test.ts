@@ -374,3 +374,26 @@ mpTest(
     assert.ok(performance.now() - t0 < 5_000);
   },
 );
+
+mpTest(
+  "Process: a joined child is reaped soon, even if nothing asks about it again",
+  async () => {
+    const p = new Process({ target: () => {} });
+    p.start();
+    const pid = p.pid!;
+    await p.join();
+    // join() returns before the child's teardown is over; the reaping that
+    // follows has no notification, so look at /proc until the pid is gone.
+    const deadline = performance.now() + 10_000;
+    let exists = true;
+    while (exists && performance.now() < deadline) {
+      try {
+        Deno.statSync(`/proc/${pid}`);
+        await new Promise((r) => setTimeout(r, 10));
+      } catch {
+        exists = false;
+      }
+    }
+    assert.equal(exists, false, `child ${pid} left as a zombie`);
+  },
+);
