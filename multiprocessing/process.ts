@@ -583,7 +583,9 @@ function reapSoon(delay = 5): void {
   if (reaper !== undefined) return;
   reaper = setTimeout(() => {
     reaper = undefined;
-    if (ProcessTable.get().reapFinished() > 0 && delay < 1000) reapSoon(delay * 2);
+    if (ProcessTable.get().reapFinished() > 0 && delay < 1000) {
+      reapSoon(delay * 2);
+    }
   }, delay);
   Deno.unrefTimer(reaper as unknown as number);
 }
