@@ -151,33 +151,25 @@ export class ByteRing {
     if (first < n) data.set(src.subarray(off + first, off + n), 0);
     if (!publish) return;
     w.store(b + WPOS, (wpos + skip + n) | 0);
-    if (w.load(b + RWAIT) > 0) {
-      w.add(b + REVENT, 1);
-      w.notify(b + REVENT, Infinity);
-    }
+    this.#wake(RWAIT, REVENT);
   }
 
   *#writeAll(src: Uint8Array): Blocking<void> {
-    const w = this.#w, b = this.#b, cap = this.#data.length;
+    const cap = this.#data.length;
     let off = 0;
     while (off < src.length) {
       if (this.#load(FLAGS) & READER_CLOSED) {
         throw new OSError(E.EPIPE, undefined, null);
       }
-      let free = cap - this.#available();
+      const free = cap - this.#available();
       if (free === 0) {
-        const seq = w.load(b + WEVENT);
-        w.add(b + WWAIT, 1);
-        free = cap - this.#available();
-        if (free === 0 && !(this.#load(FLAGS) & READER_CLOSED)) {
-          yield {
-            words: w,
-            index: b + WEVENT,
-            expected: seq,
-            timeoutMs: Infinity,
-          };
-        }
-        w.add(b + WWAIT, -1);
+        yield* this.#await(
+          WWAIT,
+          WEVENT,
+          READER_CLOSED,
+          () => this.#available() < cap,
+          Infinity,
+        );
         continue;
       }
       const n = Math.min(free, src.length - off);
@@ -234,10 +226,7 @@ export class ByteRing {
       out.set(data.subarray(0, n - (cap - at)), cap - at);
     }
     w.store(b + RPOS, (rpos + n) | 0);
-    if (w.load(b + WWAIT) > 0) {
-      w.add(b + WEVENT, 1);
-      w.notify(b + WEVENT, Infinity);
-    }
+    this.#wake(WWAIT, WEVENT);
     return out;
   }
 
@@ -245,7 +234,7 @@ export class ByteRing {
     const w = this.#w, b = this.#b, data = this.#data, cap = data.length;
     let got = 0;
     while (got < dst.length) {
-      let avail = this.#available();
+      const avail = this.#available();
       if (avail === 0) {
         if (this.#load(FLAGS) & WRITER_CLOSED) {
           if (this.#available() > 0) continue;
@@ -253,18 +242,13 @@ export class ByteRing {
             atStart && got === 0 ? "" : "the other end closed mid-message",
           );
         }
-        const seq = w.load(b + REVENT);
-        w.add(b + RWAIT, 1);
-        avail = this.#available();
-        if (avail === 0 && !(this.#load(FLAGS) & WRITER_CLOSED)) {
-          yield {
-            words: w,
-            index: b + REVENT,
-            expected: seq,
-            timeoutMs: Infinity,
-          };
-        }
-        w.add(b + RWAIT, -1);
+        yield* this.#await(
+          RWAIT,
+          REVENT,
+          WRITER_CLOSED,
+          () => this.#available() > 0,
+          Infinity,
+        );
         continue;
       }
       const n = Math.min(avail, dst.length - got);
@@ -275,10 +259,40 @@ export class ByteRing {
       if (first < n) dst.set(data.subarray(0, n - first), got + first);
       w.store(b + RPOS, (rpos + n) | 0);
       got += n;
-      if (w.load(b + WWAIT) > 0) {
-        w.add(b + WEVENT, 1);
-        w.notify(b + WEVENT, Infinity);
+      this.#wake(WWAIT, WEVENT);
+    }
+  }
+
+  /** Wakes the other side if it waits: it counts itself in `waiters` and sleeps on `event`. */
+  #wake(waiters: number, event: number): void {
+    const w = this.#w, b = this.#b;
+    if (w.load(b + waiters) > 0) {
+      w.add(b + event, 1);
+      w.notify(b + event, Infinity);
+    }
+  }
+
+  /**
+   * Sleeps once on `event`, counted in `waiters`, unless `ready()` or the
+   * other side closed (`closedFlag`). The event is read before counting
+   * in and `ready()` checked after, so a wake-up between the two is kept.
+   */
+  *#await(
+    waiters: number,
+    event: number,
+    closedFlag: number,
+    ready: () => boolean,
+    timeoutMs: number,
+  ): Blocking<void> {
+    const w = this.#w, b = this.#b;
+    const seq = w.load(b + event);
+    w.add(b + waiters, 1);
+    try {
+      if (!ready() && !(this.#load(FLAGS) & closedFlag)) {
+        yield { words: w, index: b + event, expected: seq, timeoutMs };
       }
+    } finally {
+      w.add(b + waiters, -1);
     }
   }
 
@@ -287,20 +301,12 @@ export class ByteRing {
    * @returns whether it can.
    */
   *polling(timeoutMs: number): Blocking<boolean> {
-    const w = this.#w, b = this.#b;
     const deadline = deadlineOf(timeoutMs);
     for (;;) {
       if (this.readable()) return true;
       const left = remaining(deadline);
       if (left <= 0) return false;
-      const seq = w.load(b + REVENT);
-      w.add(b + RWAIT, 1);
-      try {
-        if (this.readable()) return true;
-        yield { words: w, index: b + REVENT, expected: seq, timeoutMs: left };
-      } finally {
-        w.add(b + RWAIT, -1);
-      }
+      yield* this.#await(RWAIT, REVENT, 0, () => this.readable(), left);
     }
   }
 }
