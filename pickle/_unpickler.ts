@@ -299,7 +299,8 @@ export function unpickle(data: Uint8Array): unknown {
     args: unknown[],
     kwargs: Record<string, unknown> | null,
   ): unknown {
-    if (kwargs === null && cls.module === "builtins") {
+    const noKwargs = kwargs === null || Object.keys(kwargs).length === 0;
+    if (noKwargs && cls.module === "builtins") {
       const safe = safeNew(cls.name, args, builders);
       if (safe !== NOT_SAFE) return safe;
     }
@@ -528,7 +529,7 @@ export function unpickle(data: Uint8Array): unknown {
         break;
       }
       case op.STRING: {
-        const line = readLine().trimEnd();
+        const line = readLine();
         const bytes = unquoteString(line);
         if (bytes === null) {
           fail("the STRING opcode argument must be quoted");
