@@ -31,7 +31,9 @@ function python(setup: string, stmt: string, n: number): string {
   return `
 import pickle, timeit
 ${setup}
-t = min(timeit.repeat(${JSON.stringify(stmt)}, globals=globals(), number=${n}, repeat=${ROUNDS}))
+t = min(timeit.repeat(${
+    JSON.stringify(stmt)
+  }, globals=globals(), number=${n}, repeat=${ROUNDS}))
 print(t / ${n} * 1e6)
 `;
 }
@@ -39,7 +41,8 @@ print(t / ${n} * 1e6)
 const REQUEST_PY = "obj = (None, 'dummy', (1, 'x'), {})";
 const request = tuple(null, "dummy", tuple(1, "x"), {});
 
-const MIXED_PY = `obj = {"id": 12345, "name": "worker-7", "ok": True, "ratio": 0.75,
+const MIXED_PY =
+  `obj = {"id": 12345, "name": "worker-7", "ok": True, "ratio": 0.75,
        "tags": ["a", "b", "c"], "pos": (1, 2, 3), "blob": b"x" * 64,
        "rows": [{"k": i, "v": str(i)} for i in range(20)]}`;
 const mixed = {

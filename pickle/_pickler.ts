@@ -67,6 +67,8 @@ class Pickler {
    * Map's hashing and growth; past MEMO_SCAN entries a Map indexes it.
    */
   readonly memoKeys: unknown[] = [];
+  /** Entries of memoKeys in use (the array is reused: never shrunk). */
+  memoLen = 0;
   memoMap: Map<unknown, number> | null = null;
   /** Globals written so far (`module\nname` → memo index). */
   globals: Map<string, number> | null = null;
@@ -88,32 +90,38 @@ class Pickler {
 
   /** Drops every reference to the pickled value. */
   clear(): void {
-    this.memoKeys.length = 0;
-    this.memoMap = null;
+    const keys = this.memoKeys;
+    if (this.memoMap !== null) {
+      keys.length = 0; // a big pickle's memo: let it go
+      this.memoMap = null;
+    } else {
+      for (let i = 0; i < this.memoLen; i++) keys[i] = undefined;
+    }
+    this.memoLen = 0;
     this.globals = null;
   }
 
   get memoCount(): number {
-    return this.memoKeys.length;
+    return this.memoLen;
   }
 
   /** The memo index of `v`, or -1. */
   memoOf(v: unknown): number {
     if (this.memoMap !== null) return this.memoMap.get(v) ?? -1;
     const keys = this.memoKeys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === v) return i;
+    for (let i = 0; i < this.memoLen; i++) if (keys[i] === v) return i;
     return -1;
   }
 
   /** Gives `key` the next memo index (without writing anything). */
   memoAdd(key: unknown): number {
     const keys = this.memoKeys;
-    const idx = keys.length;
-    keys.push(key);
+    const idx = this.memoLen++;
+    keys[idx] = key;
     if (this.memoMap !== null) this.memoMap.set(key, idx);
     else if (idx >= MEMO_SCAN) {
       this.memoMap = new Map();
-      for (let i = 0; i < keys.length; i++) {
+      for (let i = 0; i <= idx; i++) {
         if (!this.memoMap.has(keys[i])) this.memoMap.set(keys[i], i);
       }
     }
@@ -512,34 +520,33 @@ class Pickler {
   }
 
   saveObject(obj: Record<string, unknown>, depth: number): void {
-    const keys = Object.keys(obj);
     this.dictHead(obj);
-    const n = keys.length;
-    if (this.proto === 0) {
-      for (const k of keys) {
-        this.save(k, depth + 1, true);
-        this.save(obj[k], depth + 1, false);
+    // for-in (own keys only) walks the object's enum cache: no keys array.
+    let n = 0;
+    for (const k in obj) if (Object.hasOwn(obj, k)) n++;
+    if (n === 0) return;
+    const d = depth + 1;
+    if (this.proto === 0 || n === 1) {
+      for (const k in obj) {
+        if (!Object.hasOwn(obj, k)) continue;
+        this.save(k, d, true);
+        this.save(obj[k], d, false);
         this.byte(op.SETITEM);
       }
       return;
     }
-    for (let i = 0; i < n; i += BATCHSIZE) {
-      const stop = Math.min(n, i + BATCHSIZE);
-      if (stop - i === 1) {
-        const k = keys[i]!;
-        this.save(k, depth + 1, true);
-        this.save(obj[k], depth + 1, false);
-        this.byte(op.SETITEM);
-      } else {
-        this.byte(op.MARK);
-        for (let j = i; j < stop; j++) {
-          const k = keys[j]!;
-          this.save(k, depth + 1, true);
-          this.save(obj[k], depth + 1, false);
-        }
+    let inBatch = 0;
+    for (const k in obj) {
+      if (!Object.hasOwn(obj, k)) continue;
+      if (inBatch === 0) this.byte(op.MARK);
+      this.save(k, d, true);
+      this.save(obj[k], d, false);
+      if (++inBatch === BATCHSIZE) {
         this.byte(op.SETITEMS);
+        inBatch = 0;
       }
     }
+    if (inBatch > 0) this.byte(op.SETITEMS);
   }
 
   dictHead(obj: object): void {

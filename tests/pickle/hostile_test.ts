@@ -52,19 +52,29 @@ function seeds(): Uint8Array[] {
   const values: unknown[] = [
     tuple(null, "dummy", tuple(1, "x"), {}),
     [1, -1, 300, 70000, 2 ** 40, 2n ** 100n, -(2n ** 70n), 1.5, true, false],
-    { a: "h\u00e9llo \u{1F600}", b: new Uint8Array([1, 2, 3]), c: [shared, shared] },
+    {
+      a: "h\u00e9llo \u{1F600}",
+      b: new Uint8Array([1, 2, 3]),
+      c: [shared, shared],
+    },
     new Map<unknown, unknown>([[1, "a"], [tuple(1, 2), new Set([1, "x"])]]),
     new Set([new Set([1])]),
     rec,
     new ValueError("bad"),
-    new PyObject("mod", "K", [], { x: 1 }, { newobj: true, listItems: [1], dictItems: [["k", 2]] }),
+    new PyObject("mod", "K", [], { x: 1 }, {
+      newobj: true,
+      listItems: [1],
+      dictItems: [["k", 2]],
+    }),
     new PyObject("mod", "F", [1], undefined, { kwargs: { a: 1 } }),
     new Uint8Array(300).fill(65),
     "x".repeat(300),
   ];
   const out: Uint8Array[] = [];
   for (const v of values) {
-    for (let protocol = 0; protocol <= 5; protocol++) out.push(dumps(v, { protocol }));
+    for (let protocol = 0; protocol <= 5; protocol++) {
+      out.push(dumps(v, { protocol }));
+    }
   }
   // Hand-written CPython protocol 0/1 forms our dumps does not use.
   for (
@@ -144,7 +154,8 @@ Deno.test("pickle hostile: deep nesting is refused without overflowing the stack
   const marks = "(".repeat(depth) + "N" + "t".repeat(depth) + ".";
   assert.throws(() => loads(b(marks)), /deeper than/);
   // Dicts nested through SETITEM.
-  const dicts = "\x80\x02" + "}K\x01".repeat(depth) + "N" + "s".repeat(depth) + ".";
+  const dicts = "\x80\x02" + "}K\x01".repeat(depth) + "N" + "s".repeat(depth) +
+    ".";
   assert.throws(() => loads(b(dicts)), /deeper than/);
   // Only MARKs: a stack of marks and nothing to close them.
   assert.throws(() => loads(b("(".repeat(depth) + ".")), UnpicklingError);
@@ -157,7 +168,10 @@ Deno.test("pickle hostile: stack, DUP and memo bombs cost only what the input ho
   assert.equal(loads(b(memo)), null);
   const sparse = "\x80\x02Nr\x00\x00\x00\x40q\x05h\x05.";
   assert.equal(loads(b(sparse)), null);
-  assert.throws(() => loads(b("\x80\x02Nr\x00\x00\x00\x40j\x00\x00\x00\x3f.")), /Memo value not found/);
+  assert.throws(
+    () => loads(b("\x80\x02Nr\x00\x00\x00\x40j\x00\x00\x00\x3f.")),
+    /Memo value not found/,
+  );
 });
 
 Deno.test("pickle hostile: safe constructors cannot be made to copy more than the input justifies", () => {
@@ -165,11 +179,15 @@ Deno.test("pickle hostile: safe constructors cannot be made to copy more than th
   const parts: number[] = [0x80, 2, ...b("c__builtin__\nlist\nq\x00]q\x01(")];
   for (let i = 0; i < 10000; i++) parts.push(0x4b, 1);
   parts.push(0x65); // APPENDS
-  for (let i = 0; i < 20000; i++) parts.push(0x68, 0, 0x68, 1, 0x85, 0x52, 0x30);
+  for (let i = 0; i < 20000; i++) {
+    parts.push(0x68, 0, 0x68, 1, 0x85, 0x52, 0x30);
+  }
   parts.push(0x2e);
   assert.throws(() => loads(new Uint8Array(parts)), /more work than its size/);
   // bytes(n) is never evaluated (it would allocate n bytes).
-  const o = loads(b("\x80\x02c__builtin__\nbytes\nJ\x00\x00\x00\x7f\x85R.")) as PyObject;
+  const o = loads(
+    b("\x80\x02c__builtin__\nbytes\nJ\x00\x00\x00\x7f\x85R."),
+  ) as PyObject;
   assert.ok(o instanceof PyObject);
   // A huge decimal INT/LONG costs linear time, and loads.
   const bigText = "L" + "9".repeat(20000) + "L\n.";
