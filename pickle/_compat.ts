@@ -77,6 +77,14 @@ const PY3_OSERRORS = new Set([
   "TimeoutError",
 ]);
 
+/** multiprocessing's errors, which protocols 0-2 name `multiprocessing.X`. */
+const MP_ERRORS = new Set([
+  "AuthenticationError",
+  "BufferTooShort",
+  "ProcessError",
+  "TimeoutError",
+]);
+
 const PY2_BUILTIN_NAMES: Record<string, string> = {
   xrange: "range",
   unichr: "chr",
@@ -101,6 +109,8 @@ export function fromPy2(module: string, name: string): [string, string] {
       return ["builtins", name === "StandardError" ? "Exception" : name];
     case "copy_reg":
       return ["copyreg", name];
+    case "Queue":
+      return ["queue", name];
   }
   return [module, name];
 }
@@ -114,5 +124,9 @@ export function toPy2(module: string, name: string): [string, string] {
     return ["__builtin__", PY3_BUILTIN_NAMES[name] ?? name];
   }
   if (module === "copyreg") return ["copy_reg", name];
+  if (module === "queue") return ["Queue", name];
+  if (module === "multiprocessing.context" && MP_ERRORS.has(name)) {
+    return ["multiprocessing", name];
+  }
   return [module, name];
 }

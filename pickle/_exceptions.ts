@@ -7,6 +7,20 @@
  */
 
 import * as errors from "../_internal/errors.ts";
+import { Empty, Full } from "../_internal/queue/errors.ts";
+import {
+  BrokenExecutor,
+  BrokenProcessPool,
+  BrokenThreadPool,
+  CancelledError,
+  InvalidStateError,
+} from "../concurrent_futures/errors.ts";
+import {
+  AuthenticationError,
+  BufferTooShort,
+  ProcessError,
+  TimeoutError as MpTimeoutError,
+} from "../multiprocessing/errors.ts";
 
 type ErrorClass = new (...args: never[]) => Error;
 
@@ -201,6 +215,56 @@ for (const [key, value] of Object.entries(errors)) {
 }
 registerException(TypeError, "builtins", "TypeError");
 registerException(Error, "builtins", "Exception");
+
+// The library's other Python exceptions, under the names CPython pickles
+// them with (what a CPython manager or pool sends back).
+registerException(Empty, "_queue", "Empty");
+registerException(Full, "queue", "Full");
+registerException(CancelledError, "concurrent.futures._base", "CancelledError");
+registerException(
+  InvalidStateError,
+  "concurrent.futures._base",
+  "InvalidStateError",
+);
+registerException(BrokenExecutor, "concurrent.futures._base", "BrokenExecutor");
+registerException(
+  BrokenThreadPool,
+  "concurrent.futures.thread",
+  "BrokenThreadPool",
+);
+registerException(
+  BrokenProcessPool,
+  "concurrent.futures.process",
+  "BrokenProcessPool",
+);
+registerException(ProcessError, "multiprocessing.context", "ProcessError");
+registerException(
+  BufferTooShort,
+  "multiprocessing.context",
+  "BufferTooShort",
+  (args) => withArgs(new BufferTooShort(...args), args),
+  (err) => ownArgs(err) ?? [],
+);
+registerException(
+  AuthenticationError,
+  "multiprocessing.context",
+  "AuthenticationError",
+);
+registerException(MpTimeoutError, "multiprocessing.context", "TimeoutError");
+// Protocols 0-2 name them after the package (CPython's _compat_pickle).
+for (
+  const name of [
+    "ProcessError",
+    "BufferTooShort",
+    "AuthenticationError",
+    "TimeoutError",
+  ]
+) {
+  byName.set(
+    `multiprocessing.${name}`,
+    byName.get(`multiprocessing.context.${name}`)!,
+  );
+}
 
 /** The error `module.name(*args)` builds, or `undefined` if it is not an exception. */
 export function makeException(

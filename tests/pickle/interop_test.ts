@@ -12,6 +12,13 @@ import {
   TimeoutError,
   ValueError,
 } from "../../_internal/errors.ts";
+import { Empty } from "../../queue/mod.ts";
+import { CancelledError } from "../../concurrent_futures/mod.ts";
+import {
+  AuthenticationError,
+  BufferTooShort,
+  TimeoutError as MpTimeoutError,
+} from "../../multiprocessing/mod.ts";
 import { decodeBase64, encodeBase64 } from "./_base64.ts";
 
 const SCRIPT = new URL("./_scripts/interop.py", import.meta.url).pathname;
@@ -169,6 +176,25 @@ Deno.test("pickle interop: CPython's pickles of every protocol load to the mappe
           assert.equal((v as Error).name, "ZeroDivisionError");
           assert.equal((v as Error).message, "division by zero");
           break;
+        case "queue_empty":
+          assert.ok(v instanceof Empty, where);
+          break;
+        case "mp_timeout":
+          assert.ok(v instanceof MpTimeoutError, where);
+          assert.equal((v as Error).message, "slow");
+          break;
+        case "auth_error":
+          assert.ok(v instanceof AuthenticationError, where);
+          break;
+        case "buffer_too_short":
+          assert.ok(v instanceof BufferTooShort, where);
+          assert.deepEqual((v as BufferTooShort).args, [
+            new Uint8Array([97, 98, 99]),
+          ]);
+          break;
+        case "cancelled":
+          assert.ok(v instanceof CancelledError, where);
+          break;
         case "rec_list":
           assert.equal((v as unknown[])[0], v, where);
           break;
@@ -296,6 +322,28 @@ Deno.test("pickle interop: JS values dump to the expected Python objects", async
     [tuple(null, "dummy", tuple(1, "x"), {}), "(None, 'dummy', (1, 'x'), {})"],
     [Array.from({ length: 1500 }, (_, i) => i), "list(range(1500))"],
     [new ValueError("bad"), "ValueError('bad')"],
+    [new Empty(), "__import__('queue').Empty()"],
+    [
+      new MpTimeoutError("slow"),
+      "__import__('multiprocessing').TimeoutError('slow')",
+    ],
+    [
+      new AuthenticationError("no"),
+      "__import__('multiprocessing').AuthenticationError('no')",
+    ],
+    [
+      new BufferTooShort(new Uint8Array([1])),
+      "__import__('multiprocessing').BufferTooShort(b'\\x01')",
+    ],
+    [
+      new CancelledError(),
+      "__import__('concurrent.futures').futures.CancelledError()",
+    ],
+    [new TimeoutError(110, "timed out"), "TimeoutError(110, 'timed out')"],
+    [
+      new FileNotFoundError(2, "No such file or directory", "f"),
+      "FileNotFoundError(2, 'No such file or directory', 'f')",
+    ],
     [
       new PyObject("datetime", "date", [2026, 12, 7]),
       "__import__('datetime').date(2026, 12, 7)",

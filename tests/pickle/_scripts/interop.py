@@ -12,8 +12,11 @@ import base64
 import collections
 import datetime
 import json
+import multiprocessing
 import pickle
+import queue
 import sys
+from concurrent.futures import CancelledError
 from multiprocessing.managers import Token
 
 
@@ -70,6 +73,11 @@ def make_values():
         "timeout_error": TimeoutError("t"),
         "exception": Exception("e", 1),
         "zero_division": ZeroDivisionError("division by zero"),
+        "queue_empty": queue.Empty(),
+        "mp_timeout": multiprocessing.TimeoutError("slow"),
+        "auth_error": multiprocessing.AuthenticationError("digest received was wrong"),
+        "buffer_too_short": multiprocessing.BufferTooShort(b"abc"),
+        "cancelled": CancelledError(),
         "rec_list": rec_list,
         "rec_dict": rec_dict,
         "rec_tuple": rec_tuple,
