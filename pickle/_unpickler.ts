@@ -107,6 +107,8 @@ class Unpickler implements Builders {
   fence = 0;
   memo: unknown[] = [];
   memoCount = 0;
+  /** A PUT far past the memo's end happened (see memoPut). */
+  sparse = false;
   /** Slow mode: the tuples, frozen at the end. */
   tupleSet: Set<unknown[]> | null;
   /** Dicts that got a non-str key: the plain object → its Map. */
@@ -135,6 +137,7 @@ class Unpickler implements Builders {
     this.proto = 0;
     this.fence = 0;
     this.memoCount = 0;
+    this.sparse = false;
   }
 
   /**
@@ -153,7 +156,7 @@ class Unpickler implements Builders {
     if (stack.length > 0) stack.length = 0;
     if (marks.length > 0) marks.length = 0;
     const used = memo.length;
-    if (used > 4096) return false;
+    if (used > 4096 || this.sparse) return false;
     for (let i = 0; i < used; i++) memo[i] = undefined;
     return stack.length < 4096;
   }
@@ -378,6 +381,10 @@ class Unpickler implements Builders {
 
   memoPut(idx: number): void {
     if (idx > 0xffffffff) fail("memo index out of range");
+    // Past the end: the memo goes sparse (or, from 2**32 - 1, is not even
+    // an array index): this loader is not reused, so nothing can leak into
+    // the next load.
+    if (idx > this.memo.length) this.sparse = true;
     const v = this.top();
     if (this.memo[idx] === undefined) this.memoCount++;
     this.memo[idx] = v;

@@ -198,3 +198,25 @@ Deno.test("pickle hostile: a failed load leaves the module usable", () => {
   assert.throws(() => loads(b("(((")), UnpicklingError);
   assert.deepEqual(loads(dumps([1, tuple(2)])), [1, tuple(2)]);
 });
+
+Deno.test("pickle hostile: nothing memoized by one load is visible to the next", () => {
+  const put = (idx: string) => b(`\x80\x02X\x06\x00\x00\x00secretr${idx}.`);
+  const get = (idx: string) => b(`\x80\x02j${idx}.`);
+  for (
+    const idx of [
+      "\xff\xff\xff\xff",
+      "\x00\x00\x01\x00",
+      "\x05\x00\x00\x00",
+      "\x00\x00\x00\x00",
+    ]
+  ) {
+    assert.equal(loads(put(idx)), "secret");
+    assert.throws(() => loads(get(idx)), /Memo value not found/);
+  }
+  // Also after a load that failed half-way.
+  assert.throws(
+    () => loads(b("\x80\x02X\x06\x00\x00\x00secretq\x00\xff")),
+    UnpicklingError,
+  );
+  assert.throws(() => loads(b("\x80\x02h\x00.")), /Memo value not found/);
+});
