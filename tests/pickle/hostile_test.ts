@@ -220,3 +220,28 @@ Deno.test("pickle hostile: nothing memoized by one load is visible to the next",
   );
   assert.throws(() => loads(b("\x80\x02h\x00.")), /Memo value not found/);
 });
+
+Deno.test("pickle hostile: the classic code-execution pickles load as inert records", () => {
+  const system = loads(b("cos\nsystem\n(S'echo pwned'\ntR.")) as PyObject;
+  assert.ok(system instanceof PyObject);
+  assert.equal(system.qualname, "os.system");
+  assert.deepEqual(system.args, ["echo pwned"]);
+  const evil = loads(
+    b("\x80\x04\x8c\x08builtins\x94\x8c\x04eval\x94\x93\x94\x8c\x0c__import__()\x94\x85\x94R\x94."),
+  ) as PyObject;
+  assert.equal(evil.qualname, "builtins.eval");
+  assert.deepEqual(evil.args, ["__import__()"]);
+  // getattr(builtins.object, "__subclasses__") is a record; calling a
+  // record is refused (only a global can be called, and only on paper).
+  const attr = loads(
+    b("cbuiltins\ngetattr\n(cbuiltins\nobject\nV__subclasses__\ntR."),
+  ) as PyObject;
+  assert.equal(attr.qualname, "builtins.getattr");
+  assert.throws(
+    () =>
+      loads(
+        b("cbuiltins\ngetattr\n(cbuiltins\nobject\nV__subclasses__\ntR)R."),
+      ),
+    /expects a class or function/,
+  );
+});
