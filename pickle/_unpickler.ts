@@ -490,6 +490,32 @@ class Unpickler implements Builders {
     return NOT_SAFE;
   }
 
+  /**
+   * `functools.partial(getattr(cls, "__new__"), cls, *args, **kwargs)()`:
+   * how CPython's protocols 2-3 write an object whose `__getnewargs_ex__`
+   * has keyword arguments. Read as the `NEWOBJ_EX` it stands for.
+   */
+  partialNew(callable: unknown, callArgs: unknown[]): unknown {
+    if (
+      !(callable instanceof PyObject) || callable.args === null ||
+      callable.module !== "functools" || callable.name !== "partial" ||
+      !Array.isArray(callable.state) || callable.state.length !== 4
+    ) return NOT_SAFE;
+    const [func, args, kwds] = callable.state as unknown[];
+    if (
+      !(func instanceof PyObject) || func.qualname !== "builtins.getattr" ||
+      func.args?.length !== 2 || func.args[1] !== "__new__" ||
+      !Array.isArray(args) || args.length < 1 || args[0] !== func.args[0] ||
+      !(args[0] instanceof PyObject) || args[0].args !== null ||
+      (kwds !== null && !isPlainObject(kwds))
+    ) return NOT_SAFE;
+    return this.newObj(
+      args[0],
+      this.tuple([...args.slice(1), ...callArgs]),
+      kwds as Record<string, unknown> | null,
+    );
+  }
+
   build(target: unknown, state: unknown): void {
     if (target instanceof PyObject && target.args !== null) {
       target.state = state;
@@ -978,7 +1004,13 @@ class Unpickler implements Builders {
       }
       case op.REDUCE: {
         const args = this.argsOf(this.pop(), "REDUCE");
-        const ref = this.globalOf(this.pop(), "REDUCE");
+        const callable = this.pop();
+        const partial = this.partialNew(callable, args);
+        if (partial !== NOT_SAFE) {
+          this.stack.push(partial);
+          break;
+        }
+        const ref = this.globalOf(callable, "REDUCE");
         this.stack.push(this.call(ref, args));
         break;
       }

@@ -20,6 +20,26 @@ from concurrent.futures import CancelledError
 from multiprocessing.managers import Token
 
 
+class Kw:
+    """An object whose __getnewargs_ex__ has keyword arguments."""
+
+    def __new__(cls, *args, **kwargs):
+        self = super().__new__(cls)
+        self.args = args
+        self.kwargs = kwargs
+        return self
+
+    def __getnewargs_ex__(self):
+        return self.args, self.kwargs
+
+    def __getstate__(self):
+        return None
+
+    def __eq__(self, other):
+        return (type(other) is Kw and self.args == other.args
+                and self.kwargs == other.kwargs)
+
+
 class Point:
     def __init__(self, x, y):
         self.x = x
@@ -89,6 +109,7 @@ def make_values():
         "range": range(1, 7, 2),
         "point": Point(1, [2, 3]),
         "point_class": Point,
+        "kw": Kw(1, x=2),
         "int_type": int,
     }
 
