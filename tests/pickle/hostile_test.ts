@@ -121,6 +121,33 @@ Deno.test("pickle hostile: seeded random mutations are refused or load", () => {
   }
 });
 
+Deno.test("pickle hostile: truncations and mutations of CPython's own pickles (every protocol)", async () => {
+  const out = await new Deno.Command("python3", {
+    args: [new URL("./_scripts/interop.py", import.meta.url).pathname, "make"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const made = JSON.parse(new TextDecoder().decode(out.stdout)) as Record<
+    string,
+    string[]
+  >;
+  const pickles = Object.values(made).flat().map((t) =>
+    Uint8Array.from(atob(t), (c) => c.charCodeAt(0))
+  ).filter((p) => p.length < 4000);
+  const random = rng(7);
+  for (const data of pickles) {
+    for (let n = 0; n < data.length; n += 1 + (n >> 4)) {
+      loadsOrUnpicklingError(data.subarray(0, n), "truncation");
+    }
+    for (let i = 0; i < 12; i++) {
+      const m = data.slice();
+      m[Math.floor(random() * m.length)] = Math.floor(random() * 256);
+      loadsOrUnpicklingError(m, "mutation");
+    }
+  }
+});
+
 Deno.test("pickle hostile: lengths claiming gigabytes that are not there", () => {
   const attacks = [
     "\x80\x04\x8e\xff\xff\xff\xff\xff\xff\x1f\x00abc.", // BINBYTES8 ~ 2**61
