@@ -537,3 +537,16 @@ Deno.test("pickle: loads reads a view at any offset of a larger buffer", () => {
     tuple(null, "dummy", tuple(1, "x"), {}),
   );
 });
+
+Deno.test("pickle: loads reads from shared memory, and returns unshared bytes", () => {
+  const v = {
+    s: "h\u00e9llo w\u00f6rld ".repeat(20),
+    b: new Uint8Array([1, 2]),
+  };
+  const d = dumps(v);
+  const shared = new Uint8Array(new SharedArrayBuffer(d.length));
+  shared.set(d);
+  const back = loads(shared) as typeof v;
+  assert.deepEqual(back, v);
+  assert.ok(!(back.b.buffer instanceof SharedArrayBuffer));
+});
