@@ -21,6 +21,8 @@ import { exceptionOf } from "./_exceptions.ts";
 import { MAX_DEPTH } from "./_unpickler.ts";
 
 const BATCHSIZE = 1000;
+/** Strings shorter than this are written again rather than memoized. */
+const MEMO_MIN_STR = 4;
 /** Memo entries searched linearly before a Map takes over. */
 const MEMO_SCAN = 24;
 const latin = new TextEncoder();
@@ -130,8 +132,14 @@ class Pickler {
 
   grow(n: number): void {
     const used = this.pos - this.start;
-    const size = Math.max(used * 2, used + n, 256);
-    const next = new Uint8Array(size);
+    let next: Uint8Array;
+    if (this.buf === pool && used + n <= POOL_SIZE / 4) {
+      // Out of pool space: carry on at the start of a fresh pool.
+      next = pool = new Uint8Array(POOL_SIZE);
+      poolUsed = 0;
+    } else {
+      next = new Uint8Array(Math.max(used * 2, used + n, 256));
+    }
     next.set(this.buf.subarray(this.start, this.pos));
     this.buf = next;
     this.start = 0;
@@ -230,6 +238,12 @@ class Pickler {
         else this.saveBigInt(v);
         return;
       case "string": {
+        // Short strings are not memoized: writing one again costs about
+        // what a memo reference does, and the memo stays small.
+        if (v.length < MEMO_MIN_STR) {
+          this.saveStr(v, false);
+          return;
+        }
         const m = this.memoOf(v);
         if (m >= 0) this.get(m);
         else this.saveStr(v, true);
@@ -521,32 +535,29 @@ class Pickler {
 
   saveObject(obj: Record<string, unknown>, depth: number): void {
     this.dictHead(obj);
-    // for-in (own keys only) walks the object's enum cache: no keys array.
-    let n = 0;
-    for (const k in obj) if (Object.hasOwn(obj, k)) n++;
+    const keys = Object.keys(obj);
+    const n = keys.length;
     if (n === 0) return;
     const d = depth + 1;
     if (this.proto === 0 || n === 1) {
-      for (const k in obj) {
-        if (!Object.hasOwn(obj, k)) continue;
+      for (let i = 0; i < n; i++) {
+        const k = keys[i]!;
         this.save(k, d, true);
         this.save(obj[k], d, false);
         this.byte(op.SETITEM);
       }
       return;
     }
-    let inBatch = 0;
-    for (const k in obj) {
-      if (!Object.hasOwn(obj, k)) continue;
-      if (inBatch === 0) this.byte(op.MARK);
-      this.save(k, d, true);
-      this.save(obj[k], d, false);
-      if (++inBatch === BATCHSIZE) {
-        this.byte(op.SETITEMS);
-        inBatch = 0;
+    for (let i = 0; i < n; i += BATCHSIZE) {
+      const stop = Math.min(n, i + BATCHSIZE);
+      this.byte(op.MARK);
+      for (let j = i; j < stop; j++) {
+        const k = keys[j]!;
+        this.save(k, d, true);
+        this.save(obj[k], d, false);
       }
+      this.byte(op.SETITEMS);
     }
-    if (inBatch > 0) this.byte(op.SETITEMS);
   }
 
   dictHead(obj: object): void {

@@ -214,6 +214,19 @@ class Unpickler implements Builders {
     return items;
   }
 
+  /**
+   * Pops the innermost MARK and returns where its items start on the
+   * stack; the item below them (the target of APPENDS, SETITEMS…) must
+   * exist above the new fence.
+   */
+  closeMark(): number {
+    if (this.marks.length === 0) fail("could not find MARK");
+    const k = this.marks.pop()!;
+    this.fence = this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
+    if (k <= this.fence) fail("unpickling stack underflow");
+    return k;
+  }
+
   /** A value given another reference (GET, DUP): a dict is remembered. */
   escape(v: unknown): unknown {
     if (this.converted !== null && typeof v === "object" && v !== null) {
@@ -646,17 +659,36 @@ class Unpickler implements Builders {
           stack.push(this.tuple(this.popMark()));
           continue;
         case op.APPENDS: {
-          const items = this.popMark();
-          this.appendItems(this.top(), items);
+          // The items straight from the stack (no intermediate array).
+          const k = this.closeMark();
+          const t = stack[k - 1];
+          if (
+            Array.isArray(t) && !Object.isFrozen(t) && this.tupleSet === null
+          ) {
+            for (let i = k; i < stack.length; i++) t.push(stack[i]);
+            stack.length = k;
+          } else {
+            this.appendItems(t, stack.splice(k));
+          }
           continue;
         }
         case op.SETITEMS: {
-          const items = this.popMark();
-          if (items.length % 2 !== 0) fail("odd number of items for SETITEMS");
-          const t = this.top();
-          for (let i = 0; i < items.length; i += 2) {
-            this.setItem(t, items[i], items[i + 1]);
+          const k = this.closeMark();
+          const n = stack.length;
+          if ((n - k) % 2 !== 0) fail("odd number of items for SETITEMS");
+          const t = stack[k - 1];
+          let i = k;
+          if (this.converted === null && isPlainObject(t)) {
+            // The common case, a str-keyed dict, without a call per item.
+            const obj = t as Record<string, unknown>;
+            for (; i < n; i += 2) {
+              const key = stack[i];
+              if (typeof key !== "string" || key === "__proto__") break;
+              obj[key] = stack[i + 1];
+            }
           }
+          for (; i < n; i += 2) this.setItem(t, stack[i], stack[i + 1]);
+          stack.length = k;
           continue;
         }
         case op.STOP:

@@ -13,8 +13,11 @@ export interface DumpsOptions {
 }
 
 /**
- * Python's `pickle.dumps`: the pickle of `value`, as CPython would write
- * the mapped Python object.
+ * Python's `pickle.dumps`: the pickle of `value`, written with the opcodes
+ * CPython's pickler uses for the mapped Python object (framing, memo,
+ * batches of 1000, Python 2 names below protocol 3), so CPython loads it
+ * as that object. Strings shorter than 4 characters are written again
+ * rather than memoized; otherwise the bytes are mostly CPython's own.
  *
  * The mapping: `null`/`undefined` → `None`; boolean → `bool`; an integer
  * number → `int`, any other number → `float` (`-0` too); bigint → `int`;
