@@ -48,10 +48,13 @@ export interface DumpsOptions {
  * import { dumps, tuple } from "@pyconc/std/pickle";
  * import assert from "node:assert/strict";
  *
- * // pickle.dumps((1, "x"), 2) in CPython
+ * // pickle.dumps((1, "spam"), 2) in CPython
  * assert.deepEqual(
- *   dumps(tuple(1, "x"), { protocol: 2 }),
- *   new Uint8Array([0x80, 2, 0x4b, 1, 0x58, 1, 0, 0, 0, 0x78, 0x71, 0, 0x86, 0x71, 1, 0x2e]),
+ *   dumps(tuple(1, "spam"), { protocol: 2 }),
+ *   new Uint8Array([
+ *     0x80, 2, 0x4b, 1, 0x58, 4, 0, 0, 0, 0x73, 0x70, 0x61, 0x6d, 0x71, 0,
+ *     0x86, 0x71, 1, 0x2e,
+ *   ]),
  * );
  * ```
  */
