@@ -107,6 +107,11 @@ class Unpickler implements Builders {
   fence = 0;
   memo: unknown[] = [];
   memoCount = 0;
+  /**
+   * Containers built so far, an upper bound of the value's depth: the
+   * depth walk at the end runs only when it could find too much.
+   */
+  containers = 0;
   /** A PUT far past the memo's end happened (see memoPut). */
   sparse = false;
   /** Slow mode: the tuples, frozen at the end. */
@@ -138,6 +143,7 @@ class Unpickler implements Builders {
     this.fence = 0;
     this.memoCount = 0;
     this.sparse = false;
+    this.containers = 0;
   }
 
   /**
@@ -164,6 +170,7 @@ class Unpickler implements Builders {
   // Builders, for the evaluated constructors.
 
   tuple(items: unknown[]): unknown[] {
+    this.containers++;
     if (this.tupleSet === null) return Object.freeze(items) as unknown[];
     this.tupleSet.add(items);
     return items;
@@ -563,7 +570,7 @@ class Unpickler implements Builders {
       if (this.converted !== null) result = redirect(result, this.converted);
       for (const t of this.tupleSet!) Object.freeze(t);
     }
-    if (this.end > MAX_DEPTH) checkDepth(result);
+    if (this.containers > MAX_DEPTH) checkDepth(result);
     return result;
   }
 
@@ -630,9 +637,11 @@ class Unpickler implements Builders {
           stack.push(this.tuple([]));
           continue;
         case op.EMPTY_LIST:
+          this.containers++;
           stack.push([]);
           continue;
         case op.EMPTY_DICT:
+          this.containers++;
           stack.push({});
           continue;
         case op.TUPLE1: {
@@ -706,6 +715,7 @@ class Unpickler implements Builders {
 
   /** Runs one opcode (the general path); returns the value at STOP. */
   step(code: number): unknown {
+    this.containers++; // most opcodes here make one (an over-count is fine)
     switch (code) {
       case op.PROTO: {
         this.need(1);
@@ -1151,23 +1161,32 @@ function describe(v: unknown): string {
   return `a ${typeof v === "string" ? "str" : typeof v}`;
 }
 
-/** Children of a loaded container, for the walks below. */
-function* childrenOf(x: object): Iterable<unknown> {
+/** Pushes the children of a loaded container that are objects onto `out`. */
+function pushChildren(x: object, out: unknown[]): void {
+  const add = (c: unknown) => {
+    if (typeof c === "object" && c !== null) out.push(c);
+  };
   if (Array.isArray(x)) {
-    yield* x;
+    for (let i = 0; i < x.length; i++) {
+      const c = x[i];
+      if (typeof c === "object" && c !== null) out.push(c);
+    }
   } else if (x instanceof Map) {
-    yield* x.keys();
-    yield* x.values();
+    for (const [k, v] of x) {
+      add(k);
+      add(v);
+    }
   } else if (x instanceof Set) {
-    yield* x;
+    for (const c of x) add(c);
   } else if (x instanceof PyObject) {
-    if (x.args !== null) yield* x.args;
-    yield x.state;
-    if (x.kwargs !== null) yield x.kwargs;
-    yield* x.listItems;
-    for (const pair of x.dictItems) yield* pair;
+    if (x.args !== null) add(x.args);
+    add(x.state);
+    add(x.kwargs);
+    add(x.listItems);
+    for (const pair of x.dictItems) add(pair);
   } else if (!(x instanceof Uint8Array)) {
-    for (const k of Object.keys(x)) yield (x as Record<string, unknown>)[k];
+    const rec = x as Record<string, unknown>;
+    for (const k of Object.keys(rec)) add(rec[k]);
   }
 }
 
@@ -1213,9 +1232,7 @@ function redirect(
         if (f !== v) setKey(rec, k, f);
       }
     }
-    for (const c of childrenOf(x)) {
-      if (typeof c === "object" && c !== null && !seen.has(c)) todo.push(c);
-    }
+    pushChildren(x, todo);
   }
   return rootFixed;
 }
@@ -1228,20 +1245,24 @@ function checkDepth(root: unknown): void {
   // Depth-first, each container once (cycles and shared references are
   // fine): the depth at which a walk like `dumps` first meets each one.
   const seen = new Set<object>();
-  const todo: [unknown, number][] = [[root, 1]];
+  const todo: unknown[] = [root];
+  const depths: number[] = [1];
+  const children: unknown[] = [];
   while (todo.length > 0) {
-    const [x, d] = todo.pop()!;
-    if (typeof x !== "object" || x === null || x instanceof Uint8Array) {
-      continue;
-    }
-    if (seen.has(x)) continue;
+    const x = todo.pop();
+    const d = depths.pop()!;
+    if (typeof x !== "object" || x === null || seen.has(x)) continue;
     seen.add(x);
     if (d > MAX_DEPTH) {
       fail(`pickle nests deeper than ${MAX_DEPTH} levels`);
     }
-    for (const c of childrenOf(x)) {
-      if (typeof c === "object" && c !== null && !seen.has(c)) {
-        todo.push([c, d + 1]);
+    children.length = 0;
+    pushChildren(x, children);
+    for (let i = 0; i < children.length; i++) {
+      const c = children[i] as object;
+      if (!seen.has(c)) {
+        todo.push(c);
+        depths.push(d + 1);
       }
     }
   }

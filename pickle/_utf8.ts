@@ -65,37 +65,24 @@ function shortAscii(
     }
     if (same) return hit;
   }
-  let s: string;
-  switch (n) {
-    case 0:
-      return "";
-    case 1:
-      s = String.fromCharCode(bytes[start]!);
-      break;
-    case 2:
-      s = String.fromCharCode(bytes[start]!, bytes[start + 1]!);
-      break;
-    case 3:
-      s = String.fromCharCode(
-        bytes[start]!,
-        bytes[start + 1]!,
-        bytes[start + 2]!,
-      );
-      break;
-    case 4:
-      s = String.fromCharCode(
-        bytes[start]!,
-        bytes[start + 1]!,
-        bytes[start + 2]!,
-        bytes[start + 3]!,
-      );
-      break;
-    default:
-      s = String.fromCharCode.apply(
-        null,
-        bytes.subarray(start, start + n) as unknown as number[],
-      );
+  // Up to 8 characters per call (a flat copy each, below V8's cons-string
+  // length): faster than apply() over a subarray or TextDecoder here.
+  let s = "";
+  let i = start;
+  const end = start + n;
+  for (; i + 8 <= end; i += 8) {
+    s += String.fromCharCode(
+      bytes[i]!,
+      bytes[i + 1]!,
+      bytes[i + 2]!,
+      bytes[i + 3]!,
+      bytes[i + 4]!,
+      bytes[i + 5]!,
+      bytes[i + 6]!,
+      bytes[i + 7]!,
+    );
   }
+  for (; i < end; i++) s += String.fromCharCode(bytes[i]!);
   cache[slot] = s;
   return s;
 }
