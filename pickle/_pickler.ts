@@ -18,7 +18,7 @@ import { encodeUtf8Into } from "./_utf8.ts";
 import { encodeRawUnicodeEscape, floatRepr } from "./_text.ts";
 import { toPy2 } from "./_compat.ts";
 import { exceptionOf } from "./_exceptions.ts";
-import { MAX_DEPTH } from "./_unpickler.ts";
+import { MAX_DEPTH } from "./_loaded.ts";
 
 const BATCHSIZE = 1000;
 /** Strings shorter than this are written again rather than memoized. */

@@ -14,7 +14,6 @@
  */
 
 import * as op from "./_opcodes.ts";
-import { UnpicklingError } from "./errors.ts";
 import { PyObject } from "./py_object.ts";
 import { decodeUtf8 } from "./_utf8.ts";
 import {
@@ -26,32 +25,15 @@ import {
 import { fromPy2 } from "./_compat.ts";
 import { type Builders, NOT_SAFE, safeCall, safeNew } from "./_safe_calls.ts";
 import { makeException } from "./_exceptions.ts";
-
-/** The deepest nesting `loads` accepts (and `dumps` writes). */
-export const MAX_DEPTH = 2000;
-
-function fail(message: string): never {
-  throw new UnpicklingError(message);
-}
-
-function isPlainObject(x: unknown): x is Record<string, unknown> {
-  if (typeof x !== "object" || x === null) return false;
-  const p = Object.getPrototypeOf(x);
-  return p === Object.prototype || p === null;
-}
-
-function setKey(obj: Record<string, unknown>, k: string, v: unknown): void {
-  if (k === "__proto__") {
-    Object.defineProperty(obj, k, {
-      value: v,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  } else {
-    obj[k] = v;
-  }
-}
+import {
+  checkDepth,
+  describe,
+  fail,
+  isPlainObject,
+  MAX_DEPTH,
+  redirect,
+  setKey,
+} from "./_loaded.ts";
 
 /**
  * Thrown (in the fast mode) when a dict that already has other references
@@ -716,6 +698,7 @@ class Unpickler implements Builders {
   /** Runs one opcode (the general path); returns the value at STOP. */
   step(code: number): unknown {
     this.containers++; // most opcodes here make one (an over-count is fine)
+    // The opcodes load() runs itself (the common ones) are not repeated here.
     switch (code) {
       case op.PROTO: {
         this.need(1);
@@ -733,13 +716,6 @@ class Unpickler implements Builders {
         }
         break;
       }
-      case op.STOP: {
-        return this.finish(this.pop());
-      }
-      case op.MARK:
-        this.marks.push(this.stack.length);
-        this.fence = this.stack.length;
-        break;
       case op.POP:
         if (this.stack.length > this.fence) this.stack.pop();
         else if (this.marks.length > 0 && this.stack.length === this.fence) {
@@ -754,26 +730,6 @@ class Unpickler implements Builders {
         break;
 
       // Scalars.
-      case op.NONE:
-        this.stack.push(null);
-        break;
-      case op.NEWTRUE:
-        this.stack.push(true);
-        break;
-      case op.NEWFALSE:
-        this.stack.push(false);
-        break;
-      case op.BININT1:
-        this.need(1);
-        this.stack.push(this.data[this.pos++]);
-        break;
-      case op.BININT2:
-        this.need(2);
-        this.stack.push(
-          this.data[this.pos]! | (this.data[this.pos + 1]! << 8),
-        );
-        this.pos += 2;
-        break;
       case op.BININT:
         this.need(4);
         this.stack.push(
@@ -842,10 +798,6 @@ class Unpickler implements Builders {
       }
 
       // Strings and bytes.
-      case op.SHORT_BINUNICODE:
-        this.need(1);
-        this.stack.push(this.readStr(this.data[this.pos++]!));
-        break;
       case op.BINUNICODE:
         this.stack.push(this.readStr(this.u32()));
         break;
@@ -906,49 +858,12 @@ class Unpickler implements Builders {
         break;
 
       // Containers.
-      case op.EMPTY_LIST:
-        this.stack.push([]);
-        break;
-      case op.EMPTY_DICT:
-        this.stack.push({});
-        break;
       case op.EMPTY_SET:
         this.stack.push(new Set());
-        break;
-      case op.EMPTY_TUPLE:
-        this.stack.push(this.tuple([]));
         break;
       case op.LIST:
         this.stack.push(this.popMark());
         break;
-      case op.TUPLE: {
-        const items = this.popMark();
-        this.stack.push(this.tuple(items));
-        break;
-      }
-      case op.TUPLE1: {
-        const stack = this.stack;
-        const n = stack.length;
-        if (n - 1 < this.fence) fail("unpickling stack underflow");
-        stack[n - 1] = this.tuple([stack[n - 1]]);
-        break;
-      }
-      case op.TUPLE2: {
-        const stack = this.stack;
-        const n = stack.length;
-        if (n - 2 < this.fence) fail("unpickling stack underflow");
-        stack[n - 2] = this.tuple([stack[n - 2], stack[n - 1]]);
-        stack.length = n - 1;
-        break;
-      }
-      case op.TUPLE3: {
-        const stack = this.stack;
-        const n = stack.length;
-        if (n - 3 < this.fence) fail("unpickling stack underflow");
-        stack[n - 3] = this.tuple([stack[n - 3], stack[n - 2], stack[n - 1]]);
-        stack.length = n - 2;
-        break;
-      }
       case op.DICT: {
         const items = this.popMark();
         if (items.length % 2 !== 0) fail("odd number of items for DICT");
@@ -969,24 +884,10 @@ class Unpickler implements Builders {
         this.appendItems(this.top(), [v]);
         break;
       }
-      case op.APPENDS: {
-        const items = this.popMark();
-        this.appendItems(this.top(), items);
-        break;
-      }
       case op.SETITEM: {
         const v = this.pop();
         const k = this.pop();
         this.setItem(this.top(), k, v);
-        break;
-      }
-      case op.SETITEMS: {
-        const items = this.popMark();
-        if (items.length % 2 !== 0) fail("odd number of items for SETITEMS");
-        const t = this.top();
-        for (let i = 0; i < items.length; i += 2) {
-          this.setItem(t, items[i], items[i + 1]);
-        }
         break;
       }
       case op.ADDITEMS: {
@@ -998,9 +899,6 @@ class Unpickler implements Builders {
       }
 
       // Memo.
-      case op.MEMOIZE:
-        this.memoPut(this.memoCount);
-        break;
       case op.BINPUT:
         this.need(1);
         this.memoPut(this.data[this.pos++]!);
@@ -1014,10 +912,6 @@ class Unpickler implements Builders {
         this.memoPut(Number(line));
         break;
       }
-      case op.BINGET:
-        this.need(1);
-        this.memoGet(this.data[this.pos++]!);
-        break;
       case op.LONG_BINGET:
         this.memoGet(this.u32());
         break;
@@ -1146,124 +1040,5 @@ class Unpickler implements Builders {
         );
     }
     return CONTINUE;
-  }
-}
-
-/** A short description of a loaded value's Python type, for messages. */
-function describe(v: unknown): string {
-  if (v === null || v === undefined) return "None";
-  if (Array.isArray(v)) return "a list or tuple";
-  if (v instanceof PyObject) return `an instance of ${v.qualname}`;
-  if (v instanceof Map || isPlainObject(v)) return "a dict";
-  if (v instanceof Set) return "a set";
-  if (v instanceof Uint8Array) return "bytes";
-  if (v instanceof Error) return `an exception (${v.name})`;
-  return `a ${typeof v === "string" ? "str" : typeof v}`;
-}
-
-/** Pushes the children of a loaded container that are objects onto `out`. */
-function pushChildren(x: object, out: unknown[]): void {
-  const add = (c: unknown) => {
-    if (typeof c === "object" && c !== null) out.push(c);
-  };
-  if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) {
-      const c = x[i];
-      if (typeof c === "object" && c !== null) out.push(c);
-    }
-  } else if (x instanceof Map) {
-    for (const [k, v] of x) {
-      add(k);
-      add(v);
-    }
-  } else if (x instanceof Set) {
-    for (const c of x) add(c);
-  } else if (x instanceof PyObject) {
-    if (x.args !== null) add(x.args);
-    add(x.state);
-    add(x.kwargs);
-    add(x.listItems);
-    for (const pair of x.dictItems) add(pair);
-  } else if (!(x instanceof Uint8Array)) {
-    const rec = x as Record<string, unknown>;
-    for (const k of Object.keys(rec)) add(rec[k]);
-  }
-}
-
-/**
- * Replaces every reference to a dict that became a Map (iteratively, each
- * container once).
- */
-function redirect(
-  root: unknown,
-  converted: Map<object, Map<unknown, unknown>>,
-): unknown {
-  const fix = (v: unknown) =>
-    typeof v === "object" && v !== null ? converted.get(v) ?? v : v;
-  const rootFixed = fix(root);
-  const seen = new Set<object>();
-  const todo: unknown[] = [rootFixed];
-  while (todo.length > 0) {
-    const x = todo.pop();
-    if (typeof x !== "object" || x === null || seen.has(x)) continue;
-    seen.add(x);
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) x[i] = fix(x[i]);
-    } else if (x instanceof Map) {
-      for (const [k, v] of x) {
-        const f = fix(v);
-        if (f !== v) x.set(k, f);
-      }
-    } else if (x instanceof PyObject) {
-      x.state = fix(x.state);
-      if (x.kwargs !== null) {
-        const kw = fix(x.kwargs);
-        if (isPlainObject(kw)) x.kwargs = kw;
-      }
-      // args, listItems and dictItems' pairs are arrays: fixed in place.
-      for (const pair of x.dictItems) todo.push(pair);
-      if (x.args !== null) todo.push(x.args);
-      todo.push(x.listItems);
-    } else if (!(x instanceof Set) && !(x instanceof Uint8Array)) {
-      const rec = x as Record<string, unknown>;
-      for (const k of Object.keys(rec)) {
-        const v = rec[k];
-        const f = fix(v);
-        if (f !== v) setKey(rec, k, f);
-      }
-    }
-    pushChildren(x, todo);
-  }
-  return rootFixed;
-}
-
-/**
- * Refuses a value nested deeper than {@linkcode MAX_DEPTH}, so no
- * recursive consumer (our own `dumps`, a deep compare) overflows on it.
- */
-function checkDepth(root: unknown): void {
-  // Depth-first, each container once (cycles and shared references are
-  // fine): the depth at which a walk like `dumps` first meets each one.
-  const seen = new Set<object>();
-  const todo: unknown[] = [root];
-  const depths: number[] = [1];
-  const children: unknown[] = [];
-  while (todo.length > 0) {
-    const x = todo.pop();
-    const d = depths.pop()!;
-    if (typeof x !== "object" || x === null || seen.has(x)) continue;
-    seen.add(x);
-    if (d > MAX_DEPTH) {
-      fail(`pickle nests deeper than ${MAX_DEPTH} levels`);
-    }
-    children.length = 0;
-    pushChildren(x, children);
-    for (let i = 0; i < children.length; i++) {
-      const c = children[i] as object;
-      if (!seen.has(c)) {
-        todo.push(c);
-        depths.push(d + 1);
-      }
-    }
   }
 }
