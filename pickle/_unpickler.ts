@@ -568,6 +568,28 @@ class Unpickler implements Builders {
       if (pos >= end) fail("pickle data was truncated");
       const code = data[pos++]!;
       switch (code) {
+        case op.PROTO: {
+          if (pos >= end) fail("pickle data was truncated");
+          const p = data[pos++]!;
+          if (p > op.HIGHEST_PROTOCOL) {
+            fail(`unsupported pickle protocol: ${p}`);
+          }
+          this.proto = p;
+          continue;
+        }
+        case op.FRAME: {
+          if (pos + 8 > end) fail("pickle data was truncated");
+          // A frame only groups opcodes: check that its bytes are there.
+          const lo = (data[pos]! | (data[pos + 1]! << 8) |
+            (data[pos + 2]! << 16) | (data[pos + 3]! << 24)) >>> 0;
+          const hi = (data[pos + 4]! | (data[pos + 5]! << 8) |
+            (data[pos + 6]! << 16) | (data[pos + 7]! << 24)) >>> 0;
+          pos += 8;
+          if (hi * 0x100000000 + lo > end - pos) {
+            fail("pickle exhausted before end of frame");
+          }
+          continue;
+        }
         case op.MARK:
           this.marks.push(stack.length);
           this.fence = stack.length;
@@ -700,22 +722,6 @@ class Unpickler implements Builders {
     this.containers++; // most opcodes here make one (an over-count is fine)
     // The opcodes load() runs itself (the common ones) are not repeated here.
     switch (code) {
-      case op.PROTO: {
-        this.need(1);
-        const p = this.data[this.pos++]!;
-        if (p > op.HIGHEST_PROTOCOL) {
-          fail(`unsupported pickle protocol: ${p}`);
-        }
-        this.proto = p;
-        break;
-      }
-      case op.FRAME: {
-        const n = this.u64();
-        if (n > this.end - this.pos) {
-          fail("pickle exhausted before end of frame");
-        }
-        break;
-      }
       case op.POP:
         if (this.stack.length > this.fence) this.stack.pop();
         else if (this.marks.length > 0 && this.stack.length === this.fence) {
