@@ -795,7 +795,11 @@ export async function warmUp(): Promise<void> {
   const back = decode(encode(sample, "process").bytes.slice()) as Assignment;
   void loadTarget(back.target!);
   try {
-    await loadTarget({ kind: "module", url: POOL_WORKER, name: "processWorker" });
+    await loadTarget({
+      kind: "module",
+      url: POOL_WORKER,
+      name: "processWorker",
+    });
   } catch { /* loaded again, and reported, if a pool needs it */ }
 }
 
