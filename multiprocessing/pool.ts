@@ -37,12 +37,6 @@ export interface PoolOptions {
 /** Options of {@linkcode ThreadPool}, Python's keyword arguments. */
 export type ThreadPoolOptions = Omit<PoolOptions, "maxtasksperchild">;
 
-type Fn<A extends unknown[], R> = ((...args: A) => R) | URL | string;
-// deno-lint-ignore no-explicit-any
-type AnyFn = (...args: any[]) => unknown;
-// deno-lint-ignore no-explicit-any
-type AnyFnOf<R> = ((...args: any[]) => R) | URL | string;
-
 const RUN = "RUN", CLOSE = "CLOSE", TERMINATE = "TERMINATE";
 
 /** Terminates pools collected without `terminate()`/`close()`. */
@@ -222,7 +216,8 @@ export class Pool {
    * @throws The task's own error.
    */
   apply<R>(
-    fn: AnyFnOf<R>,
+    // deno-lint-ignore no-explicit-any
+    fn: ((...args: any[]) => R) | URL | string,
     args?: readonly unknown[] | null,
     kwds?: Record<string, unknown> | null,
   ): Promise<Awaited<R>> {
@@ -242,7 +237,8 @@ export class Pool {
    * @returns the result.
    */
   applySync<R>(
-    fn: AnyFnOf<R>,
+    // deno-lint-ignore no-explicit-any
+    fn: ((...args: any[]) => R) | URL | string,
     args?: readonly unknown[] | null,
     kwds?: Record<string, unknown> | null,
   ): Awaited<R> {
@@ -262,7 +258,8 @@ export class Pool {
    * @throws {TypeError} If an argument cannot be sent (nothing is queued).
    */
   applyAsync<R>(
-    fn: AnyFnOf<R>,
+    // deno-lint-ignore no-explicit-any
+    fn: ((...args: any[]) => R) | URL | string,
     args?: readonly unknown[] | null,
     kwds?: Record<string, unknown> | null,
     callbacks: AsyncCallbacks<Awaited<R>> = {},
@@ -288,7 +285,7 @@ export class Pool {
    * @throws The first failing call's error.
    */
   map<T, R>(
-    fn: Fn<[T], R>,
+    fn: ((item: T) => R) | URL | string,
     iterable: Iterable<T>,
     chunksize?: number | null,
   ): Promise<Awaited<R>[]> {
@@ -308,7 +305,7 @@ export class Pool {
    * @returns the results.
    */
   mapSync<T, R>(
-    fn: Fn<[T], R>,
+    fn: ((item: T) => R) | URL | string,
     iterable: Iterable<T>,
     chunksize?: number | null,
   ): Awaited<R>[] {
@@ -327,7 +324,7 @@ export class Pool {
    * @throws {ValueError} If the pool is not running.
    */
   mapAsync<T, R>(
-    fn: Fn<[T], R>,
+    fn: ((item: T) => R) | URL | string,
     iterable: Iterable<T>,
     chunksize?: number | null,
     callbacks: AsyncCallbacks<Awaited<R>[]> = {},
@@ -352,7 +349,8 @@ export class Pool {
    * @returns the results.
    */
   starmap<R>(
-    fn: Fn<never[], R> | AnyFn,
+    // deno-lint-ignore no-explicit-any
+    fn: ((...args: any[]) => R) | URL | string,
     iterable: Iterable<readonly unknown[]>,
     chunksize?: number | null,
   ): Promise<Awaited<R>[]> {
@@ -372,7 +370,8 @@ export class Pool {
    * @returns the results.
    */
   starmapSync<R>(
-    fn: Fn<never[], R> | AnyFn,
+    // deno-lint-ignore no-explicit-any
+    fn: ((...args: any[]) => R) | URL | string,
     iterable: Iterable<readonly unknown[]>,
     chunksize?: number | null,
   ): Awaited<R>[] {
@@ -389,7 +388,8 @@ export class Pool {
    * @returns the AsyncResult.
    */
   starmapAsync<R>(
-    fn: Fn<never[], R> | AnyFn,
+    // deno-lint-ignore no-explicit-any
+    fn: ((...args: any[]) => R) | URL | string,
     iterable: Iterable<readonly unknown[]>,
     chunksize?: number | null,
     callbacks: AsyncCallbacks<Awaited<R>[]> = {},
@@ -425,7 +425,7 @@ export class Pool {
    * @throws {ValueError} If the pool is not running, or `chunksize` < 1.
    */
   imap<T, R>(
-    fn: Fn<[T], R>,
+    fn: ((item: T) => R) | URL | string,
     iterable: Iterable<T>,
     chunksize = 1,
   ): IMapIterator<Awaited<R>> {
@@ -442,7 +442,7 @@ export class Pool {
    * @returns the iterator.
    */
   imapUnordered<T, R>(
-    fn: Fn<[T], R>,
+    fn: ((item: T) => R) | URL | string,
     iterable: Iterable<T>,
     chunksize = 1,
   ): IMapIterator<Awaited<R>> {

@@ -19,7 +19,6 @@ import {
   waitSync,
 } from "../../concurrent_futures/mod.ts";
 import { Barrier, Event, Value } from "../../multiprocessing/mod.ts";
-import { capturedStderr } from "./_fixtures.ts";
 import {
   childPids,
   mpTest,
