@@ -33,15 +33,13 @@ import { programHeap } from "../_internal/process/program_heap.ts";
 import {
   Broken,
   F,
-  FTag,
-  MIN_ARGS_BYTES,
   PROCESS_BROKEN_MESSAGES,
-  T,
   WState,
   X,
 } from "../_internal/futures/layout.ts";
 import { failItem } from "../_internal/futures/future_core.ts";
 import { Port } from "../_internal/futures/port.ts";
+import { newTargetBlock, newWorkItem } from "../_internal/futures/items.ts";
 import { PoolCore } from "../_internal/futures/pool_core.ts";
 import { SENTINEL } from "../_internal/futures/work_queue.ts";
 import { addLivenessCheck, SLICE_MS } from "../_internal/futures/liveness.ts";
@@ -190,14 +188,7 @@ export class ProcessPoolOwner {
         return t;
       }
     }
-    const bytes = encode(spec).bytes;
-    const h = this.h, x = this.core.x;
-    t = h.alloc(T.WORDS * 4 + bytes.length, false);
-    const words = h.int32(t, T.WORDS);
-    words[T.NEXT] = x.load(X.TARGETS);
-    words[T.LEN] = bytes.length;
-    h.u8.set(bytes, t * 16 + T.WORDS * 4);
-    x.store(X.TARGETS, t);
+    t = newTargetBlock(this.core, encode(spec).bytes);
     this.#targets.set(key, t);
     if (bySource !== undefined) this.#targets.set(bySource, t);
     return t;
@@ -216,20 +207,7 @@ export class ProcessPoolOwner {
     const target = this.#targetOf(fn);
     // Encode first: a value that cannot cross fails here, with nothing queued.
     const { bytes } = encode(args, "process");
-    const ptr = h.allocObject(
-      FTag.FUTURE,
-      F.WORDS + Math.ceil(Math.max(bytes.length, MIN_ARGS_BYTES) / 4),
-    );
-    const w = h.words(ptr, F.WORDS);
-    // Plain writes: no other process sees the region before the queue's
-    // put, whose atomic operations publish them.
-    const i32 = w.i32;
-    h.u8.set(bytes, ptr * 16 + F.WORDS * 4);
-    i32[F.TARGET] = target;
-    i32[F.ARGS_LEN] = bytes.length;
-    if (chunk) i32[F.CHUNK] = 1;
-    i32[F.PORT] = this.port.ptr;
-    h.retain(ptr); // the work item's reference (the future holds the other)
+    const { ptr, w } = newWorkItem(h, target, bytes, [], chunk, this.port.ptr);
     const f = new Future<R>();
     futureInternals().bind(f, h, ptr, w, this.port, noSabs);
     this.inflight.set(ptr, f as Future<unknown>);
