@@ -16,7 +16,7 @@ import {
   ValueError,
 } from "../../multiprocessing/mod.ts";
 import { CancelledError } from "../../concurrent_futures/mod.ts";
-import { childPids, mpTest, shmEntries } from "./_helpers.ts";
+import { childPids, mpTest, runScript, shmEntries } from "./_helpers.ts";
 import { openFds } from "../_resources.ts";
 import { useSpares } from "../../_internal/process/launch.ts";
 import { programHeap } from "../../_internal/process/program_heap.ts";
@@ -720,3 +720,17 @@ Deno.test("ThreadPool.terminate(): tasks not started fail with CancelledError", 
   assert.equal(running.getSync(), "timed-out");
   assert.throws(() => queued.getSync(), CancelledError);
 });
+
+mpTest(
+  "A pool worker that runs out of memory: Pool fails the task and goes on, ProcessPoolExecutor breaks",
+  async () => {
+    const { code, out } = await runScript("pool_oom.ts", {
+      flags: ["-A", "--v8-flags=--max-old-space-size=64"],
+    });
+    assert.equal(code, 0);
+    assert.equal(
+      out,
+      "pool task failed\npool goes on: 42\nexecutor broken\ndone\n",
+    );
+  },
+);
