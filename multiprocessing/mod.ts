@@ -1,7 +1,8 @@
 /**
  * Python's `multiprocessing` module for Deno: processes (child `deno`
- * processes), and the synchronisation primitives, queues, pipes and shared
- * values that work across them, on shared memory.
+ * processes), pools of them (`Pool`, and `ThreadPool` on threads), and the
+ * synchronisation primitives, queues, pipes and shared values that work
+ * across them, on shared memory.
  *
  * Every blocking method comes in two forms: `join()` returns a Promise and
  * never blocks the event loop; `joinSync()` blocks the calling thread.
