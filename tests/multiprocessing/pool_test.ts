@@ -20,7 +20,8 @@ import { childPids, mpTest, runScript, shmEntries } from "./_helpers.ts";
 import { openFds } from "../_resources.ts";
 import { useSpares } from "../../_internal/process/launch.ts";
 import { programHeap } from "../../_internal/process/program_heap.ts";
-import { Event as ThreadEvent } from "../../threading/mod.ts";
+import { Event as ThreadEvent, Thread } from "../../threading/mod.ts";
+import { Queue as ThreadQueue } from "../../queue/mod.ts";
 
 const sqr = (x: number, wait = 0) => {
   if (wait > 0) {
@@ -732,5 +733,38 @@ mpTest(
       out,
       "pool task failed\npool goes on: 42\nexecutor broken\ndone\n",
     );
+  },
+);
+
+mpTest(
+  "A Pool and a ProcessPoolExecutor made and used inside a threading.Thread (Sync calls there)",
+  async () => {
+    const out = new ThreadQueue<unknown>();
+    const t = new Thread({
+      target: async (
+        out: ThreadQueue<unknown>,
+        modUrl: string,
+        cfUrl: string,
+      ) => {
+        const { Pool } = await import(modUrl);
+        const { ProcessPoolExecutor } = await import(cfUrl);
+        const pool = new Pool(2);
+        out.putSync(pool.mapSync((x: number) => x * 3, [1, 2, 3]));
+        pool.close();
+        pool.joinSync();
+        const ex = new ProcessPoolExecutor(1);
+        out.putSync(ex.submit((x: number) => x + 1, 1).resultSync());
+        ex.shutdownSync();
+      },
+      args: [
+        out,
+        new URL("../../multiprocessing/mod.ts", import.meta.url).href,
+        new URL("../../concurrent_futures/mod.ts", import.meta.url).href,
+      ],
+    });
+    t.start();
+    await t.join();
+    assert.deepEqual(await out.get(), [3, 6, 9]);
+    assert.equal(await out.get(), 2);
   },
 );
