@@ -356,6 +356,8 @@ export class ProcessPoolOwner {
     this.shutdown = true;
     if (first) core.x.store(X.SHUTDOWN, 1);
     if (core.broken() !== Broken.NONE || this.terminated) {
+      watched.add(this); // reaps the workers as they end
+      scheduleTick();
       this.#maybeRelease();
       return;
     }
