@@ -180,17 +180,26 @@ mpTest(
     await Promise.all(
       [b, b].map((b) => pool.submit((b: Barrier) => b.waitSync(30), b)),
     );
+    // The third call waits for a gate opened only after the timeout.
+    const gate = new Event();
+    const call = (gate: Event, x: number) => {
+      if (x === 3) gate.waitSync();
+      return x;
+    };
     const results: unknown[] = [];
     await assert.rejects(async () => {
       for await (
-        const r of pool.map(sleep, [0, 0, 3], { timeout: 1.5 })
+        const r of pool.map(call, [gate, gate, gate], [1, 2, 3], {
+          timeout: 5,
+        })
       ) results.push(r);
     }, TimeoutError);
-    assert.deepEqual(results, ["timed-out", "timed-out"]);
+    assert.deepEqual(results, [1, 2]);
     assert.throws(
-      () => [...pool.mapSync(sleep, [0, 2], { timeout: 0.3 })],
+      () => [...pool.mapSync(call, [gate], [3], { timeout: 0.3 })],
       TimeoutError,
     );
+    gate.set();
   },
 );
 
@@ -296,17 +305,25 @@ mpTest(
   async () => {
     const pool = new ProcessPoolExecutor({ maxWorkers: 1 });
     const ev = new Event();
-    const first = pool.submit((ev: Event) => {
-      ev.set();
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
-      return "ran";
-    }, ev);
+    const release = new Event();
+    const first = pool.submit(
+      (ev: Event, release: Event) => {
+        ev.set();
+        release.waitSync();
+        return "ran";
+      },
+      ev,
+      release,
+    );
     const rest = Array.from({ length: 10 }, (_, i) => pool.submit(pow, i, 2));
     await ev.wait();
-    await pool.shutdown({ cancelFutures: true });
+    // The worker is busy with the first call: the rest has not started.
+    const done = pool.shutdown({ cancelFutures: true });
+    release.set();
+    await done;
     assert.equal(first.resultSync(0), "ran");
     const cancelled = rest.filter((f) => f.cancelled());
-    assert.ok(cancelled.length >= 9, `${cancelled.length} cancelled`);
+    assert.equal(cancelled.length, 10);
     for (const f of cancelled) {
       assert.throws(() => f.resultSync(0), CancelledError);
     }

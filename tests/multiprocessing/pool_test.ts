@@ -261,13 +261,19 @@ mpTest(
   "AsyncResult.get(timeout) throws multiprocessing's TimeoutError; ready/successful/wait (test_async, test_async_timeout)",
   async () => {
     const pool = new Pool(2);
-    const slow = pool.applyAsync(sqr, [7, 0.5]);
+    // The task waits for a gate the test opens: not ready until then.
+    const gate = new Event();
+    const slow = pool.applyAsync((gate: Event, x: number) => {
+      gate.waitSync();
+      return x * x;
+    }, [gate, 7]);
     assert.equal(slow.ready(), false);
     assert.throws(() => slow.successful(), ValueError);
     assert.throws(() => slow.getSync(0.05), TimeoutError);
     await assert.rejects(() => slow.get(0.05), TimeoutError);
     slow.waitSync(0.01);
     assert.equal(slow.ready(), false);
+    gate.set();
     await slow.wait();
     assert.equal(slow.ready(), true);
     assert.equal(slow.successful(), true);
@@ -297,19 +303,18 @@ mpTest(
     const got2: number[] = [];
     for await (const x of chunked) got2.push(x);
     assert.deepEqual(got2, Array.from({ length: 100 }, (_, i) => i * i));
-    // next(timeout): a result not ready in time
-    const slow = pool.imap(sqr, [[1, 0.4]].map(([x]) => x!), 1);
-    void slow;
-    const blocked = pool.imap((s: number) => {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, s * 1000);
-      return s;
-    }, [0.4, 0]);
+    // next(timeout): a result not ready in time (its call waits for a gate)
+    const gate = new Event();
+    const blocked = pool.imap(([gate, x]: [Event, number]) => {
+      if (x === 1) gate.waitSync();
+      return x;
+    }, [[gate, 1], [gate, 2]] as [Event, number][]);
     assert.throws(() => blocked.nextSync(0.02), TimeoutError);
     await assert.rejects(() => blocked.next(0.02), TimeoutError);
-    assert.deepEqual(await blocked.next(), { done: false, value: 0.4 });
-    assert.deepEqual(blocked.nextSync(10), { done: false, value: 0 });
+    gate.set();
+    assert.deepEqual(await blocked.next(), { done: false, value: 1 });
+    assert.deepEqual(blocked.nextSync(10), { done: false, value: 2 });
     assert.deepEqual(blocked.nextSync(), { done: true, value: undefined });
-    assert.deepEqual([...slow], [1]);
     pool.close();
     await pool.join();
   },
@@ -325,12 +330,15 @@ mpTest(
     assert.deepEqual(got.sort((a, b) => a - b), items.map((x) => x * x));
     const got2 = [...pool.imapUnordered(sqr, items, 7)];
     assert.deepEqual(got2.sort((a, b) => a - b), items.map((x) => x * x));
-    // The fast one comes first.
-    const order = [...pool.imapUnordered((s: number) => {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, s * 1000);
-      return s;
-    }, [0.3, 0])];
-    assert.deepEqual(order, [0, 0.3]);
+    // The one that finishes first comes first: "wait" waits for "set",
+    // which runs on the other worker.
+    const ev = new Event();
+    const order = [...pool.imapUnordered(([ev, what]: [Event, string]) => {
+      if (what === "set") ev.set();
+      else ev.waitSync(30);
+      return what;
+    }, [[ev, "wait"], [ev, "set"]] as [Event, string][])];
+    assert.deepEqual(order, ["set", "wait"]);
     pool.close();
     await pool.join();
   },
@@ -378,19 +386,14 @@ mpTest(
     await noLeaks(async () => {
       const pool = new Pool(2);
       pool.applySync(sqr, [1]);
-      const r = pool.mapAsync(
-        sleepFor,
-        Array.from({ length: 100 }, () => 10),
-        1,
-      );
-      const one = pool.applyAsync(sleepFor, [10]);
-      const t0 = performance.now();
+      // Tasks that never end: join() returns only if terminate() killed
+      // the workers that run them.
+      const forever = () =>
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+      const r = pool.mapAsync(forever, Array.from({ length: 100 }, () => 0), 1);
+      const one = pool.applyAsync(forever);
       pool.terminate();
       await pool.join();
-      assert.ok(
-        performance.now() - t0 < 5000,
-        "terminate did not wait for the tasks",
-      );
       await assert.rejects(() => r.get(), ProcessError);
       assert.throws(() => one.getSync(), ProcessError);
       assert.throws(() => pool.applyAsync(sqr, [1]), {
