@@ -826,6 +826,9 @@ export async function warmUp(): Promise<void> {
   };
   const back = decode(encode(sample, "process").bytes.slice()) as Assignment;
   void loadTarget(back.target!);
+  // Only where it loads without asking: a spare must never prompt for a
+  // permission (a pool's worker asks, and reports, by itself).
+  if (!canReadQuietly(POOL_WORKER)) return;
   try {
     await loadTarget({
       kind: "module",
@@ -833,6 +836,18 @@ export async function warmUp(): Promise<void> {
       name: "processWorker",
     });
   } catch { /* loaded again, and reported, if a pool needs it */ }
+}
+
+/** Whether a local module may be read without a permission prompt. */
+function canReadQuietly(url: string): boolean {
+  if (!url.startsWith("file:")) return false;
+  try {
+    const path = decodeURIComponent(new URL(url).pathname);
+    return Deno.permissions.querySync({ name: "read", path }).state ===
+      "granted";
+  } catch {
+    return false;
+  }
 }
 
 /**
