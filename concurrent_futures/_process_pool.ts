@@ -118,6 +118,8 @@ export class ProcessPoolOwner {
   shutdown = false;
   terminated = false;
   #released = false;
+  /** Eager pools: workers after the first not started yet. */
+  #deferred = false;
   #removeCheck: () => void;
 
   constructor(cfg: ProcessPoolConfig) {
@@ -134,10 +136,34 @@ export class ProcessPoolOwner {
     this.#removeCheck = addLivenessCheck(() => this.checkWorkers());
     if (cfg.eager) {
       try {
-        for (let k = 0; k < cfg.workers; k++) this.#start(k);
+        this.#start(0);
       } catch (e) {
         this.terminate();
         throw e;
+      }
+      // The others start once the first one runs, or as soon as two tasks
+      // are in flight: booting them all at once would slow the first one
+      // down (a cold `deno` boot is CPU-bound), and the first result with it.
+      this.#deferred = cfg.workers > 1;
+      if (this.#deferred) {
+        watched.add(this);
+        scheduleTick();
+      }
+    }
+  }
+
+  /** Starts the workers held back at construction (see the constructor). */
+  #startDeferred(): void {
+    if (!this.#deferred) return;
+    this.#deferred = false;
+    if (this.terminated) return;
+    for (let k = 0; k < this.procs.length; k++) {
+      if (this.procs[k] === null) {
+        try {
+          this.#start(k);
+        } catch (e) {
+          console.error("Cannot start a worker of the pool:", e);
+        }
       }
     }
   }
@@ -145,7 +171,8 @@ export class ProcessPoolOwner {
   /** Whether the ticker must keep looking at this pool. */
   needsWatch(): boolean {
     return !this.#released &&
-      (this.inflight.size > 0 || this.shutdown || this.#ending.length > 0);
+      (this.inflight.size > 0 || this.shutdown || this.#ending.length > 0 ||
+        this.#deferred);
   }
 
   /** Starts a worker in slot `k`. */
@@ -218,6 +245,7 @@ export class ProcessPoolOwner {
       scheduleTick();
     }
     if (!this.cfg.eager) this.#adjustProcessCount();
+    else if (this.#deferred && this.inflight.size > 1) this.#startDeferred();
     return f;
   }
 
@@ -238,6 +266,9 @@ export class ProcessPoolOwner {
    */
   checkWorkers(): void {
     if (this.#released) return;
+    if (this.#deferred && this.core.workerState(0) !== WState.NONE) {
+      this.#startDeferred();
+    }
     for (let k = 0; k < this.procs.length; k++) {
       const p = this.procs[k];
       if (p == null) continue;
@@ -355,6 +386,8 @@ export class ProcessPoolOwner {
     const first = !this.shutdown;
     this.shutdown = true;
     if (first) core.x.store(X.SHUTDOWN, 1);
+    // Held-back workers start only if there is work for them.
+    if (this.#deferred && this.inflight.size <= 1) this.#deferred = false;
     if (core.broken() !== Broken.NONE || this.terminated) {
       watched.add(this); // reaps the workers as they end
       scheduleTick();
@@ -392,6 +425,7 @@ export class ProcessPoolOwner {
     if (this.#released) return;
     this.shutdown = true;
     this.terminated = true;
+    this.#deferred = false;
     this.core.x.store(X.SHUTDOWN, 1);
     this.#terminateAll();
     this.#failInflight(() => this.#lost("terminated"));

@@ -87,7 +87,9 @@ function checkChunksize(chunksize: number): void {
  * Python's `multiprocessing.Pool`: a pool of worker processes that run
  * tasks (`apply`, `map`, `imap`, `starmap` and their async forms).
  *
- * Every worker starts at construction; a bare number is `processes`, as
+ * Workers start at construction: the first at once, the others as soon as
+ * it runs or a second task is queued (booting them all at the same moment
+ * would delay the first result); a bare number is `processes`, as
  * `Pool(4)` in Python. A task's function is a self-contained function
  * (sent by its source text: no closure variables) or a module reference;
  * its arguments and result are structured-clone data, copied; the
