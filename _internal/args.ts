@@ -70,7 +70,7 @@ export function cString(value: unknown, name: string): string {
     throw new TypeError(`${name} must be a string, not ${describe(value)}`);
   }
   if (value.includes("\0")) {
-    throw new ValueError(`Embedded null byte in ${name}: ${describe(value)}`);
+    throw new ValueError("embedded null byte"); // Python's message, verbatim
   }
   return value;
 }

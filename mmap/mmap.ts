@@ -7,7 +7,12 @@ import {
   OverflowError,
   ValueError,
 } from "../_internal/errors.ts";
-import { errno as lastErrno, libc, raiseErrno } from "../_internal/ffi/libc.ts";
+import {
+  cstr,
+  errno as lastErrno,
+  libc,
+  raiseErrno,
+} from "../_internal/ffi/libc.ts";
 import { requirePermission } from "../_internal/permissions.ts";
 import {
   ACCESS_COPY,
@@ -509,7 +514,7 @@ export class mmap implements Disposable {
     requirePermission({ name: "read", path: file }, file);
     if (!readOnly) requirePermission({ name: "write", path: file }, file);
     const lib = libc();
-    const name = new TextEncoder().encode(file + "\0");
+    const name = cstr(file);
     let fd: number;
     do {
       fd = lib.open(name, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0);
