@@ -254,14 +254,28 @@ export function raiseErrno(filename?: string | null): never {
 const encoder = new TextEncoder();
 
 /**
+ * Python's UnicodeEncodeError (a ValueError) for a lone surrogate, which
+ * UTF-8 cannot encode: TextEncoder would put U+FFFD in its place, and libc
+ * would act on another name than the one given.
+ */
+function unencodable(s: string): ValueError {
+  const i = [...s].findIndex((c) => !c.isWellFormed());
+  const code = [...s][i]!.charCodeAt(0).toString(16);
+  return new ValueError(
+    `'utf-8' codec can't encode character '\\u${code}' in position ${i}: surrogates not allowed`,
+  );
+}
+
+/**
  * A NUL-terminated C string. Every string on its way to libc passes here, so
  * this is the one place that refuses a NUL inside it: libc would stop at it
  * and act on a prefix (chdir to "/tmp" for "/tmp\0/x").
  * @throws {ValueError} If `s` holds a NUL character ("embedded null byte",
- *   Python's message).
+ *   Python's message) or a lone surrogate (Python's UnicodeEncodeError).
  */
 export function cstr(s: string): Uint8Array<ArrayBuffer> {
   if (s.includes("\0")) throw new ValueError("embedded null byte");
+  if (!s.isWellFormed()) throw unencodable(s);
   const bytes = encoder.encode(s);
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
