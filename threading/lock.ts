@@ -10,7 +10,7 @@ import {
   registerHeapClass,
   TAG,
 } from "../_internal/sync/heap_object.ts";
-import { lockTimeoutMs } from "../_internal/sync/timeout.ts";
+import { lockTimeoutMs, SEMLOCK } from "../_internal/sync/timeout.ts";
 import { holdHandle, INSPECT } from "../_internal/sync/hold.ts";
 import { SHARE, type ShareRecord } from "../_internal/codec/shareable.ts";
 import { plainLockProtocol } from "../_internal/sync/condition_core.ts";
@@ -63,6 +63,9 @@ export class Lock {
   /** @internal The codec tag of this class. */
   static readonly [TAG]: string = "threading.Lock";
 
+  /** @internal Whether a non-blocking acquire ignores a timeout (SemLock). */
+  static readonly [SEMLOCK]: boolean = false;
+
   readonly #ptr: number;
   readonly #core: LockCore;
 
@@ -91,7 +94,11 @@ export class Lock {
    * @throws {OverflowError} If the timeout exceeds `TIMEOUT_MAX`.
    */
   acquire(blocking = true, timeout: number | null = -1): Promise<boolean> {
-    return this.#core.acquire(lockTimeoutMs(blocking, timeout));
+    return this.#core.acquire(lockTimeoutMs(
+      blocking,
+      timeout,
+      (this.constructor as typeof Lock)[SEMLOCK],
+    ));
   }
 
   /**
@@ -103,7 +110,11 @@ export class Lock {
    * @returns true if the lock was acquired.
    */
   acquireSync(blocking = true, timeout: number | null = -1): boolean {
-    return this.#core.acquireSync(lockTimeoutMs(blocking, timeout));
+    return this.#core.acquireSync(lockTimeoutMs(
+      blocking,
+      timeout,
+      (this.constructor as typeof Lock)[SEMLOCK],
+    ));
   }
 
   /**
