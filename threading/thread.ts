@@ -186,7 +186,9 @@ export class Thread {
 
   /**
    * Starts the thread in a Worker. Returns once the thread is registered.
-   * @throws {RuntimeError} If the thread was already started.
+   * @throws {RuntimeError} If the thread was already started, or no Worker
+   *   can be created for it ("can't start new thread", as Python; nothing
+   *   stays registered).
    * @throws {TypeError} If an argument or field cannot be sent (nothing starts).
    */
   start(): void {
@@ -213,12 +215,27 @@ export class Thread {
     listenForEnds();
     if (!s.daemon && isMainAgent) holdWhileThreadsLive();
     heap().retain(entry); // for the Worker
-    startOnWorker({
-      entry,
-      bytes,
-      sabs,
-      stackMb: currentStackSize() / (1 << 20),
-    });
+    try {
+      startOnWorker({
+        entry,
+        bytes,
+        sabs,
+        stackMb: currentStackSize() / (1 << 20),
+      });
+    } catch (e) {
+      // No Worker (a stack size the system refuses, no memory): undo every
+      // registration, as Python's start() takes the thread out of _limbo,
+      // so that it is neither listed nor keeps the program alive, and it
+      // may be started again.
+      startedHere.delete(entry);
+      reg.stop(entry); // counts, live list, keepalive's non-daemon count
+      heap().release(entry); // the Worker's reference
+      s.started = false;
+      s.ident = null;
+      s.entry = 0;
+      delete s.words;
+      throw new RuntimeError("can't start new thread", { cause: e });
+    }
   }
 
   /**

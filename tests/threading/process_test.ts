@@ -28,3 +28,21 @@ Deno.test("The default excepthook prints 'Exception in thread NAME:' and the sta
     /^Exception in thread failing:\nRangeError: boom\n\s+at /,
   );
 });
+
+Deno.test("A thread that cannot start throws RuntimeError, stays unregistered, and does not keep the process alive", async () => {
+  // It threw Deno's WouldBlock, stayed in enumerate() and activeCount(), and
+  // the program never ended.
+  const r = await run(
+    new URL("./_scripts/start_fails.ts", import.meta.url),
+    [],
+    [],
+    30,
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.equal(
+    r.out,
+    "RuntimeError: can't start new thread\n" +
+      '{"active":1,"listed":["MainThread"],"alive":false,"ident":null}\n' +
+      "restarted: 7\n",
+  );
+});
