@@ -46,3 +46,19 @@ Deno.test("A thread that cannot start throws RuntimeError, stays unregistered, a
       "restarted: 7\n",
   );
 });
+
+Deno.test("A thread that runs out of memory ends, on a fresh Worker as on a reused one", async () => {
+  // On a fresh Worker it hung: isAlive() stayed true and the program never
+  // ended (its first assignment ran inside promise jobs).
+  const r = await run(
+    new URL("./_scripts/out_of_memory.ts", import.meta.url),
+    [],
+    [],
+    60,
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.equal(
+    r.out,
+    "fresh: alive=false hook=true\nreused: alive=false hook=true\n",
+  );
+});
