@@ -1,4 +1,4 @@
-import { RuntimeError } from "../_internal/errors.ts";
+import { RuntimeError, ValueError } from "../_internal/errors.ts";
 import { type Heap, heap } from "../_internal/sync/heap.ts";
 import { LockCore } from "../_internal/sync/lock_core.ts";
 import { LockLayout, Tag } from "../_internal/sync/layout.ts";
@@ -119,10 +119,16 @@ export class Lock {
 
   /**
    * Releases the lock; any thread may do so.
-   * @throws {RuntimeError} If the lock is not locked.
+   * @throws {RuntimeError} If the lock is not locked (multiprocessing's
+   *   Lock: ValueError, as CPython's SemLock).
    */
   release(): void {
-    if (!this.#core.release()) throw new RuntimeError("release unlocked lock");
+    if (!this.#core.release()) {
+      // multiprocessing's Lock is CPython's SemLock, which says otherwise.
+      throw (this.constructor as typeof Lock)[SEMLOCK]
+        ? new ValueError("semaphore or lock released too many times")
+        : new RuntimeError("release unlocked lock");
+    }
   }
 
   /** Whether the lock is held by some thread (informational only). */

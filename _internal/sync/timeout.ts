@@ -39,7 +39,7 @@ export function toMs(
   }
   if (timeout < 0) {
     if (negative === "error") {
-      throw new ValueError("timeout value must be a non-negative number");
+      throw new ValueError("timeout value must be positive"); // Python's words
     }
     return 0;
   }
