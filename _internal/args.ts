@@ -37,6 +37,27 @@ export function integer(value: unknown, name: string): number {
 }
 
 /**
+ * An integer argument that libc takes as a C `int` (a pid, a descriptor,
+ * flags), with Python's errors for one out of range: a JavaScript number
+ * would otherwise reach the FFI layer, which throws a bare TypeError.
+ * @throws {TypeError} If `value` is not an integer number.
+ * @throws {OverflowError} If it is outside −2^31 … 2^31 − 1 (Python's
+ *   messages, verbatim).
+ */
+export function cInt(value: unknown, name: string): number {
+  if (typeof value === "number" && Number.isInteger(value)) {
+    if (value > 0x7fffffff) {
+      throw new OverflowError("signed integer is greater than maximum");
+    }
+    if (value < -0x80000000) {
+      throw new OverflowError("signed integer is less than minimum");
+    }
+    return value;
+  }
+  return integer(value, name); // throws the TypeError
+}
+
+/**
  * A bytes-like argument (an ArrayBuffer or any view of one) as a Uint8Array
  * over the same memory, without copying.
  * @throws {TypeError} If `value` is not bytes-like.
@@ -70,7 +91,7 @@ export function cString(value: unknown, name: string): string {
     throw new TypeError(`${name} must be a string, not ${describe(value)}`);
   }
   if (value.includes("\0")) {
-    throw new ValueError(`Embedded null byte in ${name}: ${describe(value)}`);
+    throw new ValueError("embedded null byte"); // Python's message, verbatim
   }
   return value;
 }

@@ -56,6 +56,12 @@ export interface SpawnPlan {
   processGroup?: number | null;
   /** Which signals are reset to their default. @default "none" */
   resetSignals?: SignalReset;
+  /**
+   * Close every descriptor of the child but 0, 1, 2 and the `extra`
+   * targets (Python's `close_fds`), even those without close-on-exec.
+   * @default false
+   */
+  closeFds?: boolean;
 }
 
 /** Python's `os.defpath` on Linux: the search path when PATH is unset. */
@@ -142,6 +148,34 @@ export function trySearch(
   throw new OSError(err.code, undefined, err.path);
 }
 
+/**
+ * Checks the result of a `posix_spawn_file_actions_*` or `posix_spawnattr_*`
+ * call (0 or an errno value): glibc refuses a bad descriptor there (EBADF
+ * for `stdout: 99999`), and an action silently dropped would run the child
+ * with the parent's descriptor instead.
+ * @throws {OSError} The errno-selected subclass.
+ */
+function check(rc: number): void {
+  if (rc !== 0) throw new OSError(rc);
+}
+
+/**
+ * File actions that close every descriptor from 3 up but `keep` (sorted,
+ * all ≥ 3): one close per gap below the highest kept, then glibc's
+ * `closefrom` above it (one action, whatever the descriptor limit).
+ */
+function addCloseFds(actions: Uint8Array, keep: readonly number[]): void {
+  const lib = libc();
+  let next = 3;
+  for (const fd of keep) {
+    for (; next < fd; next++) {
+      check(lib.posix_spawn_file_actions_addclose(actions, next));
+    }
+    next = fd + 1;
+  }
+  check(lib.posix_spawn_file_actions_addclosefrom_np(actions, next));
+}
+
 /** A sigset_t (128 bytes) holding the given signals (libc's full set for "all"). */
 function sigset(signals: readonly number[] | "all"): Uint8Array<ArrayBuffer> {
   const set = new Uint8Array(128);
@@ -169,22 +203,22 @@ function spawnAttr(plan: SpawnPlan): Uint8Array<ArrayBuffer> {
   if (cached !== undefined) return cached;
   const lib = libc();
   const attr = new Uint8Array(512); // posix_spawnattr_t is 336 bytes in glibc
-  lib.posix_spawnattr_init(attr);
+  check(lib.posix_spawnattr_init(attr));
   let flags = POSIX_SPAWN_SETSIGMASK;
-  lib.posix_spawnattr_setsigmask(attr, sigset([]));
+  check(lib.posix_spawnattr_setsigmask(attr, sigset([])));
   if (reset !== "none") {
     flags |= POSIX_SPAWN_SETSIGDEF;
-    lib.posix_spawnattr_setsigdefault(
+    check(lib.posix_spawnattr_setsigdefault(
       attr,
       sigset(reset === "all" ? "all" : [SIGPIPE, SIGXFSZ]),
-    );
+    ));
   }
   if (plan.startNewSession) flags |= POSIX_SPAWN_SETSID;
   if (group !== null) {
     flags |= POSIX_SPAWN_SETPGROUP;
-    lib.posix_spawnattr_setpgroup(attr, group);
+    check(lib.posix_spawnattr_setpgroup(attr, group));
   }
-  lib.posix_spawnattr_setflags(attr, flags);
+  check(lib.posix_spawnattr_setflags(attr, flags));
   if (group === null) attrs.set(key, attr);
   return attr;
 }
@@ -205,17 +239,19 @@ export function spawn(plan: SpawnPlan): number {
   const stdio = plan.stdio ?? [];
   const extra = plan.extra ?? [];
   const cwd = plan.cwd ?? null;
-  const hasActions = cwd !== null || extra.length > 0 ||
+  const closeFds = plan.closeFds ?? false;
+  const hasActions = cwd !== null || extra.length > 0 || closeFds ||
     stdio.some((s) => s.kind !== "inherit");
   const actions = new Uint8Array(128); // posix_spawn_file_actions_t: 80 bytes
   const temps: number[] = [];
   const keep: unknown[] = [];
-  if (hasActions) lib.posix_spawn_file_actions_init(actions);
+  // Before init: nothing to destroy yet if the directory is refused.
+  const dir = cwd === null ? null : cstr(cwd);
+  if (hasActions) check(lib.posix_spawn_file_actions_init(actions));
   try {
-    if (cwd !== null) {
-      const dir = cstr(cwd);
+    if (dir !== null) {
       keep.push(dir);
-      lib.posix_spawn_file_actions_addchdir_np(actions, dir);
+      check(lib.posix_spawn_file_actions_addchdir_np(actions, dir));
     }
     stdio.forEach((source, target) => {
       switch (source.kind) {
@@ -224,17 +260,17 @@ export function spawn(plan: SpawnPlan): number {
         case "devnull": {
           const path = cstr("/dev/null");
           keep.push(path);
-          lib.posix_spawn_file_actions_addopen(
+          check(lib.posix_spawn_file_actions_addopen(
             actions,
             target,
             path,
             O_RDWR,
             0,
-          );
+          ));
           return;
         }
         case "stdout":
-          lib.posix_spawn_file_actions_adddup2(actions, 1, target);
+          check(lib.posix_spawn_file_actions_adddup2(actions, 1, target));
           return;
         case "fd": {
           let fd = source.fd;
@@ -246,13 +282,19 @@ export function spawn(plan: SpawnPlan): number {
             if (fd < 0) throw new OSError(lastErrno());
             temps.push(fd);
           }
-          lib.posix_spawn_file_actions_adddup2(actions, fd, target);
+          check(lib.posix_spawn_file_actions_adddup2(actions, fd, target));
           return;
         }
       }
     });
     for (const { fd, target } of extra) {
-      lib.posix_spawn_file_actions_adddup2(actions, fd, target);
+      check(lib.posix_spawn_file_actions_adddup2(actions, fd, target));
+    }
+    if (closeFds) {
+      const kept = [...new Set(extra.map((e) => e.target))]
+        .filter((fd) => fd > 2)
+        .sort((a, b) => a - b);
+      addCloseFds(actions, kept);
     }
     const attr = spawnAttr(plan);
     const argv = cstrArray(plan.argv);

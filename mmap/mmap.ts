@@ -7,7 +7,12 @@ import {
   OverflowError,
   ValueError,
 } from "../_internal/errors.ts";
-import { errno as lastErrno, libc, raiseErrno } from "../_internal/ffi/libc.ts";
+import {
+  cstr,
+  errno as lastErrno,
+  libc,
+  raiseErrno,
+} from "../_internal/ffi/libc.ts";
 import { requirePermission } from "../_internal/permissions.ts";
 import {
   ACCESS_COPY,
@@ -294,20 +299,16 @@ export class mmap implements Disposable {
       ? 0
       : integer(options.offset, "offset");
     if (size0 < 0) {
-      throw new OverflowError(
-        `Memory mapped length must be positive, not ${size0}`,
-      );
+      throw new OverflowError("memory mapped length must be positive");
     }
     if (offset < 0) {
-      throw new OverflowError(
-        `Memory mapped offset must be positive, not ${offset}`,
-      );
+      throw new OverflowError("memory mapped offset must be positive");
     }
     if (
       access !== ACCESS_DEFAULT &&
       (flags !== MAP_SHARED || prot !== (PROT_READ | PROT_WRITE))
     ) {
-      throw new ValueError("mmap can't specify both access and flags, prot");
+      throw new ValueError("mmap can't specify both access and flags, prot.");
     }
     switch (access) {
       case ACCESS_READ:
@@ -329,7 +330,7 @@ export class mmap implements Disposable {
         break;
       default:
         throw new ValueError(
-          `mmap invalid access parameter: ${access} (use ACCESS_READ, ACCESS_WRITE, ACCESS_COPY or ACCESS_DEFAULT)`,
+          "mmap invalid access parameter.",
         );
     }
     if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE | MAP_GROWSDOWN)) {
@@ -358,32 +359,26 @@ export class mmap implements Disposable {
       const st = fstat(fd);
       if (st.regular) {
         if (size === 0) {
-          if (st.size === 0) throw new ValueError("Cannot mmap an empty file");
+          if (st.size === 0) throw new ValueError("cannot mmap an empty file");
           if (offset >= st.size) {
             throw new ValueError(
-              `mmap offset is greater than file size (offset ${offset}, file size ${st.size})`,
+              "mmap offset is greater than file size",
             );
           }
           size = st.size - offset;
         } else if (offset > st.size || st.size - offset < size) {
           throw new ValueError(
-            `mmap length is greater than file size (offset ${offset} + length ${size} > file size ${st.size})`,
+            "mmap length is greater than file size",
           );
         }
         fileId = st.id;
       }
     }
     if (size === 0) {
-      throw new OSError(
-        errno.EINVAL,
-        "Invalid argument: length must be greater than 0 for this map",
-      );
+      throw new OSError(errno.EINVAL); // as Python: mmap(2) refuses it
     }
     if (offset % ALLOCATIONGRANULARITY !== 0) {
-      throw new OSError(
-        errno.EINVAL,
-        `Invalid argument: offset ${offset} is not a multiple of ALLOCATIONGRANULARITY (${ALLOCATIONGRANULARITY})`,
-      );
+      throw new OSError(errno.EINVAL); // as Python: mmap(2) refuses it
     }
 
     // The kernel's protection. Writable maps are also readable (x86 implies
@@ -509,7 +504,7 @@ export class mmap implements Disposable {
     requirePermission({ name: "read", path: file }, file);
     if (!readOnly) requirePermission({ name: "write", path: file }, file);
     const lib = libc();
-    const name = new TextEncoder().encode(file + "\0");
+    const name = cstr(file);
     let fd: number;
     do {
       fd = lib.open(name, (readOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0);
@@ -543,7 +538,7 @@ export class mmap implements Disposable {
   #writableMem(): Uint8Array<ArrayBuffer> {
     const region = this.#open();
     if (!this.#writable) {
-      throw new TypeError("mmap can't modify a readonly memory map");
+      throw new TypeError("mmap can't modify a readonly memory map.");
     }
     return region.view();
   }
@@ -622,7 +617,7 @@ export class mmap implements Disposable {
     if (i < 0) i += mem.length;
     if (i < 0 || i >= mem.length) {
       throw new IndexError(
-        `mmap index out of range: ${index} (length ${mem.length})`,
+        "mmap index out of range",
       );
     }
     return mem[i]!;
@@ -640,13 +635,13 @@ export class mmap implements Disposable {
     if (i < 0) i += mem.length;
     if (i < 0 || i >= mem.length) {
       throw new IndexError(
-        `mmap index out of range: ${index} (length ${mem.length})`,
+        "mmap index out of range",
       );
     }
     const v = integer(byte, "byte");
     if (v < 0 || v > 255) {
       throw new ValueError(
-        `mmap item value must be in range(0, 256), not ${v}`,
+        "mmap item value must be in range(0, 256)",
       );
     }
     mem[i] = v;
@@ -673,7 +668,7 @@ export class mmap implements Disposable {
     const mem = this.#mem();
     const size = mem.length;
     const st = step == null ? 1 : integer(step, "step");
-    if (st === 0) throw new ValueError("Slice step cannot be zero");
+    if (st === 0) throw new ValueError("slice step cannot be zero");
     let a: number, b: number;
     if (st > 0) {
       a = start == null ? 0 : clampIndex(integer(start, "start"), size);
@@ -708,7 +703,7 @@ export class mmap implements Disposable {
     const a = clampIndex(s, mem.length);
     if (mem.length - a < src.length) {
       throw new IndexError(
-        `mmap slice assignment is wrong size: ${src.length} bytes at ${s} do not fit in length ${mem.length}`,
+        "mmap slice assignment is wrong size",
       );
     }
     mem.set(src, a);
@@ -781,7 +776,7 @@ export class mmap implements Disposable {
     const mem = this.#mem();
     if (this.#pos >= mem.length) {
       throw new ValueError(
-        `Read byte out of range: position ${this.#pos}, length ${mem.length}`,
+        "read byte out of range",
       );
     }
     return mem[this.#pos++]!;
@@ -814,7 +809,7 @@ export class mmap implements Disposable {
     const mem = this.#writableMem();
     if (this.#pos > mem.length || mem.length - this.#pos < src.length) {
       throw new ValueError(
-        `Data out of range: ${src.length} bytes at position ${this.#pos}, length ${mem.length}`,
+        "data out of range",
       );
     }
     mem.set(src, this.#pos);
@@ -832,11 +827,15 @@ export class mmap implements Disposable {
     const v = integer(byte, "byte");
     const mem = this.#writableMem();
     if (v < 0 || v > 255) {
-      throw new OverflowError(`byte must be in range(0, 256), not ${v}`);
+      throw new OverflowError(
+        v < 0
+          ? "unsigned byte integer is less than minimum"
+          : "unsigned byte integer is greater than maximum",
+      );
     }
     if (this.#pos >= mem.length) {
       throw new ValueError(
-        `Write byte out of range: position ${this.#pos}, length ${mem.length}`,
+        "write byte out of range",
       );
     }
     mem[this.#pos++] = v;
@@ -869,12 +868,12 @@ export class mmap implements Disposable {
         break;
       default:
         throw new ValueError(
-          `Unknown seek type: whence ${how} (use 0, 1 or 2)`,
+          "unknown seek type",
         );
     }
     if (where > size || where < 0) {
       throw new ValueError(
-        `Seek out of range: position ${where}, length ${size}`,
+        "seek out of range",
       );
     }
     this.#pos = where;
@@ -905,7 +904,7 @@ export class mmap implements Disposable {
     const size = mem.length;
     if (d < 0 || s < 0 || c < 0 || size - d < c || size - s < c) {
       throw new ValueError(
-        `Source, destination, or count out of range: move(${d}, ${s}, ${c}) in length ${size}`,
+        "source, destination, or count out of range",
       );
     }
     mem.copyWithin(d, s, s + c);
@@ -926,7 +925,7 @@ export class mmap implements Disposable {
     const n = size === undefined ? region.length - o : integer(size, "size");
     if (n < 0 || o < 0 || region.length - o < n) {
       throw new ValueError(
-        `Flush values out of range: offset ${o}, size ${n}, length ${region.length}`,
+        "flush values out of range",
       );
     }
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) return;
@@ -953,12 +952,10 @@ export class mmap implements Disposable {
     const region = this.#open();
     const size = region.length;
     if (s < 0 || s >= size) {
-      throw new ValueError(
-        `madvise start out of bounds: ${s} (length ${size})`,
-      );
+      throw new ValueError("madvise start out of bounds");
     }
     let n = length === undefined ? size - s : integer(length, "length");
-    if (n < 0) throw new ValueError(`madvise length invalid: ${n}`);
+    if (n < 0) throw new ValueError("madvise length invalid");
     if (Number.MAX_SAFE_INTEGER - s < n) {
       throw new OverflowError(`madvise length too large: ${n}`);
     }
@@ -990,15 +987,12 @@ export class mmap implements Disposable {
     const region = this.#open();
     if (this.#access === ACCESS_READ || this.#access === ACCESS_COPY) {
       throw new TypeError(
-        "mmap can't resize a readonly or copy-on-write memory map",
+        "mmap can't resize a readonly or copy-on-write memory map.",
       );
     }
-    if (n < 0) throw new ValueError(`New size out of range: ${n}`);
+    if (n < 0) throw new ValueError("new size out of range");
     if (n === 0) {
-      throw new OSError(
-        errno.EINVAL,
-        "Invalid argument: a map cannot be resized to 0 bytes",
-      );
+      throw new OSError(errno.EINVAL); // as Python: mremap/ftruncate refuse it
     }
     if (this.#fd === -1) {
       region.resize(n);

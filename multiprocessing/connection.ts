@@ -41,6 +41,19 @@ const RING_BYTES = 1 << 20;
 
 const TAG = "multiprocessing.Connection";
 
+/**
+ * Python's check of an offset or size (a slice index): NaN sent an empty
+ * message and 2.5 a truncated one.
+ * @throws {TypeError} If `value` is not an integer number.
+ */
+function sliceIndex(value: unknown): void {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(
+      "slice indices must be integers or None or have an __index__ method",
+    );
+  }
+}
+
 /** The rings an end writes to and reads from (-1: none). */
 function ringsOf(index: number, duplex: boolean): [number, number] {
   if (duplex) return index === 0 ? [0, 1] : [1, 0];
@@ -256,8 +269,10 @@ export class Connection {
     return decode(runSync(this.#receiving().reading()));
   }
 
-  #slice(buf: unknown, offset: number, size?: number): Uint8Array {
+  #slice(buf: unknown, offset: number, size?: number | null): Uint8Array {
     const bytes = checkBytes(buf, "buf");
+    sliceIndex(offset);
+    if (size !== undefined && size !== null) sliceIndex(size);
     const n = bytes.length;
     if (offset < 0) throw new ValueError("offset is negative");
     if (n < offset) throw new ValueError("buffer length < offset");
@@ -274,6 +289,7 @@ export class Connection {
    * @param buf A typed array (its bytes are sent).
    * @param offset Where to start, in bytes.
    * @param size How many bytes (to the end by default).
+   * @throws {TypeError} If offset or size is not an integer (NaN, 2.5).
    * @throws {ValueError} If offset or size fall outside `buf`.
    */
   sendBytes(buf: ArrayBufferView, offset = 0, size?: number): Promise<void> {
@@ -319,6 +335,7 @@ export class Connection {
    * @returns the message's length in bytes.
    * @throws {BufferTooShort} If it does not fit; the whole message is in
    *   the error's `args[0]`.
+   * @throws {TypeError} If `offset` is not an integer.
    * @throws {ValueError} If `offset` is negative or past the end.
    */
   recvBytesInto(buf: ArrayBufferView, offset = 0): Promise<number> {
@@ -332,6 +349,7 @@ export class Connection {
 
   *#recvInto(buf: ArrayBufferView, offset: number) {
     const bytes = checkBytes(buf, "buf");
+    sliceIndex(offset);
     if (offset < 0) throw new ValueError("negative offset");
     if (offset > bytes.length) throw new ValueError("offset too large");
     const ring = this.#receiving();

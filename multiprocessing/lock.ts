@@ -1,5 +1,6 @@
 import type { Heap } from "../_internal/sync/heap.ts";
 import { HEAP, registerHeapClass, TAG } from "../_internal/sync/heap_object.ts";
+import { SEMLOCK } from "../_internal/sync/timeout.ts";
 import { programHeap } from "../_internal/process/program_heap.ts";
 import { Lock as ThreadingLock } from "../threading/lock.ts";
 
@@ -41,6 +42,9 @@ export class Lock extends ThreadingLock {
 
   /** @internal */
   static override readonly [TAG]: string = "multiprocessing.Lock";
+
+  /** @internal SemLock: a non-blocking acquire ignores a timeout. */
+  static override readonly [SEMLOCK]: boolean = true;
 }
 
 registerHeapClass("multiprocessing.Lock", () => new Lock(), programHeap);

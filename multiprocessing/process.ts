@@ -1,3 +1,4 @@
+import { BackgroundReaper } from "../_internal/process/reaper.ts";
 import { RuntimeError, ValueError } from "../_internal/errors.ts";
 import { heap, Root } from "../_internal/sync/heap.ts";
 import { toMs } from "../_internal/sync/timeout.ts";
@@ -603,23 +604,15 @@ function reaped(s: ProcState): void {
   reapSoon();
 }
 
-let reaper: ReturnType<typeof setTimeout> | undefined;
-
 /**
- * A join returns once the child reported its end, before its teardown
- * (≈ 2 ms) is over: reap it shortly after, in the background, so that no
- * zombie waits for the next start. The timer is unref'd: it neither keeps
- * the program alive nor counts as a test's leak.
+ * A join returns once the child reported its end, before its teardown is
+ * over: it is reaped in the background, until it is, so that no zombie
+ * waits for the next start (see reaper.ts).
  */
-function reapSoon(delay = 5): void {
-  if (reaper !== undefined) return;
-  reaper = setTimeout(() => {
-    reaper = undefined;
-    if (ProcessTable.get().reapFinished() > 0 && delay < 1000) {
-      reapSoon(delay * 2);
-    }
-  }, delay);
-  Deno.unrefTimer(reaper as unknown as number);
+const reaper = new BackgroundReaper(() => ProcessTable.get().reapFinished());
+
+function reapSoon(): void {
+  reaper.soon();
 }
 
 /** Python's `_cleanup`: reaps the children that have ended. */

@@ -1,5 +1,6 @@
 import type { Heap } from "../_internal/sync/heap.ts";
 import { HEAP, registerHeapClass, TAG } from "../_internal/sync/heap_object.ts";
+import { SEMLOCK } from "../_internal/sync/timeout.ts";
 import { programHeap } from "../_internal/process/program_heap.ts";
 import { RLock as ThreadingRLock } from "../threading/rlock.ts";
 
@@ -36,6 +37,9 @@ export class RLock extends ThreadingRLock {
 
   /** @internal */
   static override readonly [TAG]: string = "multiprocessing.RLock";
+
+  /** @internal SemLock: a non-blocking acquire ignores a timeout. */
+  static override readonly [SEMLOCK]: boolean = true;
 }
 
 registerHeapClass("multiprocessing.RLock", () => new RLock(), programHeap);

@@ -1,10 +1,25 @@
 import type { Heap } from "../_internal/sync/heap.ts";
 import { HEAP, registerHeapClass, TAG } from "../_internal/sync/heap_object.ts";
+import { SEMLOCK } from "../_internal/sync/timeout.ts";
 import { programHeap } from "../_internal/process/program_heap.ts";
+import { OverflowError, ValueError } from "../_internal/errors.ts";
 import {
   BoundedSemaphore as ThreadingBoundedSemaphore,
+  COUNT_ERRORS,
+  type CountErrors,
   Semaphore as ThreadingSemaphore,
 } from "../threading/semaphore.ts";
+
+/**
+ * CPython's SemLock errors, verbatim: its counter is a C `int`, and a
+ * release past SEM_VALUE_MAX or a bounded semaphore's initial value is the
+ * same ValueError.
+ */
+const SEMLOCK_COUNT_ERRORS: CountErrors = {
+  tooLarge: () => new OverflowError("Python int too large to convert to C int"),
+  tooMany: () => new ValueError("semaphore or lock released too many times"),
+  overflow: () => new ValueError("semaphore or lock released too many times"),
+};
 
 /**
  * Python's `multiprocessing.Semaphore`: a counting semaphore shared by the
@@ -36,6 +51,14 @@ export class Semaphore extends ThreadingSemaphore {
 
   /** @internal */
   static override readonly [TAG]: string = "multiprocessing.Semaphore";
+
+  /** @internal SemLock: a non-blocking acquire ignores a timeout. */
+  static override readonly [SEMLOCK]: boolean = true;
+
+  /** @internal SemLock's errors. */
+  static override [COUNT_ERRORS](): CountErrors {
+    return SEMLOCK_COUNT_ERRORS;
+  }
 }
 
 /**
@@ -60,6 +83,14 @@ export class BoundedSemaphore extends ThreadingBoundedSemaphore {
 
   /** @internal */
   static override readonly [TAG]: string = "multiprocessing.BoundedSemaphore";
+
+  /** @internal SemLock: a non-blocking acquire ignores a timeout. */
+  static override readonly [SEMLOCK]: boolean = true;
+
+  /** @internal SemLock's errors. */
+  static override [COUNT_ERRORS](): CountErrors {
+    return SEMLOCK_COUNT_ERRORS;
+  }
 }
 
 registerHeapClass(

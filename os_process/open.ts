@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { cString, integer } from "../_internal/args.ts";
+import { cInt, cString, integer } from "../_internal/args.ts";
 import { cstr, errno, libc, raiseErrno } from "../_internal/ffi/libc.ts";
 import { requirePermission } from "../_internal/permissions.ts";
 import {
@@ -53,7 +53,7 @@ export function open(path: string | URL, flags: number, mode = 0o777): number {
     path instanceof URL ? fileURLToPath(path) : path,
     "path",
   );
-  const f = integer(flags, "flags");
+  const f = cInt(flags, "flags");
   const m = integer(mode, "mode");
   const acc = f & O_ACCMODE;
   if (acc === O_RDONLY || acc === O_RDWR) {
@@ -91,7 +91,7 @@ export function open(path: string | URL, flags: number, mode = 0o777): number {
  * ```
  */
 export function close(fd: number): void {
-  const d = integer(fd, "fd");
+  const d = cInt(fd, "fd");
   // Linux releases the descriptor even when close() reports EINTR, so it
   // must not be retried; Python ignores EINTR here too.
   if (libc().close(d) !== 0 && errno() !== EINTR) raiseErrno();

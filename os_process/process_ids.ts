@@ -1,4 +1,4 @@
-import { integer } from "../_internal/args.ts";
+import { cInt } from "../_internal/args.ts";
 import { libc, raiseErrno } from "../_internal/ffi/libc.ts";
 import { requirePermission } from "../_internal/permissions.ts";
 import { signalNumber, SIGRTMAX } from "../_internal/signal_table.ts";
@@ -58,7 +58,7 @@ export function getppid(): number {
  * ```
  */
 export function kill(pid: number, sig: number | Deno.Signal): void {
-  const p = integer(pid, "pid");
+  const p = cInt(pid, "pid");
   const s = signalNumber(sig);
   if (s < 0 || s > SIGRTMAX) {
     throw new ValueError(`Invalid signal number: ${s} (0 to ${SIGRTMAX})`);

@@ -1,4 +1,4 @@
-import { integer } from "../_internal/args.ts";
+import { cInt, integer } from "../_internal/args.ts";
 import { OSError, ValueError } from "../_internal/errors.ts";
 import { errno, libc } from "../_internal/ffi/libc.ts";
 import { WNOHANG } from "./constants.ts";
@@ -6,7 +6,7 @@ import { WNOHANG } from "./constants.ts";
 const EINTR = 4;
 
 function checked(pid: unknown, options: unknown): [number, number] {
-  return [integer(pid, "pid"), integer(options, "options")];
+  return [cInt(pid, "pid"), cInt(options, "options")];
 }
 
 /**

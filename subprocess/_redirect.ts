@@ -6,7 +6,7 @@
  */
 
 import { cstr, errno as lastErrno, libc } from "../_internal/ffi/libc.ts";
-import { OSError, ValueError } from "../_internal/errors.ts";
+import { OSError, OverflowError, ValueError } from "../_internal/errors.ts";
 import { DEVNULL, PIPE, STDOUT } from "./constants.ts";
 import type { ChildFd } from "./_spawn.ts";
 import { PipeReader } from "./pipe_reader.ts";
@@ -140,6 +140,10 @@ export function planStream(value: Redirect, which: 0 | 1 | 2): StreamPlan {
       throw new ValueError(
         `${name} must be PIPE, DEVNULL, STDOUT (stderr only), a descriptor or a file, not ${value}`,
       );
+    }
+    if (value > 0x7fffffff) {
+      // Python's message for a descriptor beyond a C int.
+      throw new OverflowError("signed integer is greater than maximum");
     }
     return { child: { kind: "fd", fd: value }, parentFd: -1, closeAfter: [] };
   }

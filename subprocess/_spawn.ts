@@ -28,6 +28,8 @@ export interface SpawnPlan {
   /** A process group to join (0: a new one with the child's pid), or null. */
   processGroup: number | null;
   restoreSignals: boolean;
+  /** Close every descriptor but 0–2 and `extra`'s targets in the child. */
+  closeFds: boolean;
 }
 
 const X_OK = 1;
@@ -72,9 +74,14 @@ export function spawn(plan: SpawnPlan): number {
       startNewSession: plan.startNewSession,
       processGroup: plan.processGroup,
       resetSignals: plan.restoreSignals ? "python" : "none",
+      closeFds: plan.closeFds,
     });
   } catch (e) {
-    if (!(e instanceof OSError) || e.errno === null) throw e;
+    // Errors without a file name are about the plan (a bad descriptor),
+    // not the program: Python names no file for them either.
+    if (!(e instanceof OSError) || e.errno === null || e.filename === null) {
+      throw e;
+    }
     if (plan.cwd !== null && libc().access(cstr(plan.cwd), X_OK) !== 0) {
       throw new OSError(lastErrno(), undefined, plan.cwd);
     }

@@ -18,7 +18,7 @@
  * `Deno.FsFile` or a descriptor number (from `os_process.open`) may be
  * given for a stream; `preexecFn`, `startupinfo` and `creationflags` throw a
  * ValueError; `user`, `group`, `extraGroups`, `umask` are not available;
- * `closeFds`/`bufsize` are accepted and ignored.
+ * `bufsize` is accepted and ignored.
  *
  * @example
  * ```ts

@@ -113,8 +113,10 @@ export interface PopenOptions {
    */
   passFds?: readonly number[];
   /**
-   * Accepted for Python compatibility; the child never inherits this
-   * process's close-on-exec descriptors (Deno opens everything so).
+   * Close every descriptor but 0, 1, 2 and `passFds` in the child, even
+   * those without close-on-exec (as Python; forced on when `passFds` is
+   * given). With false the child inherits this process's descriptors that
+   * lack close-on-exec.
    * @default {true}
    */
   closeFds?: boolean;
@@ -273,8 +275,8 @@ function returncodeOf(status: number): number {
  * mixed and called concurrently, and the first to see the end reaps.
  *
  * Differences from Python: `stdin`, `stdout` and `stderr` are unbuffered
- * {@linkcode PipeWriter}/{@linkcode PipeReader} objects; `closeFds` and
- * `bufsize` are accepted and ignored; `preexecFn`, `startupinfo` and
+ * {@linkcode PipeWriter}/{@linkcode PipeReader} objects; `bufsize` is
+ * accepted and ignored; `preexecFn`, `startupinfo` and
  * non-zero `creationflags` throw a ValueError; `user`, `group`,
  * `extraGroups` and `umask` are not available.
  *
@@ -400,6 +402,8 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
         startNewSession: options.startNewSession ?? false,
         processGroup: options.processGroup ?? null,
         restoreSignals: options.restoreSignals ?? true,
+        // Python forces close_fds on when pass_fds is given (with a warning).
+        closeFds: (options.closeFds ?? true) || extra.length > 0,
       });
     } catch (e) {
       for (const p of plans) if (p.parentFd >= 0) lib.close(p.parentFd);

@@ -1,4 +1,5 @@
-import { ValueError } from "../_internal/errors.ts";
+import { OverflowError, ValueError } from "../_internal/errors.ts";
+import { COUNT_MAX } from "../_internal/sync/semaphore_core.ts";
 import { type Heap, heap, registerDestructor } from "../_internal/sync/heap.ts";
 import {
   BarrierCore,
@@ -76,6 +77,9 @@ export class Barrier {
    * @param action Run by the last thread to arrive (a target).
    * @param timeout Default timeout of `wait`, in seconds.
    * @throws {ValueError} If `parties` is below 1.
+   * @throws {OverflowError} If `parties` is above 2147483647 or Infinity
+   *   (Python's count is unbounded; a barrier for more threads than that
+   *   could never trip).
    * @throws {TypeError} If `action` is not a target.
    */
   constructor(
@@ -88,6 +92,12 @@ export class Barrier {
     let local: (() => unknown) | undefined;
     if (!attaching) {
       if (!(parties >= 1)) throw new ValueError("parties must be > 0");
+      // The count is 32-bit: 2 ** 32 stored as 0, 2 ** 31 as negative.
+      if (!(Math.floor(parties) <= COUNT_MAX)) {
+        throw new OverflowError(
+          `Barrier parties is too large: ${parties} (at most ${COUNT_MAX})`,
+        );
+      }
       const spec = action != null
         ? describeTarget(action, "barrier action")
         : undefined;

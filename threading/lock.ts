@@ -1,4 +1,4 @@
-import { RuntimeError } from "../_internal/errors.ts";
+import { RuntimeError, ValueError } from "../_internal/errors.ts";
 import { type Heap, heap } from "../_internal/sync/heap.ts";
 import { LockCore } from "../_internal/sync/lock_core.ts";
 import { LockLayout, Tag } from "../_internal/sync/layout.ts";
@@ -10,7 +10,7 @@ import {
   registerHeapClass,
   TAG,
 } from "../_internal/sync/heap_object.ts";
-import { lockTimeoutMs } from "../_internal/sync/timeout.ts";
+import { lockTimeoutMs, SEMLOCK } from "../_internal/sync/timeout.ts";
 import { holdHandle, INSPECT } from "../_internal/sync/hold.ts";
 import { SHARE, type ShareRecord } from "../_internal/codec/shareable.ts";
 import { plainLockProtocol } from "../_internal/sync/condition_core.ts";
@@ -63,6 +63,9 @@ export class Lock {
   /** @internal The codec tag of this class. */
   static readonly [TAG]: string = "threading.Lock";
 
+  /** @internal Whether a non-blocking acquire ignores a timeout (SemLock). */
+  static readonly [SEMLOCK]: boolean = false;
+
   readonly #ptr: number;
   readonly #core: LockCore;
 
@@ -91,7 +94,11 @@ export class Lock {
    * @throws {OverflowError} If the timeout exceeds `TIMEOUT_MAX`.
    */
   acquire(blocking = true, timeout: number | null = -1): Promise<boolean> {
-    return this.#core.acquire(lockTimeoutMs(blocking, timeout));
+    return this.#core.acquire(lockTimeoutMs(
+      blocking,
+      timeout,
+      (this.constructor as typeof Lock)[SEMLOCK],
+    ));
   }
 
   /**
@@ -103,15 +110,25 @@ export class Lock {
    * @returns true if the lock was acquired.
    */
   acquireSync(blocking = true, timeout: number | null = -1): boolean {
-    return this.#core.acquireSync(lockTimeoutMs(blocking, timeout));
+    return this.#core.acquireSync(lockTimeoutMs(
+      blocking,
+      timeout,
+      (this.constructor as typeof Lock)[SEMLOCK],
+    ));
   }
 
   /**
    * Releases the lock; any thread may do so.
-   * @throws {RuntimeError} If the lock is not locked.
+   * @throws {RuntimeError} If the lock is not locked (multiprocessing's
+   *   Lock: ValueError, as CPython's SemLock).
    */
   release(): void {
-    if (!this.#core.release()) throw new RuntimeError("release unlocked lock");
+    if (!this.#core.release()) {
+      // multiprocessing's Lock is CPython's SemLock, which says otherwise.
+      throw (this.constructor as typeof Lock)[SEMLOCK]
+        ? new ValueError("semaphore or lock released too many times")
+        : new RuntimeError("release unlocked lock");
+    }
   }
 
   /** Whether the lock is held by some thread (informational only). */

@@ -9,7 +9,7 @@ import {
   registerHeapClass,
   TAG,
 } from "../_internal/sync/heap_object.ts";
-import { lockTimeoutMs } from "../_internal/sync/timeout.ts";
+import { lockTimeoutMs, SEMLOCK } from "../_internal/sync/timeout.ts";
 import { holdHandle, INSPECT } from "../_internal/sync/hold.ts";
 import { runAsync, runSync } from "../_internal/sync/words.ts";
 import { SHARE, type ShareRecord } from "../_internal/codec/shareable.ts";
@@ -51,6 +51,9 @@ export class RLock {
   /** @internal The codec tag of this class. */
   static readonly [TAG]: string = "threading.RLock";
 
+  /** @internal Whether a non-blocking acquire ignores a timeout (SemLock). */
+  static readonly [SEMLOCK]: boolean = false;
+
   readonly #ptr: number;
   readonly #core: RLockCore;
 
@@ -76,7 +79,11 @@ export class RLock {
    * @throws {OverflowError} If the timeout exceeds `TIMEOUT_MAX`.
    */
   acquire(blocking = true, timeout: number | null = -1): Promise<boolean> {
-    const ms = lockTimeoutMs(blocking, timeout);
+    const ms = lockTimeoutMs(
+      blocking,
+      timeout,
+      (this.constructor as typeof RLock)[SEMLOCK],
+    );
     if (this.#core.tryAcquire()) return Promise.resolve(true);
     if (ms <= 0) return Promise.resolve(false);
     return runAsync(this.#core.acquiring(ms));
@@ -90,7 +97,11 @@ export class RLock {
    * @returns true if the lock was acquired.
    */
   acquireSync(blocking = true, timeout: number | null = -1): boolean {
-    const ms = lockTimeoutMs(blocking, timeout);
+    const ms = lockTimeoutMs(
+      blocking,
+      timeout,
+      (this.constructor as typeof RLock)[SEMLOCK],
+    );
     if (this.#core.tryAcquire()) return true;
     return ms > 0 && runSync(this.#core.acquiring(ms));
   }

@@ -28,11 +28,14 @@ import {
 import {
   describeTarget,
   loadTarget,
+  loadTargetSync,
   preloaded,
   type Target,
+  type TargetFunction,
   type TargetSpec,
 } from "../_internal/threads/targets.ts";
 import { callExcepthook } from "./excepthook.ts";
+import { setImmediate } from "node:timers";
 import { currentStackSize } from "./stack_size.ts";
 import "../_internal/shareables.ts";
 
@@ -186,7 +189,9 @@ export class Thread {
 
   /**
    * Starts the thread in a Worker. Returns once the thread is registered.
-   * @throws {RuntimeError} If the thread was already started.
+   * @throws {RuntimeError} If the thread was already started, or no Worker
+   *   can be created for it ("can't start new thread", as Python; nothing
+   *   stays registered).
    * @throws {TypeError} If an argument or field cannot be sent (nothing starts).
    */
   start(): void {
@@ -213,12 +218,27 @@ export class Thread {
     listenForEnds();
     if (!s.daemon && isMainAgent) holdWhileThreadsLive();
     heap().retain(entry); // for the Worker
-    startOnWorker({
-      entry,
-      bytes,
-      sabs,
-      stackMb: currentStackSize() / (1 << 20),
-    });
+    try {
+      startOnWorker({
+        entry,
+        bytes,
+        sabs,
+        stackMb: currentStackSize() / (1 << 20),
+      });
+    } catch (e) {
+      // No Worker (a stack size the system refuses, no memory): undo every
+      // registration, as Python's start() takes the thread out of _limbo,
+      // so that it is neither listed nor keeps the program alive, and it
+      // may be started again.
+      startedHere.delete(entry);
+      reg.stop(entry); // counts, live list, keepalive's non-daemon count
+      heap().release(entry); // the Worker's reference
+      s.started = false;
+      s.ident = null;
+      s.entry = 0;
+      delete s.words;
+      throw new RuntimeError("can't start new thread", { cause: e });
+    }
   }
 
   /**
@@ -229,9 +249,11 @@ export class Thread {
     const s = stateOf(this);
     if (s.target === undefined && s.spec === undefined) return;
     return (async () => {
+      // Called synchronously when the target is at hand (an async
+      // function runs to its first await at once): see runAssignment.
       const fn = typeof s.target === "function"
         ? s.target
-        : await loadTarget(s.spec!);
+        : targetNow(s.spec!) ?? await loadTarget(s.spec!);
       await (s.kwargs !== undefined ? fn(...s.args, s.kwargs) : fn(...s.args));
     })();
   }
@@ -542,7 +564,22 @@ export async function runAssignment(
       Object.setPrototypeOf(thread, Cls.prototype);
     }
     if (a.fields) Object.assign(thread, a.fields);
-    await thread.run();
+    if (a.target?.kind === "module") await loadTarget(a.target); // for run()
+    // run() is called from a task's own callback, not from a promise job
+    // (this function awaits, and a fresh Worker's first assignment comes
+    // through `await import()`): Deno 2.9 ends a Worker that runs out of
+    // memory only in the former; in a promise job it hangs, and the thread
+    // with it. The same on fresh and reused Workers.
+    const t = thread;
+    await new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          Promise.resolve(t.run()).then(resolve, reject);
+        } catch (e) {
+          reject(e);
+        }
+      })
+    );
   } catch (e) {
     failed = true;
     let encoded: Uint8Array;
@@ -562,6 +599,18 @@ export async function runAssignment(
     if (failed) Pool.get().poke(words.load(E.STARTER));
     if (!adopted) heap().release(entry);
   }
+}
+
+/** A target loaded in this thread already (or source), else undefined. */
+function targetNow(spec: TargetSpec): TargetFunction | undefined {
+  if (spec.kind === "module") {
+    try {
+      return loadTargetSync(spec);
+    } catch {
+      return undefined; // not imported yet: run() imports it
+    }
+  }
+  return loadTargetSync(spec);
 }
 
 /** The entry of the thread this Worker runs now (0 when idle). */

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { OSError, PermissionError } from "../errors.ts";
+import { OSError, PermissionError, ValueError } from "../errors.ts";
 
 const symbols = {
   // errors
@@ -61,6 +61,10 @@ const symbols = {
   },
   posix_spawn_file_actions_addopen: {
     parameters: ["buffer", "i32", "buffer", "i32", "u32"],
+    result: "i32",
+  },
+  posix_spawn_file_actions_addclosefrom_np: {
+    parameters: ["buffer", "i32"],
     result: "i32",
   },
   posix_spawn_file_actions_addchdir_np: {
@@ -249,8 +253,29 @@ export function raiseErrno(filename?: string | null): never {
 
 const encoder = new TextEncoder();
 
-/** A NUL-terminated C string. */
+/**
+ * Python's UnicodeEncodeError (a ValueError) for a lone surrogate, which
+ * UTF-8 cannot encode: TextEncoder would put U+FFFD in its place, and libc
+ * would act on another name than the one given.
+ */
+function unencodable(s: string): ValueError {
+  const i = [...s].findIndex((c) => !c.isWellFormed());
+  const code = [...s][i]!.charCodeAt(0).toString(16);
+  return new ValueError(
+    `'utf-8' codec can't encode character '\\u${code}' in position ${i}: surrogates not allowed`,
+  );
+}
+
+/**
+ * A NUL-terminated C string. Every string on its way to libc passes here, so
+ * this is the one place that refuses a NUL inside it: libc would stop at it
+ * and act on a prefix (chdir to "/tmp" for "/tmp\0/x").
+ * @throws {ValueError} If `s` holds a NUL character ("embedded null byte",
+ *   Python's message) or a lone surrogate (Python's UnicodeEncodeError).
+ */
 export function cstr(s: string): Uint8Array<ArrayBuffer> {
+  if (s.includes("\0")) throw new ValueError("embedded null byte");
+  if (!s.isWellFormed()) throw unencodable(s);
   const bytes = encoder.encode(s);
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);

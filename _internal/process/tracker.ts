@@ -11,7 +11,9 @@
  * segment and `U kind name` when it unlinks one (short writes to a pipe are
  * atomic, so processes never interleave). When the last process of the
  * program ends, the kernel closes the last write end, the tracker reads
- * end-of-file, unlinks what is still registered and exits.
+ * end-of-file, unlinks what is still registered and exits. Names are
+ * percent-encoded on the line: a segment name may hold any byte but "/"
+ * and NUL, and a newline in one must not read as another command.
  *
  * The tracker runs in its own process group, so a terminal's Ctrl-C (sent
  * to the foreground group) does not end it before the program's processes,
@@ -121,13 +123,13 @@ function startTracker(r: number): number {
 
 /** Registers a name the tracker must unlink if the program leaves it. */
 export function register(kind: ResourceKind, name: string): void {
-  writeMessage(trackerFd(), `R ${kind} ${name}\n`);
+  writeMessage(trackerFd(), `R ${kind} ${encodeURIComponent(name)}\n`);
 }
 
 /** Tells the tracker a name was unlinked. */
 export function unregister(kind: ResourceKind, name: string): void {
   const fd = ProcessTable.get().trackerFd;
-  if (fd >= 0) writeMessage(fd, `U ${kind} ${name}\n`);
+  if (fd >= 0) writeMessage(fd, `U ${kind} ${encodeURIComponent(name)}\n`);
 }
 
 /** The tracker's descriptor, for a child being spawned (starting it if needed). */

@@ -16,10 +16,24 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   } catch { /* not supported here */ }
 }
 
+/**
+ * One line: `R|U kind name`, the name percent-encoded (tracker.ts). A line
+ * that does not decode to one segment name (no "/" past the leading ones,
+ * not "." or "..") is ignored: nothing outside /dev/shm is ever removed.
+ */
 function handle(line: string): void {
-  const [cmd, kind, ...rest] = line.split(" ");
-  const name = rest.join(" ");
-  if (!name || !kind) return;
+  const [cmd, kind, encoded, ...rest] = line.split(" ");
+  if (!encoded || !kind || rest.length > 0) return;
+  let name: string;
+  try {
+    name = decodeURIComponent(encoded);
+  } catch {
+    return;
+  }
+  const base = name.replace(/^\/+/, "");
+  if (base === "" || base === "." || base === ".." || base.includes("/")) {
+    return;
+  }
   if (cmd === "R") registered.set(name, kind);
   else if (cmd === "U") registered.delete(name);
 }

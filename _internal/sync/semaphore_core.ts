@@ -5,7 +5,6 @@
  * @module
  */
 
-import { ValueError } from "../errors.ts";
 import { LOCK_WORDS, LockCore } from "./lock_core.ts";
 import {
   CONDITION_WORDS,
@@ -22,6 +21,22 @@ const INITIAL = VALUE + 1;
 
 /** Words a {@linkcode SemaphoreCore} uses. */
 export const SEMAPHORE_WORDS = INITIAL + 1;
+
+/**
+ * The largest counter a semaphore (and a barrier's party count) holds: its
+ * words are 32-bit, as a C `int` (SEM_VALUE_MAX on Linux). Larger counts
+ * are refused, never wrapped.
+ */
+export const COUNT_MAX = 0x7fffffff;
+
+/** What {@linkcode SemaphoreCore.release} did. */
+export type ReleaseResult =
+  /** Added. */
+  | "ok"
+  /** Refused: a bounded semaphore would pass its initial value. */
+  | "bounded"
+  /** Refused: the counter would pass {@linkcode COUNT_MAX}. */
+  | "overflow";
 
 /** A counting semaphore over seven words of a window. */
 export class SemaphoreCore {
@@ -88,19 +103,21 @@ export class SemaphoreCore {
   }
 
   /**
-   * Adds `n` to the counter and wakes up to `n` waiters.
+   * Adds `n` to the counter and wakes up to `n` waiters, unless the counter
+   * would pass its initial value (with `bounded`) or {@linkcode COUNT_MAX}:
+   * then nothing changes, and the caller raises its module's error.
    * @param bounded Refuse to go above the initial value (BoundedSemaphore).
-   * @throws {ValueError} If `bounded` and the counter would pass its initial value.
    */
-  release(n: number, bounded: boolean): void {
+  release(n: number, bounded: boolean): ReleaseResult {
     this.#lock.enter();
     try {
       const w = this.#w, b = this.#b;
-      if (bounded && w.load(b + VALUE) + n > w.load(b + INITIAL)) {
-        throw new ValueError("Semaphore released too many times");
-      }
+      const value = w.load(b + VALUE);
+      if (bounded && value + n > w.load(b + INITIAL)) return "bounded";
+      if (value + n > COUNT_MAX) return "overflow";
       w.add(b + VALUE, n);
       this.#cond.notify(n);
+      return "ok";
     } finally {
       this.#lock.release();
     }

@@ -158,9 +158,15 @@ export class ShmSegment {
 
   /**
    * Opens (and with `create`, creates exclusively) a segment and maps it.
+   * Whatever fails after the segment was created (the size, the map, the
+   * buffer), the segment is unlinked again: no error leaves one behind.
+   * @param size Bytes of a new segment (a non-negative safe integer).
    * @throws {OSError} As the system calls fail (FileExistsError, FileNotFoundError…).
    */
   static open(name: string, size: number, create: boolean): ShmSegment {
+    if (create && !(Number.isSafeInteger(size) && size >= 0)) {
+      throw new ValueError(`Cannot create a segment of ${size} bytes`);
+    }
     const f = libc();
     const cname = cstr(name);
     const fd = f.shm_open(
@@ -169,11 +175,10 @@ export class ShmSegment {
       0o600,
     );
     if (fd < 0) throw new OSError(errno(), undefined, name);
+    let p: Deno.PointerValue = null;
     try {
       if (create && f.ftruncate(fd, BigInt(size)) !== 0) {
-        const code = errno();
-        f.shm_unlink(cname);
-        throw new OSError(code, undefined, name);
+        throw new OSError(errno(), undefined, name);
       }
       if (!create) {
         const st = new BigUint64Array(18); // struct stat is 144 bytes
@@ -181,7 +186,7 @@ export class ShmSegment {
         size = Number(st[6]); // st_size
         if (size === 0) throw new ValueError("cannot mmap an empty file");
       }
-      const p = f.mmap(
+      p = f.mmap(
         null,
         BigInt(size),
         PROT_READ | PROT_WRITE,
@@ -191,12 +196,15 @@ export class ShmSegment {
       );
       const address = BigInt(Deno.UnsafePointer.value(p));
       if (p === null || address === 0xffffffffffffffffn) {
-        const code = errno();
-        if (create) f.shm_unlink(cname);
-        throw new OSError(code, undefined, name);
+        p = null;
+        throw new OSError(errno(), undefined, name);
       }
-      const buffer = Deno.UnsafePointerView.getArrayBuffer(p!, size);
+      const buffer = Deno.UnsafePointerView.getArrayBuffer(p, size);
       return new ShmSegment(name, size, address, buffer);
+    } catch (e) {
+      if (p !== null) f.munmap(p, BigInt(size));
+      if (create) f.shm_unlink(cname);
+      throw e;
     } finally {
       f.close(fd);
     }

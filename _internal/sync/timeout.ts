@@ -39,7 +39,7 @@ export function toMs(
   }
   if (timeout < 0) {
     if (negative === "error") {
-      throw new ValueError("timeout value must be a non-negative number");
+      throw new ValueError("timeout value must be positive"); // Python's words
     }
     return 0;
   }
@@ -60,15 +60,37 @@ export function remaining(deadline: number): number {
 }
 
 /**
+ * The static property of a lock or semaphore class that is true when it
+ * follows CPython's SemLock (multiprocessing's Lock, RLock, Semaphore,
+ * BoundedSemaphore): with `blocking` false a timeout is accepted and
+ * ignored, where threading's refuse it.
+ */
+export const SEMLOCK: unique symbol = Symbol.for("pyconc.semLock");
+
+/** A non-blocking SemLock acquire: the timeout's type is checked, then 0. */
+function ignoredTimeout(timeout: number | null | undefined): number {
+  if (timeout != null && typeof timeout !== "number") {
+    throw new TypeError(
+      `timeout must be a number of seconds or null, not ${typeof timeout}`,
+    );
+  }
+  return 0;
+}
+
+/**
  * Python's `Lock.acquire(blocking, timeout)` argument rules.
+ * @param semLock Follow SemLock's rule for a non-blocking call (see
+ *   {@linkcode SEMLOCK}).
  * @returns milliseconds (0 for a non-blocking try, `Infinity` for no limit).
  */
 export function lockTimeoutMs(
   blocking: boolean,
   timeout: number | null | undefined,
+  semLock = false,
 ): number {
   const t = timeout ?? -1;
   if (!blocking) {
+    if (semLock) return ignoredTimeout(timeout);
     if (t !== -1) {
       throw new ValueError("can't specify a timeout for a non-blocking call");
     }
@@ -84,8 +106,10 @@ export function lockTimeoutMs(
 export function semaphoreTimeoutMs(
   blocking: boolean,
   timeout: number | null | undefined,
+  semLock = false,
 ): number {
   if (!blocking) {
+    if (semLock) return ignoredTimeout(timeout);
     if (timeout != null) {
       throw new ValueError("can't specify timeout for non-blocking acquire");
     }

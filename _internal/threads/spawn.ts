@@ -65,7 +65,7 @@ function wantSpare(): void {
   if (isMainAgent) {
     // After the caller's synchronous work, not inside start().
     queueMicrotask(() => {
-      if (!Pool.get().anyIdle()) spawn(0);
+      if (!Pool.get().anyIdle()) spawnSpare();
     });
   } else {
     Pool.get().poke(0, S.SPARE);
@@ -74,20 +74,40 @@ function wantSpare(): void {
 
 /** Called when the main thread is asked for a spare Worker. */
 export function spareRequested(): void {
-  if (!Pool.get().anyIdle()) spawn(0);
+  if (!Pool.get().anyIdle()) spawnSpare();
+}
+
+/** A spare is only a head start: if no Worker can be made now, none is. */
+function spawnSpare(): void {
+  try {
+    spawn(0);
+  } catch { /* the next start creates its Worker, or reports the failure */ }
 }
 
 function spawn(stackMb: number, a?: Assignment, requestId = 0): number {
   const pool = Pool.get();
   const slot = pool.reserve(agentId(), stackMb);
+  // Before the Worker exists: a booting Worker looks for it when it starts.
   if (a !== undefined) pool.assign(slot, a, requestId);
-  const worker = new Worker(new URL("./worker_main.ts", import.meta.url), {
-    name: `pyconc-thread-${slot}`,
-    resourceLimits: {
-      maxOldGenerationSizeMb: heapLimitMb,
-      ...(stackMb > 0 ? { stackSizeMb: stackMb } : {}),
-    },
-  });
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL("./worker_main.ts", import.meta.url), {
+      name: `pyconc-thread-${slot}`,
+      resourceLimits: {
+        maxOldGenerationSizeMb: heapLimitMb,
+        ...(stackMb > 0 ? { stackSizeMb: stackMb } : {}),
+      },
+    });
+  } catch (e) {
+    // The OS refused the thread (a stack it cannot give: WouldBlock):
+    // the slot goes back empty; the caller undoes the thread's start.
+    const req = pool.get(slot, S.REQ_PTR);
+    if (req !== 0) heap().free(req);
+    pool.set(slot, S.ENTRY, 0);
+    pool.set(slot, S.REQ_PTR, 0);
+    pool.set(slot, S.STATE, Slot.EMPTY);
+    throw e;
+  }
   worker.unref();
   owned.set(slot, worker);
   let failure: unknown;

@@ -1,4 +1,9 @@
-import { errno as E, OSError, ValueError } from "../../_internal/errors.ts";
+import {
+  errno as E,
+  OSError,
+  OverflowError,
+  ValueError,
+} from "../../_internal/errors.ts";
 import { ShmSegment } from "../../_internal/sync/shm.ts";
 import { libc } from "../../_internal/ffi/libc.ts";
 import {
@@ -33,6 +38,30 @@ const unmapper = new FinalizationRegistry<{ address: bigint; size: number }>(
     libc().munmap(Deno.UnsafePointer.create(address), BigInt(size));
   },
 );
+
+/**
+ * Python's checks of `size`, in its order and words (`os.ftruncate` is what
+ * refuses a float there, so only with `create`). Done before anything is
+ * created.
+ * @throws {ValueError} If `size` is negative or NaN.
+ * @throws {TypeError} If it is not an integer (Infinity included).
+ * @throws {OverflowError} If it is beyond 2^53 - 1.
+ */
+function checkSize(size: unknown, create: boolean): asserts size is number {
+  if (typeof size !== "number") {
+    throw new TypeError(
+      `'${typeof size}' object cannot be interpreted as an integer`,
+    );
+  }
+  if (!(size >= 0)) throw new ValueError("'size' must be a positive integer");
+  if (!create) return; // unused: the segment's own size is taken
+  if (!Number.isInteger(size)) {
+    throw new TypeError("'float' object cannot be interpreted as an integer");
+  }
+  if (!Number.isSafeInteger(size)) {
+    throw new OverflowError("'size' is too large: " + size);
+  }
+}
 
 /** CPython's `_make_filename`: `/psm_` and 8 hex digits. */
 function freshName(): string {
@@ -82,16 +111,17 @@ export class SharedMemory {
    * Creates or attaches a segment.
    *
    * @param options `name`, `create`, `size`, as Python's arguments.
-   * @throws {ValueError} For a negative size, a zero size with `create`, or
-   *   no name without `create`.
+   * @throws {ValueError} For a negative size, a zero size with `create`,
+   *   no name without `create`, or a name with a NUL character.
+   * @throws {TypeError} For a size that is not an integer (Infinity, 2.5).
+   * @throws {OverflowError} For a size beyond 2^53 - 1.
+   * @throws {OSError} For a name the system refuses ("a/b": EINVAL).
    * @throws {FileExistsError} If `create` and the name exists.
    * @throws {FileNotFoundError} If attaching a name that does not exist.
    */
   constructor(options: SharedMemoryOptions = {}) {
     const { name = null, create = false, size = 0 } = options ?? {};
-    if (typeof size !== "number" || !(size >= 0)) {
-      throw new ValueError("'size' must be a positive integer");
-    }
+    checkSize(size, Boolean(create));
     if (create && size === 0) {
       throw new ValueError(
         "'size' must be a positive number different from zero",
@@ -104,18 +134,14 @@ export class SharedMemory {
     if (name == null) {
       for (;;) {
         try {
-          segment = ShmSegment.open(freshName(), Math.floor(size), true);
+          segment = ShmSegment.open(freshName(), size, true);
           break;
         } catch (e) {
           if (!(e instanceof OSError && e.errno === E.EEXIST)) throw e;
         }
       }
     } else {
-      segment = ShmSegment.open(
-        "/" + String(name),
-        Math.floor(size),
-        Boolean(create),
-      );
+      segment = ShmSegment.open("/" + String(name), size, Boolean(create));
     }
     this.#segment = segment;
     this.#name = segment.name;
@@ -125,7 +151,16 @@ export class SharedMemory {
       { address: segment.address, size: segment.size },
       this,
     );
-    if (create) register("shm", this.#name);
+    if (create) {
+      try {
+        register("shm", this.#name);
+      } catch (e) {
+        // No tracker, no segment: nothing would ever unlink it.
+        this.close();
+        ShmSegment.unlink(this.#name);
+        throw e;
+      }
+    }
   }
 
   /** The segment's bytes (a Uint8Array over the mapping; empty after `close()`). */

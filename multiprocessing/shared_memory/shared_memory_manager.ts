@@ -9,6 +9,7 @@ import {
 import { SHARE, type ShareRecord } from "../../_internal/codec/shareable.ts";
 import { programHeap } from "../../_internal/process/program_heap.ts";
 import { ProcessError } from "../errors.ts";
+import { ValueError } from "../../_internal/errors.ts";
 import { SharedMemory, unlinkName } from "./shared_memory.ts";
 import { type ShareableItem, ShareableList } from "./shareable_list.ts";
 
@@ -107,7 +108,8 @@ export class SharedMemoryManager {
   #checkStarted(): void {
     const state = Atomics.load(this.#words(), M.STATE);
     if (state === State.INITIAL) {
-      throw new ProcessError("server not yet started");
+      // CPython's class and words: its client finds no address to connect to.
+      throw new ValueError("address type of None unrecognized");
     }
     if (state === State.SHUTDOWN) throw new ProcessError("server is shut down");
   }
@@ -139,7 +141,8 @@ export class SharedMemoryManager {
 
   /**
    * A new `SharedMemory` of `size` bytes, unlinked at shutdown.
-   * @throws {ProcessError} If the manager is not started or is shut down.
+   * @throws {ValueError} If the manager is not started (CPython's class).
+   * @throws {ProcessError} If the manager is shut down.
    */
   SharedMemory(size: number): Promise<SharedMemory> {
     try {
@@ -159,7 +162,8 @@ export class SharedMemoryManager {
 
   /**
    * A new `ShareableList` of `sequence`, unlinked at shutdown.
-   * @throws {ProcessError} If the manager is not started or is shut down.
+   * @throws {ValueError} If the manager is not started (CPython's class).
+   * @throws {ProcessError} If the manager is shut down.
    */
   ShareableList(
     sequence: Iterable<ShareableItem> = [],

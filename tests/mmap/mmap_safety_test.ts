@@ -181,7 +181,10 @@ Deno.test("mmap.resize(0) is an OSError and leaves the map and the file unchange
     "Python would have truncated it",
   );
   assert.equal(m.get(9), 120);
-  assert.throws(() => m.resize(-1), /New size out of range/);
+  assert.throws(() => m.resize(-1), {
+    name: "ValueError",
+    message: "new size out of range",
+  });
 });
 
 Deno.test("an ACCESS_READ map's buffer can be written without a crash, and the file never changes", () => {
@@ -307,7 +310,7 @@ Deno.test("bad arguments give clear errors and leave the map usable", () => {
   bad(() => new M(-1, -1), OverflowError, /length must be positive/);
   bad(() => new M(-1, 10, null), TypeError, /options must be an object/);
   bad(() => new M(-1, 10, { offset: "0" }), TypeError, /offset/);
-  bad(() => new M(-1, 0), OSError, /length must be greater than 0/);
+  bad(() => new M(-1, 0), OSError, /^\[Errno 22\] Invalid argument$/);
   bad(() => new M(-1, 2 ** 52), OSError); // ENOMEM: more than the address space allows
   const dir = Deno.makeTempDirSync();
   bad(() => mmap.fromPath(dir), OSError);
@@ -332,8 +335,8 @@ Deno.test("bad arguments give clear errors and leave the map usable", () => {
   bad(() => A.writeByte("a"), TypeError);
   bad(() => A.find("a"), TypeError);
   bad(() => A.find(b("a"), "0"), TypeError);
-  bad(() => A.seek(0, 3), ValueError, /Unknown seek type/);
-  bad(() => A.seek(17), ValueError, /Seek out of range/);
+  bad(() => A.seek(0, 3), ValueError, /^unknown seek type$/);
+  bad(() => A.seek(17), ValueError, /^seek out of range$/);
   bad(() => A.seek(-1, 1), ValueError);
   bad(() => A.move(0, 0, 17), ValueError);
   bad(() => A.flush(0, -1), ValueError);

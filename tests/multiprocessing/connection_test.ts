@@ -146,6 +146,25 @@ mpTest(
     assert.throws(() => a.sendBytesSync(msg, 26, 1), ValueError);
     assert.throws(() => a.sendBytesSync(msg, -1), ValueError);
     assert.throws(() => a.sendBytesSync(msg, 4, -1), ValueError);
+    // NaN sent an empty message and 2.5 a truncated one: Python's TypeError.
+    const notIndex = {
+      name: "TypeError",
+      message:
+        "slice indices must be integers or None or have an __index__ method",
+    };
+    assert.throws(() => a.sendBytesSync(msg, NaN), notIndex);
+    assert.throws(() => a.sendBytesSync(msg, 0, NaN), notIndex);
+    assert.throws(() => a.sendBytesSync(msg, 2.5), notIndex);
+    assert.throws(() => a.sendBytesSync(msg, 0, 2.5), notIndex);
+    assert.throws(() => a.sendBytesSync(msg, Infinity), notIndex);
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => a.sendBytesSync(msg, "1" as any), notIndex);
+    assert.throws(() => a.sendBytes(msg, NaN), notIndex); // as its ValueErrors
+    assert.throws(() => a.sendBytesSync(msg, 2 ** 70), {
+      name: "ValueError",
+      message: "buffer length < offset",
+    });
+    assert.throws(() => b.recvBytesIntoSync(new Uint8Array(4), 1.5), notIndex);
     assert.equal(b.pollSync(), false, "nothing was sent by the failed calls");
     a.close();
     b.close();

@@ -1,3 +1,4 @@
+import { BackgroundReaper } from "../../_internal/process/reaper.ts";
 import assert from "node:assert/strict";
 import {
   activeChildren,
@@ -397,3 +398,27 @@ mpTest(
     assert.equal(exists, false, `child ${pid} left as a zombie`);
   },
 );
+
+Deno.test("the background reaper looks again until no joined child is left to reap", async () => {
+  // It gave up after 9 looks (≈ 1.3 s of back-off): a child whose teardown
+  // took longer (once in 200 start+join under load) stayed a zombie.
+  const looks = 16; // ≈ 3 s of teardown at the capped pause
+  let n = 0;
+  const done = Promise.withResolvers<void>();
+  const reaper = new BackgroundReaper(() => {
+    if (++n < looks) return 1; // one child still in its teardown
+    done.resolve();
+    return 0;
+  });
+  reaper.soon();
+  const limit = setTimeout(
+    () => done.reject(new Error(`the reaper gave up after ${n} looks`)),
+    30_000,
+  );
+  try {
+    await done.promise;
+  } finally {
+    clearTimeout(limit);
+  }
+  assert.equal(n, looks);
+});

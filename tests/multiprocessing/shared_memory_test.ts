@@ -16,6 +16,7 @@ import {
   ShareableList,
   SharedMemory,
   SharedMemoryManager,
+  type SharedMemoryOptions,
 } from "../../multiprocessing/shared_memory/mod.ts";
 import { mpTest, shmEntries } from "./_helpers.ts";
 
@@ -93,6 +94,76 @@ mpTest("SharedMemory: CPython's test_shared_memory_basics", () => {
     sms.unlink();
   }
 });
+
+mpTest(
+  "SharedMemory: bad sizes and names are refused before anything is created, with Python's errors",
+  () => {
+    const before = shmEntries();
+    const refused: [SharedMemoryOptions, string, string | RegExp][] = [
+      // A RangeError after the segment was created, which stayed behind.
+      [
+        { create: true, size: Infinity },
+        "TypeError",
+        "'float' object cannot be interpreted as an integer",
+      ],
+      [
+        { create: true, size: 2.5 },
+        "TypeError",
+        "'float' object cannot be interpreted as an integer",
+      ],
+      [
+        { create: true, size: NaN },
+        "ValueError",
+        "'size' must be a positive integer",
+      ],
+      [{ create: true, size: 2 ** 60 }, "OverflowError", /too large/],
+      // Created "a" and reported "a\0b", which nobody could unlink.
+      [
+        { name: newName("nul") + "\0b", create: true, size: 8 },
+        "ValueError",
+        "embedded null byte",
+      ],
+      [
+        { name: "\ud800" + newName("sur"), create: true, size: 8 },
+        "ValueError",
+        "'utf-8' codec can't encode character '\\ud800' in position 1: surrogates not allowed", // after the "/", as Python
+      ],
+      [
+        { name: "a/b", create: true, size: 8 },
+        "OSError",
+        "[Errno 22] Invalid argument: '/a/b'",
+      ],
+      [
+        { name: "x".repeat(300), create: true, size: 8 },
+        "OSError",
+        /^\[Errno 22\] Invalid argument/,
+      ],
+      // Address space, not memory: mmap fails after the segment exists.
+      [
+        { create: true, size: 2 ** 50 },
+        "OSError",
+        /^\[Errno 12\] Cannot allocate memory/,
+      ],
+      [
+        { name: newName("big"), create: true, size: 2 ** 50 },
+        "OSError",
+        /^\[Errno 12\]/,
+      ],
+    ];
+    for (const [options, name, message] of refused) {
+      assert.throws(() => new SharedMemory(options), { name, message });
+    }
+    // Attaching ignores the size, as Python.
+    const shm = new SharedMemory({ create: true, size: 8 });
+    const also = new SharedMemory({ name: shm.name, size: 2.5 });
+    assert.equal(also.size, 8);
+    also.close();
+    shm.close();
+    shm.unlink();
+    const left = [...shmEntries()].filter((n) => !before.has(n));
+    assert.deepEqual(left, [], "no segment left behind");
+  },
+);
 
 mpTest(
   "SharedMemory: a generated name is CPython's psm_ and 8 hex digits",
@@ -450,7 +521,12 @@ mpTest(
   "SharedMemoryManager: segments made through it (also by a child) are unlinked at shutdown",
   async () => {
     const smm = new SharedMemoryManager();
-    await assert.rejects(() => smm.SharedMemory(8), ProcessError);
+    // CPython: ValueError("address type of None unrecognized").
+    await assert.rejects(() => smm.SharedMemory(8), {
+      name: "ValueError",
+      message: "address type of None unrecognized",
+    });
+    assert.throws(() => smm.ShareableListSync([1]), ValueError);
     await smm.start();
     assert.throws(() => smm.startSync(), ProcessError);
     const shm = await smm.SharedMemory(128);

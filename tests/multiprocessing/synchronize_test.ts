@@ -15,7 +15,6 @@ import {
   RawArray,
   RawValue,
   RLock,
-  RuntimeError,
   Semaphore,
   ValueError,
 } from "../../multiprocessing/mod.ts";
@@ -74,7 +73,15 @@ mpTest(
     await releaser.join();
     assert.equal(releaser.exitcode, 0);
     assert.equal(lock.locked(), false);
-    assert.throws(() => lock.release(), RuntimeError);
+    // CPython's SemLock class and words (threading's Lock: RuntimeError).
+    assert.throws(() => lock.release(), {
+      name: "ValueError",
+      message: "semaphore or lock released too many times",
+    });
+    assert.throws(() => new threading.Lock().release(), {
+      name: "RuntimeError",
+      message: "release unlocked lock",
+    });
   },
 );
 
@@ -344,5 +351,55 @@ mpTest(
     assert.throws(() => b.waitSync(), BrokenBarrierError);
     b.reset();
     assert.equal(b.broken, false);
+  },
+);
+
+mpTest("Semaphore: SemLock's range (a C int) and errors, verbatim", () => {
+  for (const S of [Semaphore, BoundedSemaphore]) {
+    for (const value of [2 ** 31, 2 ** 32, Infinity]) {
+      assert.throws(() => new S(value), {
+        name: "OverflowError",
+        message: "Python int too large to convert to C int",
+      });
+    }
+  }
+  const tooMany = {
+    name: "ValueError",
+    message: "semaphore or lock released too many times",
+  };
+  const max = new Semaphore(2 ** 31 - 1);
+  assert.throws(() => max.release(), tooMany);
+  const zero = new Semaphore(0);
+  assert.throws(() => zero.release(2 ** 40), tooMany);
+  assert.equal(zero.acquireSync(false), false, "nothing was added");
+  assert.throws(() => new BoundedSemaphore(1).release(), tooMany);
+});
+
+mpTest(
+  "SemLock: acquire(false, timeout) returns at once, as CPython's; threading's refuse",
+  async () => {
+    // CPython's multiprocessing Lock, RLock and Semaphores accept a timeout
+    // with blocking false (and ignore it); threading's raise ValueError.
+    const sem = new Semaphore(0);
+    assert.equal(sem.acquireSync(false, 5), false);
+    assert.equal(await sem.acquire(false, 5), false);
+    const bounded = new BoundedSemaphore(1);
+    assert.equal(bounded.acquireSync(false, 5), true);
+    assert.equal(bounded.acquireSync(false, 5), false);
+    const lock = new Lock();
+    assert.equal(lock.acquireSync(false, 5), true);
+    assert.equal(await lock.acquire(false, 5), false);
+    const rlock = new RLock();
+    assert.equal(rlock.acquireSync(false, 5), true);
+    rlock.release();
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => sem.acquireSync(false, "x" as any), TypeError);
+    const refused = /can't specify (a )?timeout for (a )?non-blocking/;
+    assert.throws(
+      () => new threading.Semaphore(0).acquireSync(false, 5),
+      refused,
+    );
+    assert.throws(() => new threading.Lock().acquireSync(false, 5), refused);
+    assert.throws(() => new threading.RLock().acquireSync(false, 5), refused);
   },
 );

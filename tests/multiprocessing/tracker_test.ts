@@ -126,3 +126,36 @@ Deno.test("tracker: after SIGKILL of the main process, all is unlinked once its 
   assert.equal(r.code, 137);
   assertUnlinked(r.report);
 });
+
+Deno.test("tracker: segment names cannot inject commands; odd names are unlinked too", async () => {
+  // A segment this program never created: an unescaped newline in a name
+  // made the tracker unlink it ("x\nR shm victim").
+  const victim = `pyconc_victim_${Deno.pid}_${Date.now()}`;
+  Deno.writeFileSync(`/dev/shm/${victim}`, new Uint8Array(8));
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("./_scripts/tracker_names.ts", import.meta.url).pathname,
+        victim,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const err = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, err);
+    const { names, tracker } = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.ok(await waitGone(tracker, 30), "the tracker ended");
+    const now = shmEntries();
+    for (const name of names as string[]) {
+      assert.ok(!now.has(name), `${JSON.stringify(name)} was unlinked`);
+    }
+    assert.ok(now.has(victim), "the victim was left alone");
+    assert.match(err, /There appear to be 5 leaked shared_memory objects/);
+  } finally {
+    try {
+      Deno.removeSync(`/dev/shm/${victim}`);
+    } catch { /* removed by a broken tracker: the assertion says so */ }
+  }
+});

@@ -75,6 +75,31 @@ Deno.test("kill() errors: no such process, bad signals, bad types", () => {
   assert.throws(() => os.kill(Deno.pid, 1.5 as any), TypeError);
 });
 
+Deno.test("kill(), waitpid() and open() refuse numbers beyond a C int with OverflowError", async () => {
+  // They reached the FFI layer, which threw a bare TypeError.
+  const above = {
+    name: "OverflowError",
+    message: "signed integer is greater than maximum",
+  };
+  const below = {
+    name: "OverflowError",
+    message: "signed integer is less than minimum",
+  };
+  for (const pid of [2 ** 31, 2 ** 32, 2 ** 40]) {
+    assert.throws(() => os.kill(pid, 0), above);
+    assert.throws(() => os.waitpidSync(pid, 0), above);
+    await assert.rejects(os.waitpid(pid, 0), above);
+  }
+  assert.throws(() => os.kill(-(2 ** 31) - 1, 0), below);
+  assert.throws(() => os.waitpidSync(-(2 ** 31) - 1, 0), below);
+  assert.throws(() => os.waitpidSync(-1, 2 ** 31), above);
+  assert.throws(() => os.close(2 ** 31), above);
+  assert.throws(() => os.open("/dev/null", 2 ** 31), above);
+  // In range, the system answers: no such process (ESRCH), no child (ECHILD).
+  assert.throws(() => os.kill(2 ** 31 - 1, 0), os.ProcessLookupError);
+  assert.throws(() => os.waitpidSync(2 ** 31 - 1, 0), os.ChildProcessError);
+});
+
 Deno.test("open() returns a descriptor that mmap can map; close() closes it", () => {
   const path = Deno.makeTempFileSync();
   Deno.writeTextFileSync(path, "0123456789");

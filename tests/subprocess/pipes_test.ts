@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { PIPE, Popen, run, runSync, STDOUT } from "../../subprocess/mod.ts";
+import { libc } from "../../_internal/ffi/libc.ts";
 import { bytes, spTest, str } from "./_helpers.ts";
 
 const BIG = 64 * 1024 * 1024;
@@ -224,6 +225,53 @@ spTest(
       });
       assert.notEqual(closed.returncode, 0);
     } finally {
+      fs.closeSync(fd);
+      Deno.removeSync(path);
+    }
+  },
+);
+
+spTest(
+  "closeFds (default true) closes descriptors without close-on-exec; false keeps them",
+  async () => {
+    const path = Deno.makeTempFileSync();
+    const fd = fs.openSync(path, "w");
+    // dup() gives a descriptor without close-on-exec, as a C library would.
+    const leaky = libc().dup(fd);
+    assert.ok(leaky > 2);
+    try {
+      const write = ["sh", "-c", `echo x >> /proc/self/fd/${leaky}`];
+      const closed = await run(write, { stderr: PIPE });
+      assert.notEqual(closed.returncode, 0);
+      assert.equal(Deno.readTextFileSync(path), "");
+      const alsoClosed = await run(write, { stderr: PIPE, closeFds: true });
+      assert.notEqual(alsoClosed.returncode, 0);
+      const kept = await run(write, { closeFds: false });
+      assert.equal(kept.returncode, 0);
+      assert.equal(Deno.readTextFileSync(path), "x\n");
+      // passFds keeps it even among closed ones, and forces closeFds on.
+      const passed = await run(write, { passFds: [leaky], closeFds: false });
+      assert.equal(passed.returncode, 0);
+      assert.equal(Deno.readTextFileSync(path), "x\nx\n");
+      // Nothing but 0, 1, 2 and the passed one reaches the child.
+      const r = await run(["ls", "/proc/self/fd"], {
+        stdout: PIPE,
+        text: true,
+        passFds: [leaky],
+      });
+      const fds = r.stdout!.trim().split("\n").map(Number).sort((a, b) =>
+        a - b
+      );
+      // ls's own directory descriptor is the one extra entry.
+      assert.deepEqual(fds.filter((n) => n <= 2 || n === leaky), [
+        0,
+        1,
+        2,
+        leaky,
+      ]);
+      assert.ok(fds.length <= 5, `child descriptors: ${fds}`);
+    } finally {
+      libc().close(leaky);
       fs.closeSync(fd);
       Deno.removeSync(path);
     }

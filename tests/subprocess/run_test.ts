@@ -232,6 +232,38 @@ spTest("run() with a missing cwd throws FileNotFoundError naming it", () => {
   });
 });
 
+spTest("run() refuses a cwd with a NUL character before starting", () => {
+  // libc would stop at the NUL and run the child in "/tmp".
+  assert.throws(() => runSync(["pwd"], { cwd: "/tmp\0/x", stdout: PIPE }), {
+    name: "ValueError",
+    message: "embedded null byte",
+  });
+  assert.throws(() => runSync(["echo", "a\0b"]), {
+    name: "ValueError",
+    message: "embedded null byte",
+  });
+});
+
+spTest("run() with a descriptor that is not open throws OSError EBADF", () => {
+  // glibc refuses the dup2 action for 99999; it was dropped, and the child
+  // wrote to this process's stdout.
+  for (const which of ["stdin", "stdout", "stderr"] as const) {
+    assert.throws(() => runSync(["true"], { [which]: 99999 }), {
+      name: "OSError",
+      message: "[Errno 9] Bad file descriptor",
+    });
+  }
+  // Open-able but not open: the child's dup2 fails, as Python's.
+  assert.throws(() => runSync(["true"], { stdout: 1000 }), {
+    name: "OSError",
+    message: /^\[Errno 9\] Bad file descriptor/,
+  });
+  assert.throws(() => runSync(["true"], { stdout: 2 ** 40 }), {
+    name: "OverflowError",
+    message: "signed integer is greater than maximum",
+  });
+});
+
 spTest("run() shell runs a string through /bin/sh -c", async () => {
   const r = await run("echo $((6 * 7)) | tr 4 X", {
     shell: true,

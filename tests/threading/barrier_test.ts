@@ -6,6 +6,7 @@ import {
   Thread,
   ValueError,
 } from "../../threading/mod.ts";
+import { Barrier as MpBarrier } from "../../multiprocessing/mod.ts";
 import { threadTest } from "../_helpers.ts";
 
 const N = 5;
@@ -24,6 +25,22 @@ async function runThreads(
   await main();
   for (const t of threads) await t.join();
 }
+
+Deno.test("Barrier() refuses more than 2 ** 31 - 1 parties with OverflowError, never wraps", () => {
+  // 2 ** 32 was stored as 0 parties, 2 ** 31 as negative, Infinity as 0.
+  for (const B of [Barrier, MpBarrier]) {
+    for (const parties of [2 ** 31, 2 ** 32, 2 ** 40, Infinity]) {
+      assert.throws(() => new B(parties), {
+        name: "OverflowError",
+        message:
+          `Barrier parties is too large: ${parties} (at most 2147483647)`,
+      });
+    }
+    const b = new B(2 ** 31 - 1);
+    assert.equal(b.parties, 2 ** 31 - 1);
+    assert.equal(b.nWaiting, 0);
+  }
+});
 
 Deno.test("Barrier() needs at least one party", () => {
   assert.throws(() => new Barrier(0), ValueError);

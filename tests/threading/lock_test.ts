@@ -6,7 +6,6 @@ import {
   RuntimeError,
   Thread,
   TIMEOUT_MAX,
-  ValueError,
 } from "../../threading/mod.ts";
 import { assertTimeout, threadTest, timed } from "../_helpers.ts";
 
@@ -38,8 +37,15 @@ Deno.test("Lock.release() of an unlocked lock throws RuntimeError and changes no
 
 Deno.test("Lock.acquire() rejects Python's bad timeouts", () => {
   const lock = new Lock();
-  assert.throws(() => lock.acquireSync(false, 1), ValueError);
-  assert.throws(() => lock.acquireSync(true, -100), ValueError);
+  assert.throws(() => lock.acquireSync(false, 1), {
+    name: "ValueError",
+    message: "can't specify a timeout for a non-blocking call",
+  });
+  // Python's words, verbatim.
+  assert.throws(() => lock.acquireSync(true, -100), {
+    name: "ValueError",
+    message: "timeout value must be positive",
+  });
   assert.throws(() => lock.acquireSync(true, 1e100), OverflowError);
   assert.throws(() => lock.acquireSync(true, TIMEOUT_MAX + 1), OverflowError);
   assert.ok(lock.acquireSync(true, TIMEOUT_MAX));

@@ -28,3 +28,37 @@ Deno.test("The default excepthook prints 'Exception in thread NAME:' and the sta
     /^Exception in thread failing:\nRangeError: boom\n\s+at /,
   );
 });
+
+Deno.test("A thread that cannot start throws RuntimeError, stays unregistered, and does not keep the process alive", async () => {
+  // It threw Deno's WouldBlock, stayed in enumerate() and activeCount(), and
+  // the program never ended.
+  const r = await run(
+    new URL("./_scripts/start_fails.ts", import.meta.url),
+    [],
+    [],
+    30,
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.equal(
+    r.out,
+    "RuntimeError: can't start new thread\n" +
+      '{"active":1,"listed":["MainThread"],"alive":false,"ident":null}\n' +
+      "restarted: 7\n",
+  );
+});
+
+Deno.test("A thread that runs out of memory ends, on a fresh Worker as on a reused one", async () => {
+  // On a fresh Worker it hung: isAlive() stayed true and the program never
+  // ended (its first assignment ran inside promise jobs).
+  const r = await run(
+    new URL("./_scripts/out_of_memory.ts", import.meta.url),
+    [],
+    [],
+    60,
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.equal(
+    r.out,
+    "fresh: alive=false hook=true\nreused: alive=false hook=true\n",
+  );
+});

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import {
   BoundedSemaphore,
+  OverflowError,
   Semaphore,
   Thread,
   ValueError,
@@ -162,3 +163,29 @@ threadTest(
     assert.ok(w[1]! <= 3, `at most 3 inside, saw ${w[1]}`);
   },
 );
+
+Deno.test("Semaphore counts beyond 32 bits are refused with OverflowError, never wrapped", () => {
+  // Semaphore(2 ** 32) held 0, and release(2 ** 40) added 0.
+  for (const value of [2 ** 31, 2 ** 32, 2 ** 40, Infinity]) {
+    assert.throws(() => new Semaphore(value), {
+      name: "OverflowError",
+      message: `Semaphore value is too large: ${value} (at most 2147483647)`,
+    });
+    assert.throws(() => new BoundedSemaphore(value), OverflowError);
+  }
+  const max = new Semaphore(2 ** 31 - 1);
+  assert.equal(String(max), "<Semaphore object value=2147483647>");
+  assert.throws(() => max.release(), {
+    name: "OverflowError",
+    message: "Cannot release semaphore: its value would exceed 2147483647",
+  });
+  assert.ok(max.acquireSync(false));
+  max.release(); // back to the maximum: allowed
+  assert.equal(String(max), "<Semaphore object value=2147483647>");
+  const zero = new Semaphore(0);
+  assert.throws(() => zero.release(2 ** 40), OverflowError);
+  assert.throws(() => zero.release(Infinity), OverflowError);
+  assert.equal(zero.acquireSync(false), false, "nothing was added");
+  zero.release(2 ** 31 - 1);
+  assert.equal(String(zero), "<Semaphore object value=2147483647>");
+});
