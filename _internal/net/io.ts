@@ -50,6 +50,37 @@ export interface PollWait {
   /** Milliseconds; Infinity waits forever. */
   timeoutMs: number;
   holders: readonly Holder[];
+  /** Spin state when the wait may be short (a reply on a busy connection). */
+  spin?: Spinner;
+}
+
+/**
+ * How long an async wait first spins (polling with a zero timeout on the
+ * calling thread) before paying the hop to a blocking thread: adaptive per
+ * socket, as the futex core's spin. Measured (ping-pong of a small object
+ * between two processes): the hop costs ≈ 37 µs, the peer's reply often
+ * comes within tens of µs, and a spin of up to 30–80 µs took the async
+ * round trip from 0.86–0.93× to 1.08–1.10× CPython. The budget doubles when
+ * a spin catches the data and halves when it does not, so an idle
+ * connection spins ≈ 10 µs per wait and a busy one up to 100 µs.
+ */
+export class Spinner {
+  #us = 40;
+
+  /** Polls `w` with no timeout until ready or the budget is spent. */
+  spin(w: PollWait): number {
+    const end = now() + this.#us / 1000;
+    const count = BigInt(w.count);
+    do {
+      const n = libc().poll(w.pollfds, count, 0);
+      if (n !== 0) {
+        this.#us = Math.min(this.#us * 2, 100);
+        return n;
+      }
+    } while (now() < end);
+    this.#us = Math.max(this.#us / 2, 10);
+    return 0;
+  }
 }
 
 /** An I/O algorithm; each wait resumes with poll's result (-1: retry). */
@@ -86,6 +117,13 @@ export async function ioAsync<T>(g: IO<T>): Promise<T> {
   let r = g.next();
   while (!r.done) {
     const w = r.value;
+    if (w.spin !== undefined && w.timeoutMs > 0) {
+      const n = w.spin.spin(w);
+      if (n !== 0) {
+        r = g.next(n < 0 ? -1 : n);
+        continue;
+      }
+    }
     for (const h of w.holders) h.hold();
     let n: number;
     try {

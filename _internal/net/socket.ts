@@ -26,6 +26,8 @@ const O_NONBLOCK = 0o4000;
 const EISCONN = 106;
 /** `send` flag: a closed peer gives EPIPE, never SIGPIPE. */
 export const MSG_NOSIGNAL = 0x4000;
+/** `send`/`recv` flag: this call does not wait, whatever the descriptor's mode. */
+export const MSG_DONTWAIT = 0x40;
 
 /** Python's family names. */
 export type Family = "AF_INET" | "AF_UNIX";
@@ -195,6 +197,11 @@ export class Sock implements Holder {
   check(): number {
     if (this.#closing) throw new OSError("handle is closed");
     return this.#fd;
+  }
+
+  /** Sets or clears `O_NONBLOCK`. */
+  setBlocking(blocking: boolean): void {
+    setBlocking(this.check(), blocking);
   }
 
   /** A wait for `events` on this socket. */

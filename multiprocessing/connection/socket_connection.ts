@@ -8,8 +8,14 @@ import {
   left,
   POLLIN,
   POLLOUT,
+  type PollWait,
+  Spinner,
 } from "../../_internal/net/io.ts";
-import { MSG_NOSIGNAL, type Sock } from "../../_internal/net/socket.ts";
+import {
+  MSG_DONTWAIT,
+  MSG_NOSIGNAL,
+  type Sock,
+} from "../../_internal/net/socket.ts";
 import { toMs } from "../../_internal/sync/timeout.ts";
 import { INSPECT } from "../../_internal/sync/hold.ts";
 import { BufferTooShort } from "../errors.ts";
@@ -81,6 +87,7 @@ export class SocketConnection implements Connection {
   readonly #sock: Sock;
   #readable: boolean;
   readonly #writable: boolean;
+  readonly #spinner = new Spinner();
   #rbuf = new Uint8Array(RBUF);
   #rview = new DataView(this.#rbuf.buffer);
   #r0 = 0;
@@ -160,7 +167,11 @@ export class SocketConnection implements Connection {
   }
 
   /** Writes every chunk; copies the rest before the first wait, so the caller may reuse its buffer once the call returns. */
-  *#writing(chunks: Uint8Array[], copied: boolean): IO<void> {
+  *#writing(
+    chunks: Uint8Array[],
+    copied: boolean,
+    flags: number,
+  ): IO<void> {
     const s = this.#sock;
     for (let i = 0; i < chunks.length; i++) {
       let chunk = chunks[i]!;
@@ -171,7 +182,7 @@ export class SocketConnection implements Connection {
             s.check(),
             off === 0 ? chunk : chunk.subarray(off),
             BigInt(chunk.length - off),
-            MSG_NOSIGNAL,
+            MSG_NOSIGNAL | flags,
           ),
         );
         if (n >= 0) {
@@ -201,13 +212,15 @@ export class SocketConnection implements Connection {
       // Nothing queued: the first write happens now, synchronously.
       p = this.#counted(
         "send",
-        ioAsync(this.#writing(chunks, !chunks.includes(bytes))),
+        ioAsync(this.#writing(chunks, !chunks.includes(bytes), MSG_DONTWAIT)),
       );
     } else {
       const copies = chunks.map((c) => c === bytes ? c.slice() : c);
       p = this.#counted(
         "send",
-        this.#sendTail.then(() => ioAsync(this.#writing(copies, true))),
+        this.#sendTail.then(() =>
+          ioAsync(this.#writing(copies, true, MSG_DONTWAIT))
+        ),
       );
     }
     this.#sendTail = p.then(noop, noop);
@@ -232,7 +245,7 @@ export class SocketConnection implements Connection {
         "Cannot send: an async send on this connection is in progress",
       );
     }
-    ioSync(this.#writing(this.#frames(bytes), true));
+    ioSync(this.#writing(this.#frames(bytes), true, 0));
   }
 
   /**
@@ -274,10 +287,10 @@ export class SocketConnection implements Connection {
   // ---- receiving ----
 
   /** One `recv` into `into`: bytes read (0 at end-of-file), or -1 to wait. */
-  #recvSome(into: Uint8Array): number {
+  #recvSome(into: Uint8Array, flags: number): number {
     for (;;) {
       const n = Number(
-        libc().recv(this.#sock.check(), into, BigInt(into.length), 0),
+        libc().recv(this.#sock.check(), into, BigInt(into.length), flags),
       );
       if (n >= 0) return n;
       const code = errno();
@@ -287,23 +300,30 @@ export class SocketConnection implements Connection {
   }
 
   /** Makes at least `n` bytes (≤ RBUF) buffered. */
-  *#fill(n: number, atStart: boolean): IO<void> {
+  *#fill(n: number, atStart: boolean, flags: number): IO<void> {
     while (this.#r1 - this.#r0 < n) {
       if (this.#r0 > 0 && RBUF - this.#r0 < n) {
         this.#rbuf.copyWithin(0, this.#r0, this.#r1);
         this.#r1 -= this.#r0;
         this.#r0 = 0;
       }
-      const got = this.#recvSome(this.#rbuf.subarray(this.#r1));
+      const got = this.#recvSome(this.#rbuf.subarray(this.#r1), flags);
       if (got > 0) {
         this.#r1 += got;
       } else if (got === 0) {
         if (atStart && this.#r1 === this.#r0) throw new EOFError();
         throw new OSError("got end of file during message");
       } else {
-        yield this.#sock.wait(POLLIN, Infinity);
+        yield this.#replyWait();
       }
     }
+  }
+
+  /** A wait for incoming bytes that spins first (see `Spinner`). */
+  #replyWait(): PollWait {
+    const w = this.#sock.wait(POLLIN, Infinity);
+    w.spin = this.#spinner;
+    return w;
   }
 
   /**
@@ -311,12 +331,16 @@ export class SocketConnection implements Connection {
    * (its length returned); one that does not throws BufferTooShort with
    * the whole message.
    */
-  *#reading(limit: number, target?: Uint8Array): IO<Uint8Array | number> {
-    yield* this.#fill(4, true);
+  *#reading(
+    flags: number,
+    limit: number,
+    target?: Uint8Array,
+  ): IO<Uint8Array | number> {
+    yield* this.#fill(4, true, flags);
     let size: number = this.#rview.getInt32(this.#r0);
     this.#r0 += 4;
     if (size === -1) {
-      yield* this.#fill(8, false);
+      yield* this.#fill(8, false, flags);
       const big = this.#rview.getBigUint64(this.#r0);
       this.#r0 += 8;
       size = big > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(big);
@@ -330,7 +354,7 @@ export class SocketConnection implements Connection {
     const fits = target !== undefined && size <= target.length;
     const have = this.#r1 - this.#r0;
     if (size <= have || (size <= RBUF && !fits)) {
-      if (size > have) yield* this.#fill(size, false);
+      if (size > have) yield* this.#fill(size, false, flags);
       const body = this.#rbuf.subarray(this.#r0, this.#r0 + size);
       this.#r0 += size;
       if (this.#r0 === this.#r1) this.#r0 = this.#r1 = 0;
@@ -354,10 +378,10 @@ export class SocketConnection implements Connection {
         bigger.set(out);
         out = bigger;
       }
-      const got = this.#recvSome(out.subarray(pos));
+      const got = this.#recvSome(out.subarray(pos), flags);
       if (got > 0) pos += got;
       else if (got === 0) throw new OSError("got end of file during message");
-      else yield this.#sock.wait(POLLIN, Infinity);
+      else yield this.#replyWait();
     }
     if (fits) return size;
     if (target !== undefined) throw new BufferTooShort(out);
@@ -391,14 +415,16 @@ export class SocketConnection implements Connection {
    */
   async recv(): Promise<unknown> {
     this.#checkReadable();
-    const bytes = await this.#recvAsync(() => this.#reading(Infinity));
+    const bytes = await this.#recvAsync(() =>
+      this.#reading(MSG_DONTWAIT, Infinity)
+    );
     return loads(bytes as Uint8Array);
   }
 
   /** Like {@linkcode SocketConnection.recv}, blocking the calling thread. */
   recvSync(): unknown {
     this.#checkReadable();
-    return loads(this.#recvSync(this.#reading(Infinity)) as Uint8Array);
+    return loads(this.#recvSync(this.#reading(0, Infinity)) as Uint8Array);
   }
 
   /**
@@ -411,14 +437,16 @@ export class SocketConnection implements Connection {
   recvBytes(maxlength?: number): Promise<Uint8Array> {
     this.#checkReadable();
     const limit = checkMaxlength(maxlength);
-    return this.#recvAsync(() => this.#reading(limit)) as Promise<Uint8Array>;
+    return this.#recvAsync(() => this.#reading(MSG_DONTWAIT, limit)) as Promise<
+      Uint8Array
+    >;
   }
 
   /** Like {@linkcode SocketConnection.recvBytes}, blocking the calling thread. */
   recvBytesSync(maxlength?: number): Uint8Array {
     this.#checkReadable();
     const limit = checkMaxlength(maxlength);
-    return this.#recvSync(this.#reading(limit)) as Uint8Array;
+    return this.#recvSync(this.#reading(0, limit)) as Uint8Array;
   }
 
   /**
@@ -432,7 +460,9 @@ export class SocketConnection implements Connection {
   recvBytesInto(buf: ArrayBufferView, offset = 0): Promise<number> {
     this.#checkReadable();
     const target = intoTarget(buf, offset);
-    return this.#recvAsync(() => this.#reading(Infinity, target)) as Promise<
+    return this.#recvAsync(() =>
+      this.#reading(MSG_DONTWAIT, Infinity, target)
+    ) as Promise<
       number
     >;
   }
@@ -441,7 +471,7 @@ export class SocketConnection implements Connection {
   recvBytesIntoSync(buf: ArrayBufferView, offset = 0): number {
     this.#checkReadable();
     const target = intoTarget(buf, offset);
-    return this.#recvSync(this.#reading(Infinity, target)) as number;
+    return this.#recvSync(this.#reading(0, Infinity, target)) as number;
   }
 
   /** @internal Whether a message (or end-of-file) is buffered already. */
@@ -523,7 +553,12 @@ function allocate(n: number): Uint8Array {
   }
 }
 
-/** @internal Wraps a connected socket. */
+/**
+ * @internal Wraps a connected socket. Its descriptor is put in blocking
+ * mode: a `Sync` receive is then one blocking `recv` (as CPython's read),
+ * not a `poll` and a `recv`; the async forms pass `MSG_DONTWAIT` instead.
+ */
 export function connectionOf(sock: Sock): SocketConnection {
+  sock.setBlocking(true);
   return new SocketConnection(CREATE, sock);
 }
