@@ -10,12 +10,21 @@
  * failing non-blocking `recv` costs ≈ 3 µs, a `send`+`recv` pair ≈ 8 µs,
  * and a `poll` run as a nonblocking FFI call costs ≈ 37 µs from call to
  * resolved promise (`recv` run that way ≈ 50 µs: the hop is the cost, not
- * the syscall). So descriptors stay `O_NONBLOCK`, every read and write is
- * first tried synchronously (no hop when data is there, which is the common
- * case for a busy connection), and only a real wait pays the hop. Deno's
+ * the syscall). So an async read or write is first tried synchronously
+ * with `MSG_DONTWAIT` (no hop when data is there, the common case for a
+ * busy connection), and only a real wait pays the hop; a `Sync` receive is
+ * one blocking `recv` on the (blocking-mode) descriptor, as CPython's
+ * read: with a `poll` before each `recv` the Sync ping-pong was slower than
+ * CPython's, with one blocking `recv` it is on par or faster. Deno's
  * own sockets cannot serve: they have no synchronous form and do not give
  * their descriptor to FFI, and a helper thread would pay a hop on every
  * call.
+ *
+ * No spin before the hop: spinning (polling with a zero timeout) for up to
+ * 150 µs before an async wait was tried and measured on this 2-core box: a
+ * ping-pong's replies then came later, not sooner (the spinning process
+ * takes the core the peer needs to answer; 99 % of spins failed), so an
+ * async wait goes straight to the blocking thread.
  *
  * A pending async poll cannot be cancelled; closing a socket that one is
  * waiting on calls `shutdown(2)` (which wakes `poll` on connected and on
@@ -50,37 +59,6 @@ export interface PollWait {
   /** Milliseconds; Infinity waits forever. */
   timeoutMs: number;
   holders: readonly Holder[];
-  /** Spin state when the wait may be short (a reply on a busy connection). */
-  spin?: Spinner;
-}
-
-/**
- * How long an async wait first spins (polling with a zero timeout on the
- * calling thread) before paying the hop to a blocking thread: adaptive per
- * socket, as the futex core's spin. Measured (ping-pong of a small object
- * between two processes): the hop costs ≈ 37 µs, the peer's reply often
- * comes within tens of µs, and a spin of up to 30–80 µs took the async
- * round trip from 0.86–0.93× to 1.08–1.10× CPython. The budget doubles when
- * a spin catches the data and halves when it does not, so an idle
- * connection spins ≈ 10 µs per wait and a busy one up to 100 µs.
- */
-export class Spinner {
-  #us = 40;
-
-  /** Polls `w` with no timeout until ready or the budget is spent. */
-  spin(w: PollWait): number {
-    const end = now() + this.#us / 1000;
-    const count = BigInt(w.count);
-    do {
-      const n = libc().poll(w.pollfds, count, 0);
-      if (n !== 0) {
-        this.#us = Math.min(this.#us * 2, 100);
-        return n;
-      }
-    } while (now() < end);
-    this.#us = Math.max(this.#us / 2, 10);
-    return 0;
-  }
 }
 
 /** An I/O algorithm; each wait resumes with poll's result (-1: retry). */
@@ -117,13 +95,6 @@ export async function ioAsync<T>(g: IO<T>): Promise<T> {
   let r = g.next();
   while (!r.done) {
     const w = r.value;
-    if (w.spin !== undefined && w.timeoutMs > 0) {
-      const n = w.spin.spin(w);
-      if (n !== 0) {
-        r = g.next(n < 0 ? -1 : n);
-        continue;
-      }
-    }
     for (const h of w.holders) h.hold();
     let n: number;
     try {

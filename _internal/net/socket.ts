@@ -1,8 +1,10 @@
 /**
  * libc sockets for `multiprocessing.connection`: descriptors, addresses,
  * and the system calls, with Python's errors. Every descriptor is made
- * `SOCK_CLOEXEC` (a spawned child never inherits it) and `SOCK_NONBLOCK`
- * (see `io.ts` for why).
+ * `SOCK_CLOEXEC` (a spawned child never inherits it) and starts
+ * `SOCK_NONBLOCK`; connected sockets are switched to blocking mode by
+ * their connection, which passes `MSG_DONTWAIT` for its async forms (see
+ * `io.ts` for why).
  *
  * @module
  */

@@ -9,7 +9,6 @@ import {
   POLLIN,
   POLLOUT,
   type PollWait,
-  Spinner,
 } from "../../_internal/net/io.ts";
 import {
   MSG_DONTWAIT,
@@ -87,7 +86,6 @@ export class SocketConnection implements Connection {
   readonly #sock: Sock;
   #readable: boolean;
   readonly #writable: boolean;
-  readonly #spinner = new Spinner();
   #rbuf = new Uint8Array(RBUF);
   #rview = new DataView(this.#rbuf.buffer);
   #r0 = 0;
@@ -319,11 +317,9 @@ export class SocketConnection implements Connection {
     }
   }
 
-  /** A wait for incoming bytes that spins first (see `Spinner`). */
+  /** A wait for incoming bytes. */
   #replyWait(): PollWait {
-    const w = this.#sock.wait(POLLIN, Infinity);
-    w.spin = this.#spinner;
-    return w;
+    return this.#sock.wait(POLLIN, Infinity);
   }
 
   /**
