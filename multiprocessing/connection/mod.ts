@@ -59,6 +59,14 @@ export {
 } from "./challenge.ts";
 export type { Connection } from "../_connection_common.ts";
 export type { Address, Family } from "../../_internal/net/socket.ts";
-export { AuthenticationError, BufferTooShort } from "../errors.ts";
+export {
+  AuthenticationError,
+  BufferTooShort,
+  ProcessError,
+} from "../errors.ts";
 export { EOFError, OSError } from "../../_internal/errors.ts";
-export { PicklingError, UnpicklingError } from "../../pickle/errors.ts";
+export {
+  PickleError,
+  PicklingError,
+  UnpicklingError,
+} from "../../pickle/errors.ts";
