@@ -150,6 +150,18 @@ function fail(filename?: string): never {
 }
 
 /**
+ * Descriptors of sockets whose owner was garbage-collected unclosed are
+ * closed then (Python closes a connection in `__del__`), and their socket
+ * file unlinked.
+ */
+const collected = new FinalizationRegistry<{ fd: number; path?: string }>(
+  ({ fd, path }) => {
+    libc().close(fd);
+    if (path !== undefined) libc().unlink(cstr(path));
+  },
+);
+
+/**
  * A socket descriptor owned by one object. `close()` while an async poll
  * waits on it shuts the socket down (waking the poll) and closes the
  * descriptor when the last waiter leaves.
@@ -183,10 +195,23 @@ export class Sock implements Holder {
     }
   }
 
+  /**
+   * Ties the descriptor to `owner`: if the owner is garbage-collected
+   * without `close()`, the descriptor is closed (and `path` unlinked).
+   */
+  own(owner: object, path?: string): void {
+    collected.register(
+      owner,
+      path === undefined ? { fd: this.#fd } : { fd: this.#fd, path },
+      this,
+    );
+  }
+
   /** Closes (now, or once the async waits on it have returned). */
   close(): void {
     if (this.#closing) return;
     this.#closing = true;
+    collected.unregister(this);
     if (this.#holds > 0) {
       libc().shutdown(this.#fd, SHUT_RDWR);
     } else {

@@ -11,6 +11,7 @@ import {
   unlinkPath,
 } from "../../_internal/net/socket.ts";
 import { INSPECT } from "../../_internal/sync/hold.ts";
+import { onProcessExit } from "../../_internal/process/exit.ts";
 import {
   answerChallenge,
   answerChallengeSync,
@@ -46,6 +47,16 @@ export interface ListenerOptions {
 }
 
 let counter = 0;
+
+/**
+ * Socket files of listeners still open: unlinked when the process ends
+ * (Python's listener registers the same with `util.Finalize`).
+ */
+const openPaths = new Set<string>();
+onProcessExit(() => {
+  for (const path of openPaths) unlinkPath(path);
+  openPaths.clear();
+});
 
 /** Python's `arbitrary_address('AF_UNIX')`: a fresh path. */
 function freshPath(): string {
@@ -125,6 +136,8 @@ export class Listener implements Disposable {
         !where.startsWith("\0")
       ? where
       : null;
+    if (this.#unlink !== null) openPaths.add(this.#unlink);
+    this.#sock.own(this, this.#unlink ?? undefined);
   }
 
   /** The address as bound (for AF_INET, the real port). */
@@ -208,6 +221,7 @@ export class Listener implements Disposable {
       sock.close();
     } finally {
       if (this.#unlink !== null) {
+        openPaths.delete(this.#unlink);
         unlinkPath(this.#unlink);
         this.#unlink = null;
       }

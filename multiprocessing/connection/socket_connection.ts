@@ -104,6 +104,7 @@ export class SocketConnection implements Connection {
       );
     }
     this.#sock = sock;
+    sock.own(this);
     this.#readable = true;
     this.#writable = true;
   }

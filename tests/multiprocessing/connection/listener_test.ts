@@ -219,3 +219,73 @@ leakTest("Listener.toString()", () => {
   using l = new Listener({ address: ["127.0.0.1", 0] });
   assert.match(String(l), /^<Listener AF_INET \["127\.0\.0\.1",\d+\]>$/);
 });
+
+Deno.test("Listener: the leak checks see sockets and socket files (they can fail)", async () => {
+  const { openFds } = await import("../../_resources.ts");
+  const sockets = () =>
+    [...openFds().values()].filter((t) => t.startsWith("socket:")).length;
+  const before = sockets();
+  const files = socketFiles().length;
+  const l = new Listener();
+  const c = ClientSync(l.address);
+  const s = l.acceptSync();
+  assert.equal(sockets(), before + 3);
+  assert.equal(socketFiles().length, files + 1);
+  c.close();
+  s.close();
+  l.close();
+  assert.equal(sockets(), before);
+  assert.equal(socketFiles().length, files);
+});
+
+Deno.test("Listener: a listener left open is unlinked when the process ends", async () => {
+  const code = `
+    import { Listener } from ${JSON.stringify(MOD)};
+    const l = new Listener();
+    console.log(l.address);
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", code],
+    stdout: "piped",
+  }).output();
+  assert.equal(out.code, 0);
+  const path = new TextDecoder().decode(out.stdout).trim();
+  assert.match(path, /pyconc-listener-/);
+  assert.throws(() => Deno.statSync(path), Deno.errors.NotFound);
+});
+
+Deno.test("SocketConnection and Listener dropped without close() are closed by the garbage collector", async () => {
+  const code = `
+    import { ClientSync, Listener } from ${JSON.stringify(MOD)};
+    const sockets = () => [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
+      try { return Deno.readLinkSync("/proc/self/fd/" + e.name).startsWith("socket:"); }
+      catch { return false; }
+    }).length;
+    const before = sockets();
+    let path = "";
+    (() => {
+      const l = new Listener();
+      path = l.address;
+      ClientSync(l.address);
+      l.acceptSync();
+    })();
+    const during = sockets();
+    for (let i = 0; i < 10 && sockets() > before; i++) {
+      globalThis.gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    let exists = true;
+    try { Deno.statSync(path); } catch { exists = false; }
+    console.log(JSON.stringify([during - before, sockets() - before, exists]));
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--v8-flags=--expose-gc", code],
+    stdout: "piped",
+  }).output();
+  assert.equal(out.code, 0);
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), [
+    3,
+    0,
+    false,
+  ]);
+});
