@@ -279,6 +279,21 @@ leakTest(
       conn.close();
       await assert.rejects(got, /got end of file during message/);
     }
+    // A valid message in the 8-byte form (CPython writes it past 2 GiB - 1;
+    // any length may use it).
+    {
+      const accepted = l.accept();
+      const conn = await raw(l);
+      using s = await accepted;
+      const header = new Uint8Array(12);
+      const v = new DataView(header.buffer);
+      v.setInt32(0, -1);
+      v.setBigUint64(4, 5n);
+      await writeAll(conn, concat(header, b("hello"), frame(b("next"))));
+      assert.deepEqual(await s.recvBytes(), b("hello"));
+      assert.deepEqual(s.recvBytesSync(), b("next"));
+      conn.close();
+    }
     // A length past what a JS number holds exactly (2^64 - 1), a negative
     // length: refused before reading on.
     for (

@@ -289,3 +289,23 @@ Deno.test("SocketConnection and Listener dropped without close() are closed by t
     false,
   ]);
 });
+
+Deno.test("Listener: a client in another thread uses the Sync forms", async () => {
+  const { Thread } = await import("../../../threading/mod.ts");
+  using l = new Listener();
+  const t = new Thread({
+    target: async (mod: string, address: string) => {
+      const { ClientSync } = await import(mod);
+      using conn = ClientSync(address);
+      conn.sendSync({ from: "thread" });
+      conn.sendBytesSync(conn.recvBytesSync());
+    },
+    args: [MOD, l.address as string],
+  });
+  t.start();
+  using conn = await l.accept();
+  assert.deepEqual(await conn.recv(), { from: "thread" });
+  await conn.sendBytes(new Uint8Array([9, 8, 7]));
+  assert.deepEqual(await conn.recvBytes(), new Uint8Array([9, 8, 7]));
+  await t.join();
+});
