@@ -1,0 +1,62 @@
+// @ts-nocheck: awaiting multiprocessing.Pool (branch pools); remove this line once it is merged
+/* Example 15-1, Pool().imap_unordered: a pool of processes runs f on the strings.
+
+Python in a Nutshell (4th ed.), chapter 15, "Process Pools". `f` stands
+for a slow computation (the book sleeps up to 2 seconds; here, up to 0.1);
+the pool's processes (one per core) return `(string, result)` pairs as they
+finish.
+
+```python
+import multiprocessing as mp, random, time
+
+def f(s):
+    """Run a long time, and eventually return a result."""
+    time.sleep(random.random() / 10)  # simulate slowness
+    return s + s  # some computation or other
+
+def runner(s):
+    return s, f(s)
+
+def make_dict(strings):
+    with mp.Pool() as pool:
+        d = dict(pool.imap_unordered(runner, strings))
+        return d
+
+if __name__ == '__main__':
+    d = make_dict(['a', 'bc', 'def'])
+    print(dict(sorted(d.items())))
+```
+
+```output
+{'a': 'aa', 'bc': 'bcbc', 'def': 'defdef'}
+```
+*/
+
+import * as mp from "../multiprocessing/mod.ts";
+import { print } from "./_py.ts";
+
+/** Run a long time, and eventually return a result. */
+export async function f(s: string): Promise<string> {
+  const ms = Math.random() * 100; // simulate slowness
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return s + s; // some computation or other
+}
+
+export async function runner(s: string): Promise<[string, string]> {
+  return [s, await f(s)];
+}
+
+async function makeDict(strings: string[]): Promise<Record<string, string>> {
+  await using pool = new mp.Pool();
+  const pairs = pool.imapUnordered(
+    new URL("#runner", import.meta.url),
+    strings,
+  );
+  const d = Object.fromEntries(await Array.fromAsync(pairs));
+  return d;
+}
+
+if (import.meta.main) {
+  const d = await makeDict(["a", "bc", "def"]);
+  print(Object.fromEntries(Object.entries(d).sort()));
+}
