@@ -48,6 +48,10 @@ export {
   type ThreadPoolExecutorOptions,
 } from "./thread_pool_executor.ts";
 export {
+  ProcessPoolExecutor,
+  type ProcessPoolExecutorOptions,
+} from "./process_pool_executor.ts";
+export {
   ALL_COMPLETED,
   type DoneAndNotDoneFutures,
   FIRST_COMPLETED,

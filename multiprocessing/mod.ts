@@ -51,6 +51,14 @@ export { RawValue, type SharedCtypeOptions, Value } from "./value.ts";
 export { Array, RawArray, type SizeOrInit } from "./array.ts";
 export type { ElementOf, RawOf, Typecode } from "./_sharedctypes.ts";
 export { Connection, Pipe } from "./connection.ts";
+export {
+  Pool,
+  type PoolOptions,
+  ThreadPool,
+  type ThreadPoolOptions,
+} from "./pool.ts";
+export { type AsyncCallbacks, AsyncResult } from "./async_result.ts";
+export { IMapIterator } from "./imap_iterator.ts";
 export { Queue } from "./queue.ts";
 export { JoinableQueue } from "./joinable_queue.ts";
 export { SimpleQueue } from "./simple_queue.ts";

@@ -769,12 +769,19 @@ export async function runChild(
   }
 }
 
+/** The pool worker loop (a spare loads it ahead: pools start faster). */
+const POOL_WORKER = new URL(
+  "../concurrent_futures/_process_worker.ts",
+  import.meta.url,
+).href;
+
 /**
  * @internal Runs the code paths of a child's start once, so that a spare
  * waiting for work has them compiled already (V8 compiles a function on
- * its first call: ≈ 1 ms of a warm start otherwise).
+ * its first call: ≈ 1 ms of a warm start otherwise), and loads the pool
+ * worker loop (a new pool's first worker is usually the spare).
  */
-export function warmUp(): void {
+export async function warmUp(): Promise<void> {
   const sample: Assignment = {
     name: "Process-1",
     daemon: false,
@@ -787,6 +794,13 @@ export function warmUp(): void {
   };
   const back = decode(encode(sample, "process").bytes.slice()) as Assignment;
   void loadTarget(back.target!);
+  try {
+    await loadTarget({
+      kind: "module",
+      url: POOL_WORKER,
+      name: "processWorker",
+    });
+  } catch { /* loaded again, and reported, if a pool needs it */ }
 }
 
 /**
