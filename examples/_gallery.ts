@@ -23,17 +23,6 @@ const HERE = new URL("./", import.meta.url);
  */
 export const AWAITING: Record<string, { module: string; name: string }[]> = {
   "make_dict_manager.ts": [{ module: "multiprocessing", name: "Manager" }],
-  "make_dict_pool.ts": [{ module: "multiprocessing", name: "Pool" }],
-  "make_dict_thread_pool.ts": [{
-    module: "multiprocessing",
-    name: "ThreadPool",
-  }],
-  "make_dict_process_pool_executor.ts": [
-    { module: "concurrent_futures", name: "ProcessPoolExecutor" },
-  ],
-  "make_dict_as_completed.ts": [
-    { module: "concurrent_futures", name: "ProcessPoolExecutor" },
-  ],
 };
 
 /**

@@ -1,4 +1,3 @@
-// @ts-nocheck: awaiting concurrent_futures.ProcessPoolExecutor (branch pools); remove this line once it is merged
 /* Example 15-1, submit and as_completed: make_dict takes each result as it comes.
 
 Python in a Nutshell (4th ed.), chapter 15, "The concurrent.futures
@@ -52,9 +51,13 @@ async function makeDict(strings: string[]): Promise<Record<string, string>> {
   {
     await using e = new cf.ProcessPoolExecutor();
     const runnerRef = new URL("#runner", import.meta.url);
-    const futures = strings.map((s) => e.submit(runnerRef, s));
+    const futures = strings.map((s) =>
+      e.submit<[string], [string, string]>(runnerRef, s)
+    );
     for await (const f of cf.asCompleted(futures)) {
-      const [k, v] = await f.result();
+      // f is the Future (TypeScript types a `for await` variable as the
+      // awaited value); `await f` is Python's f.result().
+      const [k, v] = await f;
       d[k] = v;
     }
   }

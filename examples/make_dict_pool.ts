@@ -1,4 +1,3 @@
-// @ts-nocheck: awaiting multiprocessing.Pool (branch pools); remove this line once it is merged
 /* Example 15-1, Pool().imap_unordered: a pool of processes runs f on the strings.
 
 Python in a Nutshell (4th ed.), chapter 15, "Process Pools". `f` stands
@@ -48,7 +47,7 @@ export async function runner(s: string): Promise<[string, string]> {
 
 async function makeDict(strings: string[]): Promise<Record<string, string>> {
   await using pool = new mp.Pool();
-  const pairs = pool.imapUnordered(
+  const pairs = pool.imapUnordered<string, [string, string]>(
     new URL("#runner", import.meta.url),
     strings,
   );

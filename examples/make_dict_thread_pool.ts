@@ -1,4 +1,3 @@
-// @ts-nocheck: awaiting multiprocessing.ThreadPool (branch pools); remove this line once it is merged
 /* Example 15-1, ThreadPool(3): a pool of three threads runs f on the strings.
 
 Python in a Nutshell (4th ed.), chapter 15, "Process Pools": the same
@@ -49,7 +48,7 @@ export async function runner(s: string): Promise<[string, string]> {
 async function makeDict(strings: string[]): Promise<Record<string, string>> {
   const numWorkers = 3;
   await using pool = new ThreadPool(numWorkers);
-  const pairs = pool.imapUnordered(
+  const pairs = pool.imapUnordered<string, [string, string]>(
     new URL("#runner", import.meta.url),
     strings,
   );
