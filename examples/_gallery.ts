@@ -200,21 +200,25 @@ export async function runExample(
       ms: 0,
     };
   }
-  let tmp: string | undefined;
+  // Each run gets its own TMPDIR and a marker in its environment, which
+  // every process it starts inherits: what is left behind is found.
+  const tmp = await Deno.makeTempDir({ prefix: "pyconc_gallery_" });
+  const marker = `${tmp}:${crypto.randomUUID()}`;
+  const env = { TMPDIR: tmp, PYCONC_GALLERY_RUN: marker };
   let cmd: Deno.Command;
   if (python) {
-    tmp = await Deno.makeTempDir({ prefix: "pyconc_gallery_" });
     const script = `${tmp}/${example.file.replace(/\.ts$/, ".py")}`;
     await Deno.writeTextFile(script, PYTHON_PRELUDE + example.python);
     cmd = new Deno.Command("python3", {
       args: [script],
-      env: { PYTHONUNBUFFERED: "1" },
+      env: { ...env, PYTHONUNBUFFERED: "1" },
       stdout: "piped",
       stderr: "piped",
     });
   } else {
     cmd = new Deno.Command(Deno.execPath(), {
       args: ["run", "-A", "--quiet", new URL(example.file, HERE).href],
+      env,
       stdout: "piped",
       stderr: "piped",
     });
@@ -223,7 +227,8 @@ export async function runExample(
   const timer = setTimeout(() => child.kill("SIGKILL"), timeout * 1000);
   const { code, signal, stdout, stderr } = await child.output();
   clearTimeout(timer);
-  if (tmp !== undefined) await Deno.remove(tmp, { recursive: true });
+  const leaks = await leftBehind(marker, child.pid, tmp, python);
+  await Deno.remove(tmp, { recursive: true });
   const out = new TextDecoder().decode(stdout);
   const err = new TextDecoder().decode(stderr);
   const ms = performance.now() - t0;
@@ -235,10 +240,57 @@ export async function runExample(
       reason: signal ? `killed by ${signal}` : `exit code ${code}`,
     };
   }
+  if (leaks.length > 0) {
+    return { ...base, status: "fail", reason: `left ${leaks.join(", ")}` };
+  }
   const diff = compare(out, example.output);
   return diff === null
     ? { ...base, status: "pass" }
     : { ...base, status: "fail", reason: diff };
+}
+
+/** Processes whose environment holds `marker`. */
+function processesWith(marker: string): string[] {
+  const found: string[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      if (Deno.readTextFileSync(`/proc/${e.name}/environ`).includes(marker)) {
+        const cmdline = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
+        found.push(`${e.name} (${cmdline.replaceAll("\0", " ").trim()})`);
+      }
+    } catch { /* gone, or not ours to read */ }
+  }
+  return found;
+}
+
+/**
+ * What a finished run left behind: live processes it started, files in its
+ * TMPDIR, shared memory segments named after its process id. A process
+ * that is on its way out (a resource tracker finishing its cleanup) gets
+ * up to two seconds.
+ */
+async function leftBehind(
+  marker: string,
+  pid: number,
+  tmp: string,
+  python: boolean,
+): Promise<string[]> {
+  let procs = processesWith(marker);
+  for (let i = 0; i < 20 && procs.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    procs = processesWith(marker);
+  }
+  const script = python ? /\.py$/ : /^$/;
+  const files = [...Deno.readDirSync(tmp)].map((e) => e.name)
+    .filter((n) => !script.test(n));
+  const shm = [...Deno.readDirSync("/dev/shm")].map((e) => e.name)
+    .filter((n) => n.startsWith(`pyconc-${pid}-`));
+  return [
+    ...procs.map((p) => `process ${p}`),
+    ...files.map((f) => `file $TMPDIR/${f}`),
+    ...shm.map((n) => `shared memory /dev/shm/${n}`),
+  ];
 }
 
 /** Runs examples `concurrency` at a time; `onDone` sees each outcome as it comes. */
