@@ -8,7 +8,8 @@
  * standard output, block after block. A block fenced as `output any order`
  * matches its lines in any order (threads and processes finish when they
  * finish); the others match line by line. In expected lines, `«int»`,
- * `«num»`, `«time»` (HH:MM:SS) and `«*»` stand for what differs between
+ * `«num»`, `«time»` (HH:MM:SS), `«datetime»` (Python's
+ * `str(datetime.now())`) and `«*»` stand for what differs between
  * runs (process ids, clock times).
  *
  * @module
@@ -120,6 +121,10 @@ function pattern(line: string): RegExp {
     .replaceAll("«int»", "-?\\d+")
     .replaceAll("«num»", "-?\\d+(?:\\.\\d+)?(?:e[-+]?\\d+)?")
     .replaceAll("«time»", "\\d\\d:\\d\\d:\\d\\d")
+    .replaceAll(
+      "«datetime»",
+      "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d(?:\\.\\d{6})?",
+    )
     .replaceAll("«\\*»", ".*");
   return new RegExp(`^${esc}$`);
 }

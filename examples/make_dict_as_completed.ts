@@ -2,37 +2,53 @@
 
 Python in a Nutshell (4th ed.), chapter 15, "The concurrent.futures
 Module". `f` stands for a slow computation (the book sleeps up to 2
-seconds; here, up to 0.1); `as_completed` yields each future when it
+seconds; here, up to 0.1); `as_completed` yields each future as it
 finishes, so the dict fills in finishing order.
 
 ```python
-import concurrent.futures as cf, random, time
+import concurrent.futures as cf
+import os
 
 def f(s):
     """Run a long time, and eventually return a result."""
+    import time, random
     time.sleep(random.random() / 10)  # simulate slowness
-    return s + s  # some computation or other
+    return s+s  # some computation or other
 
 def runner(s):
+    print(os.getpid(), s)
     return s, f(s)
 
 def make_dict(strings):
     with cf.ProcessPoolExecutor() as e:
         futures = [e.submit(runner, s) for s in strings]
-        d = dict(f.result() for f in cf.as_completed(futures))
+        d = dict(f.result()
+                 for f in cf.as_completed(futures))
     return d
 
 if __name__ == '__main__':
-    d = make_dict(['a', 'bc', 'def'])
-    print(dict(sorted(d.items())))
+    dd = make_dict(['A', 'B', 'C', 'D', 'E'])
+    print(dict(sorted(dd.items())))  # the book prints dd: its order varies
+```
+
+Each runner prints its process id and its string as it starts, in any
+order; then the dict:
+
+```output any order
+«int» A
+«int» B
+«int» C
+«int» D
+«int» E
 ```
 
 ```output
-{'a': 'aa', 'bc': 'bcbc', 'def': 'defdef'}
+{'A': 'AA', 'B': 'BB', 'C': 'CC', 'D': 'DD', 'E': 'EE'}
 ```
 */
 
 import * as cf from "../concurrent_futures/mod.ts";
+import { getpid } from "../os_process/mod.ts";
 import { print } from "./_py.ts";
 
 /** Run a long time, and eventually return a result. */
@@ -43,9 +59,12 @@ export async function f(s: string): Promise<string> {
 }
 
 export async function runner(s: string): Promise<[string, string]> {
+  print(getpid(), s);
   return [s, await f(s)];
 }
 
+// The pool's processes get runner by module reference, and import this
+// module (hence `import.meta.main` below, Python's `__name__ == '__main__'`).
 async function makeDict(strings: string[]): Promise<Record<string, string>> {
   const d: Record<string, string> = {};
   {
@@ -65,6 +84,6 @@ async function makeDict(strings: string[]): Promise<Record<string, string>> {
 }
 
 if (import.meta.main) {
-  const d = await makeDict(["a", "bc", "def"]);
-  print(Object.fromEntries(Object.entries(d).sort()));
+  const dd = await makeDict(["A", "B", "C", "D", "E"]);
+  print(Object.fromEntries(Object.entries(dd).sort())); // as sorted() does
 }

@@ -7,14 +7,17 @@ stands for a slow computation (the book sleeps up to 2 seconds; here, up to
 server process.
 
 ```python
-import multiprocessing as mp, random, time
+import multiprocessing as mp
+import os
 
 def f(s):
     """Run a long time, and eventually return a result."""
+    import time, random
     time.sleep(random.random() / 10)  # simulate slowness
-    return s + s  # some computation or other
+    return s+s  # some computation or other
 
 def runner(s, d):
+    print(os.getpid(), s)
     d[s] = f(s)
 
 def make_dict(strings):
@@ -30,16 +33,28 @@ def make_dict(strings):
     return {**d}
 
 if __name__ == '__main__':
-    d = make_dict(['a', 'bc', 'def'])
-    print(dict(sorted(d.items())))
+    dd = make_dict(['A', 'B', 'C', 'D', 'E'])
+    print(dict(sorted(dd.items())))  # the book prints dd: its order varies
+```
+
+Each runner prints its process id and its string as it starts, in any
+order; then the dict:
+
+```output any order
+«int» A
+«int» B
+«int» C
+«int» D
+«int» E
 ```
 
 ```output
-{'a': 'aa', 'bc': 'bcbc', 'def': 'defdef'}
+{'A': 'AA', 'B': 'BB', 'C': 'CC', 'D': 'DD', 'E': 'EE'}
 ```
 */
 
 import * as mp from "../multiprocessing/mod.ts";
+import { getpid } from "../os_process/mod.ts";
 import { print } from "./_py.ts";
 
 /** Run a long time, and eventually return a result. */
@@ -55,11 +70,14 @@ interface Dict {
 }
 
 export async function runner(s: string, d: Dict): Promise<void> {
+  print(getpid(), s);
   await d.setItem(s, await f(s));
 }
 
+// The children get runner by module reference, and import this module
+// (hence `import.meta.main` below, Python's `__name__ == '__main__'`).
 async function makeDict(strings: string[]): Promise<Record<string, string>> {
-  // Python leaves the manager to be shut down when it is collected; here
+  // Python leaves the manager to shut down when it is collected; here
   // `await using` shuts it down when makeDict returns.
   await using mgr = await mp.Manager();
   const d = await mgr.dict();
@@ -77,6 +95,6 @@ async function makeDict(strings: string[]): Promise<Record<string, string>> {
 }
 
 if (import.meta.main) {
-  const d = await makeDict(["a", "bc", "def"]);
-  print(Object.fromEntries(Object.entries(d).sort()));
+  const dd = await makeDict(["A", "B", "C", "D", "E"]);
+  print(Object.fromEntries(Object.entries(dd).sort())); // as sorted() does
 }

@@ -6,14 +6,17 @@ the pool's processes (one per core) return `(string, result)` pairs as they
 finish.
 
 ```python
-import multiprocessing as mp, random, time
+import multiprocessing as mp
+import os
 
 def f(s):
     """Run a long time, and eventually return a result."""
+    import time, random
     time.sleep(random.random() / 10)  # simulate slowness
-    return s + s  # some computation or other
+    return s+s  # some computation or other
 
 def runner(s):
+    print(os.getpid(), s)
     return s, f(s)
 
 def make_dict(strings):
@@ -22,16 +25,28 @@ def make_dict(strings):
         return d
 
 if __name__ == '__main__':
-    d = make_dict(['a', 'bc', 'def'])
-    print(dict(sorted(d.items())))
+    dd = make_dict(['A', 'B', 'C', 'D', 'E'])
+    print(dict(sorted(dd.items())))  # the book prints dd: its order varies
+```
+
+Each runner prints its process id and its string as it starts, in any
+order; then the dict:
+
+```output any order
+«int» A
+«int» B
+«int» C
+«int» D
+«int» E
 ```
 
 ```output
-{'a': 'aa', 'bc': 'bcbc', 'def': 'defdef'}
+{'A': 'AA', 'B': 'BB', 'C': 'CC', 'D': 'DD', 'E': 'EE'}
 ```
 */
 
 import * as mp from "../multiprocessing/mod.ts";
+import { getpid } from "../os_process/mod.ts";
 import { print } from "./_py.ts";
 
 /** Run a long time, and eventually return a result. */
@@ -42,9 +57,12 @@ export async function f(s: string): Promise<string> {
 }
 
 export async function runner(s: string): Promise<[string, string]> {
+  print(getpid(), s);
   return [s, await f(s)];
 }
 
+// The pool's processes get runner by module reference, and import this
+// module (hence `import.meta.main` below, Python's `__name__ == '__main__'`).
 async function makeDict(strings: string[]): Promise<Record<string, string>> {
   await using pool = new mp.Pool();
   const pairs = pool.imapUnordered<string, [string, string]>(
@@ -56,6 +74,6 @@ async function makeDict(strings: string[]): Promise<Record<string, string>> {
 }
 
 if (import.meta.main) {
-  const d = await makeDict(["a", "bc", "def"]);
-  print(Object.fromEntries(Object.entries(d).sort()));
+  const dd = await makeDict(["A", "B", "C", "D", "E"]);
+  print(Object.fromEntries(Object.entries(dd).sort())); // as sorted() does
 }

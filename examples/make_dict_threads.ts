@@ -1,19 +1,21 @@
 /* Example 15-1, threads and a queue: make_dict runs f on each string in its own thread.
 
-Python in a Nutshell (4th ed.), chapter 15. `f` stands for a slow
-computation (the book sleeps up to 2 seconds; here, up to 0.1); each thread
-puts its `(string, result)` pair on a queue, and `make_dict` builds the
-dict once every thread has finished.
+Python in a Nutshell (4th ed.), chapter 15: the chapter's make_dict,
+here on plain threads. `f` stands for a slow computation (the book sleeps up
+to 2 seconds; here, up to 0.1); each thread puts its `(string, result)` pair
+on a queue, and make_dict builds the dict once every thread has finished.
 
 ```python
-import queue, random, threading, time
+import os, queue, threading
 
 def f(s):
     """Run a long time, and eventually return a result."""
+    import time, random
     time.sleep(random.random() / 10)  # simulate slowness
-    return s + s  # some computation or other
+    return s+s  # some computation or other
 
 def runner(s, q):
+    print(os.getpid(), s)
     q.put((s, f(s)))
 
 def make_dict(strings):
@@ -26,17 +28,29 @@ def make_dict(strings):
     return dict(q.get() for _ in strings)
 
 if __name__ == '__main__':
-    d = make_dict(['a', 'bc', 'def'])
-    print(dict(sorted(d.items())))
+    dd = make_dict(['A', 'B', 'C', 'D', 'E'])
+    print(dict(sorted(dd.items())))  # the book prints dd: its order varies
+```
+
+Each runner prints its process id and its string as it starts, in any
+order; then the dict:
+
+```output any order
+«int» A
+«int» B
+«int» C
+«int» D
+«int» E
 ```
 
 ```output
-{'a': 'aa', 'bc': 'bcbc', 'def': 'defdef'}
+{'A': 'AA', 'B': 'BB', 'C': 'CC', 'D': 'DD', 'E': 'EE'}
 ```
 */
 
 import { Thread } from "../threading/mod.ts";
 import { Queue } from "../queue/mod.ts";
+import { getpid } from "../os_process/mod.ts";
 import { print } from "./_py.ts";
 
 /** Run a long time, and eventually return a result. */
@@ -47,11 +61,13 @@ export async function f(s: string): Promise<string> {
 }
 
 export async function runner(s: string, q: Queue<[string, string]>) {
+  print(getpid(), s);
   await q.put([s, await f(s)]);
 }
 
 // runner calls f, so it is no self-contained function: the threads get it
-// by module reference, as Python's threads find it in __main__.
+// by module reference, and import this module (hence `import.meta.main`
+// below, Python's `__name__ == '__main__'`).
 async function makeDict(strings: string[]): Promise<Record<string, string>> {
   const q = new Queue<[string, string]>();
   const threads = strings.map((s) =>
@@ -63,6 +79,6 @@ async function makeDict(strings: string[]): Promise<Record<string, string>> {
 }
 
 if (import.meta.main) {
-  const d = await makeDict(["a", "bc", "def"]);
-  print(Object.fromEntries(Object.entries(d).sort()));
+  const dd = await makeDict(["A", "B", "C", "D", "E"]);
+  print(Object.fromEntries(Object.entries(dd).sort())); // as sorted() does
 }

@@ -5,19 +5,21 @@ The book's reader maps a file and prints its contents whenever they
 change; its writer overwrites the file with each line a user types. Here
 the writer is a child process with three lines to write, and an Event
 stands for the user who reads the screen before typing the next line (so
-no line goes unseen). Each line is longer than the one before: the file
-never shrinks under the reader's map.
+no line goes unseen). The writer opens the file `'r+b'` where the book's
+opens it `'wb'`, and each line is longer than the one before: the file
+never shrinks under the reader's map (reading a mapped page past the end of
+the file is a SIGBUS, in Python as here).
 
 ```python
 import mmap, multiprocessing as mp, os, tempfile, time
 
 def writer(path, seen):
-    fileob = open(path, 'r+')
+    fileob = open(path, 'r+b')
     for data in ['Hello', 'Hello, world', 'Hello, world, goodbye']:
         seen.wait()
         seen.clear()
         fileob.seek(0)
-        fileob.write(data)
+        fileob.write(data.encode())
         fileob.truncate()
         fileob.flush()
     fileob.close()
@@ -25,8 +27,8 @@ def writer(path, seen):
 if __name__ == '__main__':
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, 'xxx')
-        with open(path, 'w') as f:
-            f.write('.')
+        with open(path, 'wb') as f:
+            f.write(b'.')
         seen = mp.Event()
         p = mp.Process(target=writer, args=(path, seen))
         p.start()

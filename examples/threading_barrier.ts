@@ -10,18 +10,23 @@ def runner():
     print('starting')
     time.sleep(random.randint(1, 3) / 100)
     print('waiting')
-    try:
-        my_number = barrier.wait()
-    except threading.BrokenBarrierError:
-        print('Barrier abort() or timeout! Exiting thread.')
+    if barrier is not None:
+        try:
+            my_number = barrier.wait()
+        except threading.BrokenBarrierError:
+            print('Barrier abort() or reset() called, thread exiting...')
+            return
+        print(f'running ({my_number}) at {datetime.datetime.now()}')
     else:
-        print(f'running ({my_number}) at {datetime.datetime.now():%X}')
+        print(f'running at {datetime.datetime.now()}')
 
 def announce_release():
     print('releasing')
 
 num_threads = 10
 barrier = threading.Barrier(num_threads, action=announce_release)
+# uncomment to see the behavior of threads without Barrier synchronization
+# barrier = None
 threads = [threading.Thread(target=runner) for _ in range(num_threads)]
 for t in threads:
     t.start()
@@ -60,41 +65,48 @@ releasing
 ```
 
 ```output any order
-running (0) at «time»
-running (1) at «time»
-running (2) at «time»
-running (3) at «time»
-running (4) at «time»
-running (5) at «time»
-running (6) at «time»
-running (7) at «time»
-running (8) at «time»
-running (9) at «time»
+running (0) at «datetime»
+running (1) at «datetime»
+running (2) at «datetime»
+running (3) at «datetime»
+running (4) at «datetime»
+running (5) at «datetime»
+running (6) at «datetime»
+running (7) at «datetime»
+running (8) at «datetime»
+running (9) at «datetime»
 ```
 */
 
-import { Barrier, BrokenBarrierError, Thread } from "../threading/mod.ts";
+import { Barrier, Thread } from "../threading/mod.ts";
 
 // The barrier is a global in Python; a target sent by source gets it as an
-// argument (it travels by reference). The error class comes by import, as
-// a target may `await import(...)`.
-const runner = async (barrier: Barrier) => {
+// argument (it travels by reference). The error class comes by import (a
+// target may `await import(...)` what it needs).
+const runner = async (barrier: Barrier | null) => {
   const { BrokenBarrierError } = await import("@pyconc/std/threading");
+  // Python's str(datetime.datetime.now()): local time, to the microsecond.
+  const now = () => {
+    const local = Date.now() - new Date().getTimezoneOffset() * 60_000;
+    return new Date(local).toISOString().replace("T", " ").slice(0, 23) + "000";
+  };
   console.log("starting");
   const ms = (1 + Math.floor(Math.random() * 3)) * 10;
   await new Promise((resolve) => setTimeout(resolve, ms));
   console.log("waiting");
-  let myNumber: number;
-  try {
-    myNumber = await barrier.wait();
-  } catch (e) {
-    if (!(e instanceof BrokenBarrierError)) throw e;
-    console.log("Barrier abort() or timeout! Exiting thread.");
-    return;
+  if (barrier !== null) {
+    let myNumber: number;
+    try {
+      myNumber = await barrier.wait();
+    } catch (e) {
+      if (!(e instanceof BrokenBarrierError)) throw e;
+      console.log("Barrier abort() or reset() called, thread exiting...");
+      return;
+    }
+    console.log(`running (${myNumber}) at ${now()}`);
+  } else {
+    console.log(`running at ${now()}`);
   }
-  console.log(
-    `running (${myNumber}) at ${new Date().toTimeString().slice(0, 8)}`,
-  );
 };
 
 const announceRelease = () => {
@@ -102,12 +114,14 @@ const announceRelease = () => {
 };
 
 const numThreads = 10;
-const barrier = new Barrier(numThreads, announceRelease);
+// deno-lint-ignore prefer-const -- reassigned when the line "barrier = null" is uncommented
+let barrier: Barrier | null = new Barrier(numThreads, announceRelease);
+// uncomment to see the behavior of threads without Barrier synchronization
+// barrier = null;
+
 const threads = Array.from(
   { length: numThreads },
   () => new Thread({ target: runner, args: [barrier] }),
 );
 for (const t of threads) t.start();
 for (const t of threads) await t.join();
-
-void BrokenBarrierError; // (imported for the reader: the class runner catches)

@@ -10,17 +10,21 @@ def runner():
     print('starting')
     time.sleep(random.randint(1, 3) / 100)
     print('waiting')
-    event.wait()
-    print(f'running at {datetime.datetime.now():%X}')
+    if event is not None:
+        event.wait()
+    print(f'running at {datetime.datetime.now()}')
 
 num_threads = 10
 event = threading.Event()
+# uncomment to see the behavior of threads without Event synchronization
+# event = None
 
 threads = [threading.Thread(target=runner) for _ in range(num_threads)]
 for t in threads:
     t.start()
 
-event.set()
+if event is not None:
+    event.set()
 
 for t in threads:
     t.join()
@@ -50,16 +54,16 @@ waiting
 waiting
 waiting
 waiting
-running at «time»
-running at «time»
-running at «time»
-running at «time»
-running at «time»
-running at «time»
-running at «time»
-running at «time»
-running at «time»
-running at «time»
+running at «datetime»
+running at «datetime»
+running at «datetime»
+running at «datetime»
+running at «datetime»
+running at «datetime»
+running at «datetime»
+running at «datetime»
+running at «datetime»
+running at «datetime»
 ```
 */
 
@@ -67,17 +71,25 @@ import { Event, Thread } from "../threading/mod.ts";
 
 // The event is a global in Python; a target sent by source gets it as an
 // argument (it travels by reference: every thread waits on the same event).
-const runner = async (event: Event) => {
+const runner = async (event: Event | null) => {
   console.log("starting");
   const ms = (1 + Math.floor(Math.random() * 3)) * 10;
   await new Promise((resolve) => setTimeout(resolve, ms));
   console.log("waiting");
-  await event.wait();
-  console.log(`running at ${new Date().toTimeString().slice(0, 8)}`);
+  if (event !== null) {
+    await event.wait();
+  }
+  // Python's str(datetime.datetime.now()): local time, to the microsecond.
+  const local = Date.now() - new Date().getTimezoneOffset() * 60_000;
+  const now = new Date(local).toISOString().replace("T", " ").slice(0, 23);
+  console.log(`running at ${now}000`);
 };
 
 const numThreads = 10;
-const event = new Event();
+// deno-lint-ignore prefer-const -- reassigned when the line "event = null" is uncommented
+let event: Event | null = new Event();
+// uncomment to see the behavior of threads without Event synchronization
+// event = null;
 
 const threads = Array.from(
   { length: numThreads },
@@ -85,6 +97,8 @@ const threads = Array.from(
 );
 for (const t of threads) t.start();
 
-event.set();
+if (event !== null) {
+  event.set();
+}
 
 for (const t of threads) await t.join();

@@ -1,70 +1,64 @@
 /* threading.Timer: the book's Periodic class, a timer that fires again and again.
 
 Python in a Nutshell (4th ed.), chapter 15, "Timer Objects". Each time a
-Periodic fires, it first starts the next one, then calls the function; when
-the function raises, it cancels the next one and the chain stops. The
-function stops it here after five ticks (its exception goes to the thread's
-excepthook, which prints it to stderr).
+Periodic fires, it first starts the next one, then calls the callback; when
+the callback raises, it cancels the next one, and the chain stops. The
+book's countdown ticks every second; this one, every 20 milliseconds.
 
 ```python
 import threading
 
 class Periodic(threading.Timer):
-    def __init__(self, interval, callable, args=(), kwargs={}):
-        self.callable = callable
-        threading.Timer.__init__(self, interval, self._f, args, kwargs)
+    def __init__(self, interval, callback, args=None, kwargs=None):
+        super().__init__(interval, self._f, args, kwargs)
+        self.callback = callback
 
     def _f(self, *args, **kwargs):
-        p = type(self)(self.interval, self.callable, args, kwargs)
+        p = type(self)(self.interval, self.callback, args, kwargs)
         p.start()
         try:
-            self.callable(*args, **kwargs)
-        except:
+            self.callback(*args, **kwargs)
+        except Exception:
             p.cancel()
-            raise
 
-class Done(Exception):
-    pass
+def countdown():
+    global times
+    times -= 1
+    if times < 0:
+        raise Exception('all done!')
+    print('...', times, sep='', end='')
 
-def tick(count):
-    count[0] += 1
-    print('tick', count[0])
-    if count[0] == 5:
-        raise Done('five ticks: the chain stops')
-
-if __name__ == '__main__':
-    Periodic(0.02, tick, ([0],)).start()
+times = 11
+Periodic(0.02, countdown).start()
 ```
 
 ```output
-tick 1
-tick 2
-tick 3
-tick 4
-tick 5
+...10...9...8...7...6...5...4...3...2...1...0
 ```
 */
 
 import { Timer } from "../threading/mod.ts";
 
 /**
- * A timer that fires every `interval` seconds. Python passes the bound
- * method `self._f` as the Timer's function; a bound method cannot travel to
- * another thread, so `run()` (Timer's wait, then the call) calls `_f`
- * itself. The callable is a module reference (`URL#export`), which a
- * thread can pass on to the next one.
+ * A timer that fires every `interval` seconds. Exported, so that its thread
+ * can find the class; its fields travel with it.
+ *
+ * Python passes the bound method `self._f` as the Timer's function; a bound
+ * method cannot travel to another thread, so `run()` (Timer's wait, then
+ * the call) calls `_f` itself. The callback is a module reference
+ * (`URL#export`): a thread can hand it on to the next timer.
  */
 export class Periodic extends Timer {
-  callable: string;
+  callback: string;
 
   constructor(
     interval: number,
-    callable: string,
-    args: unknown[] = [],
+    callback: string,
+    args: unknown[] | null = null,
     kwargs: Record<string, unknown> | null = null,
   ) {
-    super(interval, callable, args, kwargs);
-    this.callable = callable;
+    super(interval, callback, args, kwargs);
+    this.callback = callback;
   }
 
   override async run(): Promise<void> {
@@ -75,13 +69,13 @@ export class Periodic extends Timer {
 
   async _f(args: unknown[], kwargs: Record<string, unknown>): Promise<void> {
     const Cls = this.constructor as typeof Periodic;
-    const p = new Cls(this.interval, this.callable, args, kwargs);
+    const p = new Cls(this.interval, this.callback, args, kwargs);
     p.start();
     try {
-      await call(this.callable, args);
+      await call(this.callback, args);
     } catch (e) {
+      if (!(e instanceof Error)) throw e;
       p.cancel();
-      throw e;
     }
   }
 }
@@ -95,18 +89,17 @@ async function call(ref: string, args: unknown[]): Promise<unknown> {
   return await fn(...args);
 }
 
-export class Done extends Error {
-  override name = "Done";
-}
-
-// The count is shared memory: each tick runs in another thread.
-export function tick(count: Int32Array): void {
-  count[0]! += 1;
-  console.log("tick", count[0]);
-  if (count[0] === 5) throw new Done("five ticks: the chain stops");
+// Each tick runs in another thread, so Python's global is shared memory
+// here, handed from timer to timer as the callback's argument.
+export function countdown(times: Int32Array): void {
+  times[0]! -= 1;
+  if (times[0]! < 0) throw new Error("all done!");
+  Deno.stdout.writeSync(new TextEncoder().encode(`...${times[0]}`));
 }
 
 if (import.meta.main) {
-  const count = new Int32Array(new SharedArrayBuffer(4));
-  new Periodic(0.02, new URL("#tick", import.meta.url).href, [count]).start();
+  const times = new Int32Array(new SharedArrayBuffer(4));
+  times[0] = 11;
+  const countdownRef = new URL("#countdown", import.meta.url).href;
+  new Periodic(0.02, countdownRef, [times]).start();
 }

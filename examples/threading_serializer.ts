@@ -2,9 +2,12 @@
 
 Python in a Nutshell (4th ed.), chapter 15, "Threaded Program Architecture":
 callers hand a callable and its arguments to the serializer thread through a
-queue of work requests, and wait for its result on a queue of results. The
-callable here keeps a log in a global that only the serializer's thread
-ever touches.
+queue of work requests, and wait for its result. The callable here keeps a
+log in a global that only the serializer's thread ever touches. The 4th
+edition's listing hands results back through a dict that callers poll
+every 50 ms; threads on Workers share no dict, so this port hands them back
+on a queue of results, as the book's ExternalInterfacing does (right for
+one caller at a time: here, the main thread).
 
 ```python
 import threading, queue

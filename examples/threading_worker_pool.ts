@@ -1,26 +1,29 @@
 /* A thread pool: Worker threads serve a queue of requests (the book's design).
 
 Python in a Nutshell (4th ed.), chapter 15, "Threaded Program Architecture":
-the main thread puts work requests, tagged with an ID, on a shared queue of
-requests; worker threads take them, run them, and put each result, with its
-request's ID, on a shared queue of results.
+the main thread puts work requests, each tagged with an ID, on a queue of
+requests that all the workers share; a worker takes one, runs it, and puts
+the result, with its request's ID, on the queue of results; the main thread
+shows results as they come. The book makes random expressions and sleeps
+for seconds; these expressions follow a fixed pattern, so that the output
+can be checked, and the sleeps are hundredths of a second.
 
 ```python
-import threading, queue
+import operator, queue, random, threading, time
 
 class Worker(threading.Thread):
     IDlock = threading.Lock()
     request_ID = 0
 
     def __init__(self, requests_queue, results_queue, **kwds):
-        threading.Thread.__init__(self, **kwds)
+        super().__init__(**kwds)
         self.daemon = True
         self.request_queue = requests_queue
-        self.results_queue = results_queue
+        self.result_queue = results_queue
         self.start()
 
     def perform_work(self, callable, *args, **kwds):
-        """called by main thread as callable would be, but w/o return"""
+        """called by main thread as `callable` would be, but w/o return"""
         with self.IDlock:
             Worker.request_ID += 1
             self.request_queue.put(
@@ -30,34 +33,90 @@ class Worker(threading.Thread):
     def run(self):
         while True:
             request_ID, callable, a, k = self.request_queue.get()
-            self.results_queue.put((request_ID, callable(*a, **k)))
+            self.result_queue.put((request_ID, callable(*a, **k)))
 
-def square(n):
-    return n * n
+operations = {
+    '+': operator.add,
+    '-': operator.sub,
+    '*': operator.mul,
+    '/': operator.truediv,
+    '%': operator.mod,
+}
+
+def slow_evaluate(expression_string):
+    time.sleep(random.randrange(1, 5) / 100)
+    op1, oper, op2 = expression_string.split()
+    arith_function = operations[oper]
+    return arith_function(int(op1), int(op2))
 
 if __name__ == '__main__':
     requests_queue = queue.Queue()
     results_queue = queue.Queue()
+
     number_of_workers = 3
-    for i in range(number_of_workers):
-        worker = Worker(requests_queue, results_queue)
-    ids = [worker.perform_work(square, n) for n in range(1, 6)]
-    results = dict(results_queue.get() for _ in ids)
-    for id in ids:
-        print('request', id, 'result', results[id])
+    workers = [Worker(requests_queue, results_queue)
+               for i in range(number_of_workers)]
+    work_requests = {}
+
+    def pick_a_worker():
+        return random.choice(workers)
+
+    def make_work(i):
+        o1, o2 = 2 + i % 8, 9 - i % 7
+        op = list(operations)[i % len(operations)]
+        return f'{o1} {op} {o2}'
+
+    def show_results():
+        while True:
+            try:
+                completed_id, results = results_queue.get_nowait()
+            except queue.Empty:
+                return
+            work_expression = work_requests.pop(completed_id)
+            print(f'Result {completed_id}: {work_expression} -> {results}')
+
+    for i in range(10):
+        expression_string = make_work(i)
+        worker = pick_a_worker()
+        request_id = worker.perform_work(slow_evaluate, expression_string)
+        work_requests[request_id] = expression_string
+        print(f'Submitted request {request_id}: {expression_string}')
+        time.sleep(0.01)
+        show_results()
+
+    while work_requests:
+        time.sleep(0.01)
+        show_results()
 ```
 
-```output
-request 1 result 1
-request 2 result 4
-request 3 result 9
-request 4 result 16
-request 5 result 25
+Each request is submitted, then its result shows, and the requests overlap:
+
+```output any order
+Submitted request 1: 2 + 9
+Submitted request 2: 3 - 8
+Submitted request 3: 4 * 7
+Submitted request 4: 5 / 6
+Submitted request 5: 6 % 5
+Submitted request 6: 7 + 4
+Submitted request 7: 8 - 3
+Submitted request 8: 9 * 9
+Submitted request 9: 2 / 8
+Submitted request 10: 3 % 7
+Result 1: 2 + 9 -> 11
+Result 2: 3 - 8 -> -5
+Result 3: 4 * 7 -> 28
+Result 4: 5 / 6 -> 0.8333333333333334
+Result 5: 6 % 5 -> 1
+Result 6: 7 + 4 -> 11
+Result 7: 8 - 3 -> 5
+Result 8: 9 * 9 -> 81
+Result 9: 2 / 8 -> 0.25
+Result 10: 3 % 7 -> 3
 ```
 */
 
 import { Lock, Thread, type ThreadOptions } from "../threading/mod.ts";
-import { Queue } from "../queue/mod.ts";
+import { Empty, Queue } from "../queue/mod.ts";
 
 type Request = [id: number, callable: string, args: unknown[]];
 
@@ -72,7 +131,7 @@ export class Worker extends Thread {
   static IDlock = new Lock();
   static requestID = 0;
   requestQueue: Queue<Request>;
-  resultsQueue: Queue<[number, unknown]>;
+  resultQueue: Queue<[number, unknown]>;
 
   constructor(
     requestsQueue: Queue<Request>,
@@ -82,7 +141,7 @@ export class Worker extends Thread {
     super(options);
     this.daemon = true;
     this.requestQueue = requestsQueue;
-    this.resultsQueue = resultsQueue;
+    this.resultQueue = resultsQueue;
     this.start();
   }
 
@@ -97,7 +156,7 @@ export class Worker extends Thread {
   override async run(): Promise<void> {
     while (true) {
       const [requestID, callable, a] = await this.requestQueue.get();
-      await this.resultsQueue.put([requestID, await call(callable, a)]);
+      await this.resultQueue.put([requestID, await call(callable, a)]);
     }
   }
 }
@@ -111,21 +170,72 @@ async function call(ref: string, args: unknown[]): Promise<unknown> {
   return await fn(...args);
 }
 
-export function square(n: number): number {
-  return n * n;
+const operations: Record<string, (a: number, b: number) => number> = {
+  "+": (a, b) => a + b,
+  "-": (a, b) => a - b,
+  "*": (a, b) => a * b,
+  "/": (a, b) => a / b,
+  "%": (a, b) => a % b,
+};
+
+const sleep = (seconds: number) =>
+  new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+
+export async function slowEvaluate(expressionString: string): Promise<number> {
+  await sleep((1 + Math.floor(Math.random() * 4)) / 100);
+  const [op1, oper, op2] = expressionString.split(" ");
+  const arithFunction = operations[oper!]!;
+  return arithFunction(Number(op1), Number(op2));
 }
 
 if (import.meta.main) {
   const requestsQueue = new Queue<Request>();
   const resultsQueue = new Queue<[number, unknown]>();
+
   const numberOfWorkers = 3;
-  let worker!: Worker;
-  for (let i = 0; i < numberOfWorkers; i++) {
-    worker = new Worker(requestsQueue, resultsQueue);
+  const workers = Array.from(
+    { length: numberOfWorkers },
+    () => new Worker(requestsQueue, resultsQueue),
+  );
+  const workRequests = new Map<number, string>();
+
+  const pickAWorker = () =>
+    workers[Math.floor(Math.random() * workers.length)]!;
+
+  const makeWork = (i: number) => {
+    const [o1, o2] = [2 + i % 8, 9 - i % 7];
+    const op = Object.keys(operations)[i % Object.keys(operations).length];
+    return `${o1} ${op} ${o2}`;
+  };
+
+  const showResults = () => {
+    while (true) {
+      let completedId, results;
+      try {
+        [completedId, results] = resultsQueue.getNowait();
+      } catch (e) {
+        if (e instanceof Empty) return;
+        throw e;
+      }
+      const workExpression = workRequests.get(completedId);
+      workRequests.delete(completedId);
+      console.log(`Result ${completedId}: ${workExpression} -> ${results}`);
+    }
+  };
+
+  const slowEvaluateRef = new URL("#slowEvaluate", import.meta.url).href;
+  for (let i = 0; i < 10; i++) {
+    const expressionString = makeWork(i);
+    const worker = pickAWorker();
+    const requestId = worker.performWork(slowEvaluateRef, expressionString);
+    workRequests.set(requestId, expressionString);
+    console.log(`Submitted request ${requestId}: ${expressionString}`);
+    await sleep(0.01);
+    showResults();
   }
-  const squareRef = new URL("#square", import.meta.url).href;
-  const ids = [1, 2, 3, 4, 5].map((n) => worker.performWork(squareRef, n));
-  const results = new Map<number, unknown>();
-  for (const _ of ids) results.set(...await resultsQueue.get());
-  for (const id of ids) console.log("request", id, "result", results.get(id));
+
+  while (workRequests.size > 0) {
+    await sleep(0.01);
+    showResults();
+  }
 }

@@ -78,6 +78,7 @@ Deno.test("examples: the gallery holds the chapter's examples", () => {
       "make_dict_thread_pool.ts",
       "make_dict_process_pool_executor.ts",
       "make_dict_as_completed.ts",
+      "mp_array.ts",
       "mp_value_array.ts",
       "mp_pipe.ts",
       "subprocess_run.ts",
