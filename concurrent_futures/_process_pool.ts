@@ -45,7 +45,9 @@ import { Port } from "../_internal/futures/port.ts";
 import { PoolCore } from "../_internal/futures/pool_core.ts";
 import { SENTINEL } from "../_internal/futures/work_queue.ts";
 import { addLivenessCheck, SLICE_MS } from "../_internal/futures/liveness.ts";
-import { Process } from "../multiprocessing/process.ts";
+import { startWorkerChild } from "../multiprocessing/process.ts";
+import { ProcessTable } from "../_internal/process/table.ts";
+import { signal, SIGTERM } from "../_internal/process/os.ts";
 import { Future, futureInternals } from "./future.ts";
 import { brokenErrorOf, type PoolKind } from "./_process_worker.ts";
 
@@ -94,6 +96,12 @@ function scheduleTick(): void {
 
 let workerNumber = 0;
 
+/** A worker process: its pid and process table entry (ours to release). */
+interface Child {
+  pid: number;
+  entry: number;
+}
+
 /** The owner's side of one process pool. */
 export class ProcessPoolOwner {
   readonly h: Heap;
@@ -101,7 +109,10 @@ export class ProcessPoolOwner {
   readonly port: Port;
   readonly cfg: ProcessPoolConfig;
   /** Per worker slot: its process (null while the slot is empty). */
-  readonly procs: (Process | null)[];
+  readonly procs: (Child | null)[];
+  /** Workers that ended, until they are reaped (then their entry goes). */
+  readonly #ending: Child[] = [];
+  readonly #table = ProcessTable.get();
   /** Work in flight, by region (removed once done). */
   readonly inflight = new Map<number, Future<unknown>>();
   readonly #targets = new Map<unknown, number>();
@@ -136,7 +147,7 @@ export class ProcessPoolOwner {
   /** Whether the ticker must keep looking at this pool. */
   needsWatch(): boolean {
     return !this.#released &&
-      (this.inflight.size > 0 || this.shutdown);
+      (this.inflight.size > 0 || this.shutdown || this.#ending.length > 0);
   }
 
   /** Starts a worker in slot `k`. */
@@ -144,26 +155,19 @@ export class ProcessPoolOwner {
     const core = this.core, h = this.h;
     core.resetRecord(k);
     h.retain(core.ptr); // the worker's reference
-    const p = new Process({
-      target: WORKER,
-      args: [
+    try {
+      this.procs[k] = startWorkerChild(WORKER, [
         core.ptr,
         k,
         this.cfg.init,
         this.cfg.initargs,
         this.cfg.maxTasks,
         this.cfg.kind,
-      ],
-      name: `${this.cfg.prefix}-${++workerNumber}`,
-      daemon: true,
-    });
-    try {
-      p.start();
+      ], `${this.cfg.prefix}-${++workerNumber}`);
     } catch (e) {
       h.release(core.ptr);
       throw e;
     }
-    this.procs[k] = p;
   }
 
   /** The target block of a callable (made once per callable). */
@@ -243,10 +247,11 @@ export class ProcessPoolOwner {
     for (let k = 0; k < this.procs.length; k++) {
       const p = this.procs[k];
       if (p == null) continue;
-      const code = p.exitcode;
+      const code = this.#table.poll(p.entry);
       if (code === null) continue;
       const s = this.core.workerState(k);
       this.procs[k] = null;
+      this.#ending.push(p);
       if (s === WState.NONE || s === WState.RUNNING || s === WState.DEAD) {
         this.#died(k, code);
       } else if (s === WState.RETIRED && !this.terminated) {
@@ -254,7 +259,31 @@ export class ProcessPoolOwner {
       }
       if (this.#released) return;
     }
+    this.#releaseReaped();
     this.#maybeRelease();
+  }
+
+  /** Releases the entries of ended workers that are reaped by now. */
+  #releaseReaped(): void {
+    const ending = this.#ending;
+    for (let i = ending.length - 1; i >= 0; i--) {
+      const c = ending[i]!;
+      this.#table.poll(c.entry);
+      if (this.#table.isReaped(c.entry)) {
+        ending.splice(i, 1);
+        this.#table.release(c.entry);
+      }
+    }
+  }
+
+  /** Sends SIGTERM to every live worker (Python's `p.terminate()`). */
+  #terminateAll(): void {
+    for (const p of this.procs) {
+      // Only an unreaped child may be signalled: its pid cannot be reused.
+      if (p != null && this.#table.poll(p.entry) === null) {
+        signal(p.pid, SIGTERM);
+      }
+    }
   }
 
   #died(k: number, code: number): void {
@@ -302,7 +331,7 @@ export class ProcessPoolOwner {
     const core = this.core;
     core.x.compareExchange(X.BROKEN, Broken.NONE, Broken.DIED);
     this.shutdown = true;
-    for (const p of this.procs) if (p != null) p.terminate();
+    this.#terminateAll();
     this.#failInflight(() => core.brokenError());
     core.declareDead(dead, undefined, true);
     for (let k = 0; k < this.procs.length; k++) {
@@ -368,7 +397,7 @@ export class ProcessPoolOwner {
     this.shutdown = true;
     this.terminated = true;
     this.core.x.store(X.SHUTDOWN, 1);
-    for (const p of this.procs) if (p != null) p.terminate();
+    this.#terminateAll();
     this.#failInflight(() => this.#lost("terminated"));
     for (let k = 0; k < this.procs.length; k++) {
       if (this.procs[k] != null) {
@@ -384,13 +413,21 @@ export class ProcessPoolOwner {
     return this.procs.every((p) => p == null);
   }
 
-  /** Waits (without blocking the event loop) until every worker ended. */
+  /**
+   * Waits (without blocking the event loop) until every worker ended and
+   * was reaped.
+   */
   async join(): Promise<void> {
     for (;;) {
       this.checkWorkers();
       const p = this.procs.find((p) => p != null);
       if (p == null) break;
-      await p.join(SLICE_MS / 1000);
+      await this.#table.wait(p.entry, SLICE_MS);
+    }
+    // One at a time, from the list: the ticker may release one meanwhile.
+    while (this.#ending.length > 0) {
+      await this.#table.waitReaped(this.#ending[0]!.entry, Infinity);
+      this.#releaseReaped();
     }
     this.#maybeRelease();
   }
@@ -401,14 +438,18 @@ export class ProcessPoolOwner {
       this.checkWorkers();
       const p = this.procs.find((p) => p != null);
       if (p == null) break;
-      p.joinSync(SLICE_MS / 1000);
+      this.#table.waitSync(p.entry, SLICE_MS);
     }
+    for (const c of this.#ending) this.#table.waitSync(c.entry, Infinity, true);
+    this.#releaseReaped();
     this.#maybeRelease();
   }
 
   /** Drops the owner's reference once shut down and every worker ended. */
   #maybeRelease(): void {
     if (this.#released || !this.shutdown || !this.#allEnded()) return;
+    this.#releaseReaped();
+    if (this.#ending.length > 0) return; // the ticker comes back
     this.#released = true;
     watched.delete(this);
     this.#removeCheck();

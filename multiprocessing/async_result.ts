@@ -24,6 +24,15 @@ let make: <T>(
   callbacks: AsyncCallbacks<T>,
 ) => AsyncResult<T>;
 
+/** A done future's outcome: `[true, result]` or `[false, error]`. */
+function outcomeOf(f: AnyFuture): [boolean, unknown] {
+  try {
+    return [true, f.resultSync(0)];
+  } catch (e) {
+    return [false, e]; // its error, or CancelledError
+  }
+}
+
 function report(what: string, e: unknown): void {
   console.error(`Exception in ${what}:`, e);
 }
@@ -57,7 +66,9 @@ export class AsyncResult<T = unknown> {
   #ok = false;
   #value: unknown;
   #wake: (() => void)[] = [];
-  #callbacks: AsyncCallbacks<T>;
+  // Typed loosely so that AsyncResult<T> stays covariant in T.
+  // deno-lint-ignore no-explicit-any
+  #callbacks: AsyncCallbacks<any>;
 
   private constructor(
     futures: AnyFuture[],
@@ -68,11 +79,7 @@ export class AsyncResult<T = unknown> {
     this.#callbacks = callbacks;
     if (shape === "apply") {
       const f = futures[0]!;
-      f.addDoneCallback(() => {
-        const e = f.exceptionSync(0);
-        if (e !== null) this.#set(false, e);
-        else this.#set(true, f.resultSync(0));
-      });
+      f.addDoneCallback(() => this.#set(...outcomeOf(f)));
       return;
     }
     // A map: chunks, each a list of outcomes; ready when all succeeded or
@@ -86,9 +93,9 @@ export class AsyncResult<T = unknown> {
     futures.forEach((f, i) =>
       f.addDoneCallback(() => {
         if (this.#ready) return;
-        const e = f.exceptionSync(0);
-        if (e !== null) return this.#set(false, e);
-        const outcomes = f.resultSync(0) as ChunkOutcome[];
+        const [done, chunk] = outcomeOf(f);
+        if (!done) return this.#set(false, chunk);
+        const outcomes = chunk as ChunkOutcome[];
         const out: unknown[] = [];
         for (const [ok, v] of outcomes) {
           if (!ok) return this.#set(false, v);

@@ -84,9 +84,13 @@ export class IMapIterator<T = unknown>
       ? this.#chunks[this.#index++]!
       : this.#completed.shift()!;
     this.#left--;
-    const e = f.exceptionSync(0);
-    // A chunk lost as a whole (its worker died): one error in its place.
-    this.#buffer = e !== null ? [[false, e]] : f.resultSync(0);
+    try {
+      this.#buffer = f.resultSync(0);
+    } catch (e) {
+      // A chunk lost as a whole (its worker died, or it was cancelled):
+      // one error in its place.
+      this.#buffer = [[false, e]];
+    }
   }
 
   #step(): IteratorResult<T> {

@@ -41,6 +41,8 @@ export type ThreadPoolOptions = Omit<PoolOptions, "maxtasksperchild">;
 type Fn<A extends unknown[], R> = ((...args: A) => R) | URL | string;
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => unknown;
+// deno-lint-ignore no-explicit-any
+type AnyFnOf<R> = ((...args: any[]) => R) | URL | string;
 
 const RUN = "RUN", CLOSE = "CLOSE", TERMINATE = "TERMINATE";
 
@@ -220,9 +222,9 @@ export class Pool {
    * @throws {ValueError} If the pool is not running.
    * @throws The task's own error.
    */
-  apply<A extends unknown[], R>(
-    fn: Fn<A, R>,
-    args?: A,
+  apply<R>(
+    fn: AnyFnOf<R>,
+    args?: readonly unknown[] | null,
     kwds?: Record<string, unknown> | null,
   ): Promise<Awaited<R>> {
     try {
@@ -240,9 +242,9 @@ export class Pool {
    * @param kwds Passed as one final object argument when given.
    * @returns the result.
    */
-  applySync<A extends unknown[], R>(
-    fn: Fn<A, R>,
-    args?: A,
+  applySync<R>(
+    fn: AnyFnOf<R>,
+    args?: readonly unknown[] | null,
     kwds?: Record<string, unknown> | null,
   ): Awaited<R> {
     return this.applyAsync(fn, args, kwds).getSync();
@@ -260,9 +262,9 @@ export class Pool {
    * @throws {ValueError} If the pool is not running.
    * @throws {TypeError} If an argument cannot be sent (nothing is queued).
    */
-  applyAsync<A extends unknown[], R>(
-    fn: Fn<A, R>,
-    args?: A | null,
+  applyAsync<R>(
+    fn: AnyFnOf<R>,
+    args?: readonly unknown[] | null,
     kwds?: Record<string, unknown> | null,
     callbacks: AsyncCallbacks<Awaited<R>> = {},
   ): AsyncResult<Awaited<R>> {

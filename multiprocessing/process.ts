@@ -547,6 +547,38 @@ export class Process {
   }
 }
 
+/**
+ * @internal Starts a daemonic child that runs `target(...args)` without a
+ * Process object (pool workers): the caller owns the returned table entry
+ * and releases it once the child is reaped, so that its descriptors close
+ * at once rather than when an object is collected.
+ * @returns the child's pid and table entry.
+ */
+export function startWorkerChild(
+  target: Target,
+  args: unknown[],
+  name: string,
+): { pid: number; entry: number } {
+  if (identity().daemon) {
+    throw new RuntimeError(
+      "daemonic processes are not allowed to have children",
+    );
+  }
+  cleanup();
+  const me = identity();
+  const a: Assignment = {
+    name,
+    daemon: true,
+    authkey: me.authkey,
+    identity: [...me.identity, ProcessTable.get().nextNumber()],
+    parentPid: Deno.pid,
+    parentName: me.name,
+    target: describeTarget(target),
+    args,
+  };
+  return launch(encode(a, "process").bytes, true);
+}
+
 /** Ties the table entry's reference to the Process object's life. */
 function releaseWithObject(p: Process, entry: number): void {
   heap().hold(p, entry);
