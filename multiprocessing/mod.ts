@@ -73,6 +73,7 @@ export {
   type Address,
   BaseManager,
   type BaseManagerOptions,
+  type ReferentClass,
   type RegisterOptions,
   Server,
 } from "./managers/base_manager.ts";

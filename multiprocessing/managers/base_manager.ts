@@ -53,6 +53,10 @@ export interface BaseManagerOptions {
   shutdownTimeout?: number;
 }
 
+/** A class whose instances a manager's server holds (constructed with `new`). */
+// deno-lint-ignore no-explicit-any
+export type ReferentClass = new (...args: any[]) => unknown;
+
 /** Options of {@linkcode BaseManager.register} (Python's keywords). */
 export interface RegisterOptions {
   /**
@@ -256,7 +260,7 @@ export class BaseManager {
    */
   static register(
     typeid: string,
-    callable: Target | null = null,
+    callable: Target | ReferentClass | null = null,
     options: RegisterOptions = {},
   ): void {
     if (typeof typeid !== "string" || typeid === "") {
@@ -276,7 +280,7 @@ export class BaseManager {
       }
     }
     registryOf(this).set(typeid, {
-      callable,
+      callable: callable as Target | null,
       exposed,
       methodToTypeid,
       proxytype,
