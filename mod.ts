@@ -27,4 +27,5 @@ export * as subprocess from "./subprocess/mod.ts";
 export * as multiprocessing from "./multiprocessing/mod.ts";
 export * as shared_memory from "./multiprocessing/shared_memory/mod.ts";
 export * as concurrent_futures from "./concurrent_futures/mod.ts";
+export * as pickle from "./pickle/mod.ts";
 export * from "./_internal/errors.ts";

@@ -1,4 +1,4 @@
-import { OSError, ValueError } from "../_internal/errors.ts";
+import { OSError } from "../_internal/errors.ts";
 import { type Heap, registerDestructor } from "../_internal/sync/heap.ts";
 import { HEADER, Tag } from "../_internal/sync/layout.ts";
 import { heapRecord } from "../_internal/sync/heap_object.ts";
@@ -22,6 +22,12 @@ import { programHeap } from "../_internal/process/program_heap.ts";
 import { onProcessExit } from "../_internal/process/exit.ts";
 import { noteHeld, noteReleased } from "../_internal/process/record.ts";
 import { BufferTooShort } from "./errors.ts";
+import {
+  checkMaxlength,
+  type Connection as ConnectionInterface,
+  intoTarget,
+  sendSlice,
+} from "./_connection_common.ts";
 
 /** Pipe fields: the duplex flag, then one or two rings. */
 const P = {
@@ -115,17 +121,6 @@ onProcessExit(() => {
 
 const CREATE: unique symbol = Symbol("create");
 
-function checkBytes(buf: unknown, what: string): Uint8Array {
-  if (buf instanceof Uint8Array) return buf;
-  if (ArrayBuffer.isView(buf)) {
-    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  }
-  if (buf instanceof ArrayBuffer || buf instanceof SharedArrayBuffer) {
-    return new Uint8Array(buf);
-  }
-  throw new TypeError(`${what} must be a bytes-like object (a typed array)`);
-}
-
 /**
  * Python's `multiprocessing.connection.Connection`: one end of a `Pipe`.
  * Made by {@linkcode Pipe}; passed to another process (in `args`, in a
@@ -171,7 +166,7 @@ function checkBytes(buf: unknown, what: string): Uint8Array {
  * parent.close();
  * ```
  */
-export class Connection {
+export class Connection implements ConnectionInterface {
   readonly #h: Heap;
   readonly #end: number;
   readonly #out: ByteRing | null;
@@ -256,19 +251,6 @@ export class Connection {
     return decode(runSync(this.#receiving().reading()));
   }
 
-  #slice(buf: unknown, offset: number, size?: number): Uint8Array {
-    const bytes = checkBytes(buf, "buf");
-    const n = bytes.length;
-    if (offset < 0) throw new ValueError("offset is negative");
-    if (n < offset) throw new ValueError("buffer length < offset");
-    if (size === undefined || size === null) size = n - offset;
-    else if (size < 0) throw new ValueError("size is negative");
-    else if (offset + size > n) {
-      throw new ValueError("buffer length < offset + size");
-    }
-    return bytes.subarray(offset, offset + size);
-  }
-
   /**
    * Sends bytes as one message (Python's `send_bytes`).
    * @param buf A typed array (its bytes are sent).
@@ -278,14 +260,14 @@ export class Connection {
    */
   sendBytes(buf: ArrayBufferView, offset = 0, size?: number): Promise<void> {
     const ring = this.#sending();
-    const bytes = this.#slice(buf, offset, size).slice();
+    const bytes = sendSlice(buf, offset, size).slice();
     return runAsync(ring.writing(bytes));
   }
 
   /** Like {@linkcode Connection.sendBytes}, blocking the calling thread. */
   sendBytesSync(buf: ArrayBufferView, offset = 0, size?: number): void {
     const ring = this.#sending();
-    runSync(ring.writing(this.#slice(buf, offset, size)));
+    runSync(ring.writing(sendSlice(buf, offset, size)));
   }
 
   /**
@@ -305,10 +287,8 @@ export class Connection {
   }
 
   #recvBytes(maxlength?: number) {
-    if (maxlength !== undefined && maxlength !== null && maxlength < 0) {
-      throw new ValueError("negative maxlength");
-    }
-    return this.#receiving().reading(undefined, maxlength ?? Infinity, () => {
+    const limit = checkMaxlength(maxlength);
+    return this.#receiving().reading(undefined, limit, () => {
       throw new OSError("bad message length");
     });
   }
@@ -331,12 +311,10 @@ export class Connection {
   }
 
   *#recvInto(buf: ArrayBufferView, offset: number) {
-    const bytes = checkBytes(buf, "buf");
-    if (offset < 0) throw new ValueError("negative offset");
-    if (offset > bytes.length) throw new ValueError("offset too large");
+    const target = intoTarget(buf, offset);
     const ring = this.#receiving();
     const got = yield* ring.reading(
-      bytes.subarray(offset),
+      target,
       Infinity,
       (message) => {
         throw new BufferTooShort(message);

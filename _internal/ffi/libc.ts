@@ -130,6 +130,38 @@ const symbols = {
     result: "i32",
     nonblocking: true,
   },
+  // sockets (multiprocessing.connection): descriptors are O_NONBLOCK, so
+  // only connect and poll ever wait; see the connection module's notes.
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  socketpair: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  connect_async: {
+    name: "connect",
+    parameters: ["i32", "buffer", "u32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  getsockopt: {
+    parameters: ["i32", "i32", "i32", "buffer", "buffer"],
+    result: "i32",
+  },
+  setsockopt: {
+    parameters: ["i32", "i32", "i32", "buffer", "u32"],
+    result: "i32",
+  },
+  shutdown: { parameters: ["i32", "i32"], result: "i32" },
+  send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
+  getaddrinfo: {
+    parameters: ["buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  freeaddrinfo: { parameters: ["pointer"], result: "void" },
+  unlink: { parameters: ["buffer"], result: "i32" },
   // shared memory and maps
   shm_open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
   shm_unlink: { parameters: ["buffer"], result: "i32" },

@@ -1,0 +1,135 @@
+/**
+ * UTF-8 with CPython's `surrogatepass` error handler, which is how pickle
+ * stores `str`: a lone surrogate (legal in both a JS string and a Python
+ * str) is written as its 3-byte form and read back, instead of being
+ * replaced by U+FFFD as `TextEncoder`/`TextDecoder` would.
+ *
+ * @module
+ */
+
+const fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const encoder = new TextEncoder();
+
+/**
+ * Decodes `bytes[start, end)`; `null` when the bytes are not UTF-8 even
+ * with surrogates allowed.
+ */
+export function decodeUtf8(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): string | null {
+  const n = end - start;
+  if (n < 32) {
+    // Short strings (keys, names) are mostly ASCII: a loop beats the
+    // decoder's call overhead.
+    let s = "";
+    let i = start;
+    for (; i < end; i++) {
+      const b = bytes[i]!;
+      if (b >= 0x80) break;
+      s += String.fromCharCode(b);
+    }
+    if (i === end) return s;
+  }
+  try {
+    return fatal.decode(bytes.subarray(start, end));
+  } catch {
+    return decodeSurrogatePass(bytes, start, end);
+  }
+}
+
+function decodeSurrogatePass(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): string | null {
+  const units: number[] = [];
+  let i = start;
+  while (i < end) {
+    const b0 = bytes[i]!;
+    let cp: number;
+    let need: number;
+    let min: number;
+    if (b0 < 0x80) {
+      units.push(b0);
+      i++;
+      continue;
+    } else if (b0 >= 0xc2 && b0 < 0xe0) {
+      cp = b0 & 0x1f;
+      need = 1;
+      min = 0x80;
+    } else if (b0 >= 0xe0 && b0 < 0xf0) {
+      cp = b0 & 0x0f;
+      need = 2;
+      min = 0x800;
+    } else if (b0 >= 0xf0 && b0 < 0xf5) {
+      cp = b0 & 0x07;
+      need = 3;
+      min = 0x10000;
+    } else {
+      return null;
+    }
+    if (i + need >= end) return null;
+    for (let k = 1; k <= need; k++) {
+      const b = bytes[i + k]!;
+      if ((b & 0xc0) !== 0x80) return null;
+      cp = (cp << 6) | (b & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff) return null;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      units.push(0xd800 | (cp >> 10), 0xdc00 | (cp & 0x3ff));
+    } else {
+      units.push(cp);
+    }
+    i += need + 1;
+  }
+  let s = "";
+  for (let k = 0; k < units.length; k += 8192) {
+    s += String.fromCharCode(...units.slice(k, k + 8192));
+  }
+  return s;
+}
+
+/**
+ * Encodes `s` into `out` at `pos` (the caller guarantees `3 * s.length`
+ * bytes of room) and returns the end position.
+ */
+export function encodeUtf8Into(
+  s: string,
+  out: Uint8Array,
+  pos: number,
+): number {
+  const n = s.length;
+  if (n > 64 && s.isWellFormed()) {
+    return pos + encoder.encodeInto(s, out.subarray(pos)).written;
+  }
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      out[pos++] = c;
+    } else if (c < 0x800) {
+      out[pos++] = 0xc0 | (c >> 6);
+      out[pos++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c < 0xdc00 && i + 1 < n) {
+        const d = s.charCodeAt(i + 1);
+        if (d >= 0xdc00 && d < 0xe000) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+          i++;
+          out[pos++] = 0xf0 | (c >> 18);
+          out[pos++] = 0x80 | ((c >> 12) & 0x3f);
+          out[pos++] = 0x80 | ((c >> 6) & 0x3f);
+          out[pos++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+      }
+      // BMP character, or a lone surrogate (surrogatepass).
+      out[pos++] = 0xe0 | (c >> 12);
+      out[pos++] = 0x80 | ((c >> 6) & 0x3f);
+      out[pos++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return pos;
+}
