@@ -1,4 +1,3 @@
-// @ts-nocheck: awaiting multiprocessing.Manager (branch managers); remove this line once it is merged
 /* Example 15-1, Manager().dict(): one process per string fills a shared dict.
 
 Python in a Nutshell (4th ed.), chapter 15, "The Manager Class". `f`
@@ -64,12 +63,11 @@ export async function f(s: string): Promise<string> {
   return s + s; // some computation or other
 }
 
-/** What runner uses of the dict proxy: `d[s] = v` is `d.setItem(s, v)`. */
-interface Dict {
-  setItem(key: string, value: string): Promise<void>;
-}
-
-export async function runner(s: string, d: Dict): Promise<void> {
+// `d[s] = v` on a dict proxy is `d.setItem(s, v)`.
+export async function runner(
+  s: string,
+  d: mp.DictProxy<string, string>,
+): Promise<void> {
   print(getpid(), s);
   await d.setItem(s, await f(s));
 }
@@ -80,7 +78,7 @@ async function makeDict(strings: string[]): Promise<Record<string, string>> {
   // Python leaves the manager to shut down when it is collected; here
   // `await using` shuts it down when makeDict returns.
   await using mgr = await mp.Manager();
-  const d = await mgr.dict();
+  const d = await mgr.dict<string, string>();
   const workers = [];
   for (const s of strings) {
     const p = new mp.Process({
