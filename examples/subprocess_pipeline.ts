@@ -31,5 +31,5 @@ const p1 = new Popen(["printf", "pear\\napple\\nfig\\n"], { stdout: PIPE });
 const p2 = new Popen(["sort"], { stdin: p1.stdout!, stdout: PIPE, text: true });
 await p1.stdout!.close();
 const [output] = await p2.communicate();
-Deno.stdout.writeSync(new TextEncoder().encode(output as string));
+Deno.stdout.writeSync(new TextEncoder().encode(output as string)); // end=""
 print("exit codes", await p1.wait(), p2.returncode);
