@@ -2,15 +2,18 @@
 
 Python in a Nutshell (4th ed.), chapter 15, "The subprocess Module": when
 `communicate` times out, the child still runs; the documented way out is to
-kill it, then call `communicate` again to collect what it wrote.
+kill it, then call `communicate` again to collect the rest of its output.
+The parent reads the child's first line before it starts the clock, so
+that the output does not depend on how fast the child starts.
 
 ```python
 import subprocess
 
 proc = subprocess.Popen(['sh', '-c', 'echo started; exec sleep 10'],
                         stdout=subprocess.PIPE, text=True)
+print(proc.stdout.readline(), end='')
 try:
-    outs, errs = proc.communicate(timeout=1)
+    outs, errs = proc.communicate(timeout=0.5)
 except subprocess.TimeoutExpired as e:
     print('TimeoutExpired:', e)
     proc.kill()
@@ -19,8 +22,9 @@ print(repr(outs), errs, proc.returncode)
 ```
 
 ```output
-TimeoutExpired: Command '['sh', '-c', 'echo started; exec sleep 10']' timed out after 1 seconds
-'started\n' None -9
+started
+TimeoutExpired: Command '['sh', '-c', 'echo started; exec sleep 10']' timed out after 0.5 seconds
+'' None -9
 ```
 */
 
@@ -31,9 +35,11 @@ const proc = new Popen(["sh", "-c", "echo started; exec sleep 10"], {
   stdout: PIPE,
   text: true,
 });
+const line = await proc.stdout!.readline();
+Deno.stdout.writeSync(new TextEncoder().encode(line as string)); // end=""
 let outs, errs;
 try {
-  [outs, errs] = await proc.communicate(null, 1);
+  [outs, errs] = await proc.communicate(null, 0.5);
 } catch (e) {
   if (!(e instanceof TimeoutExpired)) throw e;
   print("TimeoutExpired:", e.message);
