@@ -170,12 +170,27 @@ export class ProcessPoolOwner {
     }
   }
 
-  /** The target block of a callable (made once per callable). */
+  /**
+   * The target block of a callable: made once per callable, and once per
+   * source text (a loop that submits a fresh arrow function each time
+   * shares one block).
+   */
   #targetOf(fn: Target): number {
     const key = fn instanceof URL ? fn.href : fn;
     let t = this.#targets.get(key);
     if (t !== undefined) return t;
-    const bytes = encode(describeTarget(fn, "fn")).bytes;
+    const spec = describeTarget(fn, "fn");
+    const bySource = spec.kind === "source"
+      ? `${spec.name}\0${spec.source}`
+      : undefined;
+    if (bySource !== undefined) {
+      t = this.#targets.get(bySource);
+      if (t !== undefined) {
+        if (this.#targets.size < 10_000) this.#targets.set(key, t);
+        return t;
+      }
+    }
+    const bytes = encode(spec).bytes;
     const h = this.h, x = this.core.x;
     t = h.alloc(T.WORDS * 4 + bytes.length, false);
     const words = h.int32(t, T.WORDS);
@@ -184,6 +199,7 @@ export class ProcessPoolOwner {
     h.u8.set(bytes, t * 16 + T.WORDS * 4);
     x.store(X.TARGETS, t);
     this.#targets.set(key, t);
+    if (bySource !== undefined) this.#targets.set(bySource, t);
     return t;
   }
 

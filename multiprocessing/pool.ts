@@ -10,10 +10,10 @@ import {
 } from "./_pool_backend.ts";
 import {
   type AsyncCallbacks,
-  AsyncResult,
+  type AsyncResult,
   asyncResult,
 } from "./async_result.ts";
-import { IMapIterator, imapIterator } from "./imap_iterator.ts";
+import { type IMapIterator, imapIterator } from "./imap_iterator.ts";
 
 /** Options of {@linkcode Pool}, Python's keyword arguments. */
 export interface PoolOptions {
@@ -37,7 +37,6 @@ export interface PoolOptions {
 /** Options of {@linkcode ThreadPool}, Python's keyword arguments. */
 export type ThreadPoolOptions = Omit<PoolOptions, "maxtasksperchild">;
 
-// deno-lint-ignore no-explicit-any
 type Fn<A extends unknown[], R> = ((...args: A) => R) | URL | string;
 // deno-lint-ignore no-explicit-any
 type AnyFn = (...args: any[]) => unknown;
