@@ -18,13 +18,13 @@
 const HERE = new URL("./", import.meta.url);
 
 /**
- * Examples that need a module still being built. Each turns on by itself
- * once its module has the export (checked by importing it); until then the
- * checker skips it, naming what is missing.
+ * Examples that need a module still being built, by file name. Each is
+ * skipped, naming the missing export, until importing its module finds the
+ * export; then it runs. Empty now that `Pool`, `ThreadPool`,
+ * `ProcessPoolExecutor` and `Manager` exist. An entry reads
+ * `"make_dict_manager.ts": [{ module: "multiprocessing", name: "Manager" }]`.
  */
-export const AWAITING: Record<string, { module: string; name: string }[]> = {
-  // "make_dict_manager.ts": [{ module: "multiprocessing", name: "Manager" }],
-};
+export const AWAITING: Record<string, { module: string; name: string }[]> = {};
 
 /**
  * Run before each Python original (not part of it): Python's `print` writes
