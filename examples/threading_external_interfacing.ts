@@ -10,7 +10,7 @@ import threading, queue
 
 class ExternalInterfacing(threading.Thread):
     def __init__(self, external_callable, **kwds):
-        threading.Thread.__init__(self, **kwds)
+        super().__init__(**kwds)
         self.daemon = True
         self.external_callable = external_callable
         self.request_queue = queue.Queue()

@@ -14,7 +14,7 @@ import threading, queue
 
 class Serializer(threading.Thread):
     def __init__(self, **kwds):
-        threading.Thread.__init__(self, **kwds)
+        super().__init__(**kwds)
         self.daemon = True
         self.work_request_queue = queue.Queue()
         self.result_queue = queue.Queue()
