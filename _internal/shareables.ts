@@ -31,3 +31,4 @@ import "../multiprocessing/shared_memory/shared_memory_manager.ts";
 import "../multiprocessing/queue.ts";
 import "../multiprocessing/joinable_queue.ts";
 import "../multiprocessing/simple_queue.ts";
+import "../multiprocessing/managers/proxies.ts";

@@ -78,3 +78,33 @@ export {
 } from "./errors.ts";
 export type { Target, TargetFunction } from "../_internal/threads/targets.ts";
 export * from "../_internal/errors.ts";
+export {
+  type Address,
+  BaseManager,
+  type BaseManagerOptions,
+  type ReferentClass,
+  type RegisterOptions,
+  Server,
+} from "./managers/base_manager.ts";
+export { Manager, SyncManager } from "./managers/sync_manager.ts";
+export {
+  AcquirerProxy,
+  ArrayProxy,
+  AutoProxy,
+  BarrierProxy,
+  BaseProxy,
+  ConditionProxy,
+  DictProxy,
+  EventProxy,
+  IteratorProxy,
+  ListProxy,
+  NamespaceProxy,
+  QueueProxy,
+  ValueProxy,
+} from "./managers/proxies.ts";
+export {
+  AttributeError,
+  RemoteError,
+  StopIteration,
+} from "./managers/_errors.ts";
+export type { Token } from "./managers/_token.ts";

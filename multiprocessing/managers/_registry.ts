@@ -1,0 +1,205 @@
+/**
+ * Typeid registries: what a server creates for each typeid, the methods it
+ * exposes and the methods whose results come back as proxies. The
+ * SyncManager's typeids are CPython's, with CPython's exposed tuples, so
+ * that CPython's proxies and ours drive the same server objects.
+ *
+ * @module
+ */
+
+import { ServerDict } from "./_server_dict.ts";
+import { ServerList } from "./_server_list.ts";
+import { ServerQueue } from "./_server_queue.ts";
+import {
+  ServerBarrier,
+  ServerCondition,
+  ServerEvent,
+  ServerLock,
+  ServerSemaphore,
+} from "./_server_sync.ts";
+import { ServerArray, ServerNamespace, ServerValue } from "./_server_values.ts";
+
+/** Creates a referent from a create request (the server resolves proxies). */
+export type Factory = (
+  args: readonly unknown[],
+  kwds: Record<string, unknown>,
+  resolve: (v: unknown) => unknown,
+) => unknown;
+
+/** What a server knows about a typeid. */
+export interface ServerTypeEntry {
+  /** Creates the referent; null: the one argument is the referent. */
+  readonly create: Factory | null;
+  /** Exposed method names; null: the referent's public methods. */
+  readonly exposed: readonly string[] | null;
+  /** Methods whose result is returned as a proxy of that typeid. */
+  readonly methodToTypeid: Readonly<Record<string, string>> | null;
+}
+
+/** A server's registry. */
+export type ServerRegistry = ReadonlyMap<string, ServerTypeEntry>;
+
+const ACQUIRER = ["acquire", "release"] as const;
+
+function noKwds(name: string, kwds: Record<string, unknown>): void {
+  const k = Object.keys(kwds)[0];
+  if (k !== undefined) {
+    throw new TypeError(`${name}() got an unexpected keyword argument '${k}'`);
+  }
+}
+
+function entry(
+  create: Factory | null,
+  exposed: readonly string[] | null,
+  methodToTypeid: Record<string, string> | null = null,
+): ServerTypeEntry {
+  return { create, exposed, methodToTypeid };
+}
+
+/** The exposed tuples of CPython's proxy types, by proxy type name. */
+export const EXPOSED: Readonly<Record<string, readonly string[]>> = {
+  DictProxy: [
+    "__contains__",
+    "__delitem__",
+    "__getitem__",
+    "__iter__",
+    "__len__",
+    "__setitem__",
+    "clear",
+    "copy",
+    "get",
+    "items",
+    "keys",
+    "pop",
+    "popitem",
+    "setdefault",
+    "update",
+    "values",
+  ],
+  ListProxy: [
+    "__add__",
+    "__contains__",
+    "__delitem__",
+    "__getitem__",
+    "__len__",
+    "__mul__",
+    "__reversed__",
+    "__rmul__",
+    "__setitem__",
+    "append",
+    "count",
+    "extend",
+    "index",
+    "insert",
+    "pop",
+    "remove",
+    "reverse",
+    "sort",
+    "__imul__",
+  ],
+  AcquirerProxy: ACQUIRER,
+  ConditionProxy: ["acquire", "release", "wait", "notify", "notify_all"],
+  EventProxy: ["is_set", "set", "clear", "wait"],
+  BarrierProxy: ["__getattribute__", "wait", "abort", "reset"],
+  NamespaceProxy: ["__getattribute__", "__setattr__", "__delattr__"],
+  ValueProxy: ["get", "set"],
+  ArrayProxy: ["__len__", "__getitem__", "__setitem__"],
+  IteratorProxy: ["__next__", "send", "throw", "close"],
+};
+
+/** The SyncManager's typeids, as CPython registers them. */
+export function syncManagerRegistry(): Map<string, ServerTypeEntry> {
+  const r = new Map<string, ServerTypeEntry>();
+  const queue: Factory = (a, k) => {
+    const [maxsize] = a.length ? a : [k.maxsize ?? 0];
+    return new ServerQueue(maxsize);
+  };
+  r.set("Queue", entry(queue, null));
+  r.set("JoinableQueue", entry(queue, null));
+  r.set(
+    "Event",
+    entry(
+      (_a, k) => (noKwds("Event", k), new ServerEvent()),
+      EXPOSED.EventProxy!,
+    ),
+  );
+  r.set(
+    "Lock",
+    entry((_a, k) => (noKwds("Lock", k), new ServerLock(false)), ACQUIRER),
+  );
+  r.set(
+    "RLock",
+    entry((_a, k) => (noKwds("RLock", k), new ServerLock(true)), ACQUIRER),
+  );
+  r.set(
+    "Semaphore",
+    entry((a, k) => new ServerSemaphore(a[0] ?? k.value, false), ACQUIRER),
+  );
+  r.set(
+    "BoundedSemaphore",
+    entry((a, k) => new ServerSemaphore(a[0] ?? k.value, true), ACQUIRER),
+  );
+  r.set(
+    "Condition",
+    entry((a, k, resolve) => {
+      const lock = resolve(a[0] ?? k.lock ?? null);
+      if (lock !== null && !(lock instanceof ServerLock)) {
+        throw new TypeError(
+          "Condition() lock must be a Lock or RLock of the same manager",
+        );
+      }
+      return new ServerCondition(lock);
+    }, EXPOSED.ConditionProxy!),
+  );
+  r.set(
+    "Barrier",
+    entry(
+      (a, k) =>
+        new ServerBarrier(
+          a[0] ?? k.parties,
+          a[1] ?? k.action,
+          a[2] ?? k.timeout,
+        ),
+      EXPOSED.BarrierProxy!,
+    ),
+  );
+  r.set(
+    "list",
+    entry(
+      (a, k) => (noKwds("list", k), new ServerList(a[0])),
+      EXPOSED.ListProxy!,
+    ),
+  );
+  r.set(
+    "dict",
+    entry((a, k) => new ServerDict(a[0], k), EXPOSED.DictProxy!, {
+      __iter__: "Iterator",
+    }),
+  );
+  r.set(
+    "Value",
+    entry(
+      (a, k) => new ServerValue(a[0] ?? k.typecode, a[1] ?? k.value),
+      EXPOSED.ValueProxy!,
+    ),
+  );
+  r.set(
+    "Array",
+    entry(
+      (a, k) => new ServerArray(a[0] ?? k.typecode, a[1] ?? k.sequence),
+      EXPOSED.ArrayProxy!,
+    ),
+  );
+  r.set(
+    "Namespace",
+    entry((a, k) => {
+      if (a.length) {
+        throw new TypeError("Namespace() takes keyword arguments only");
+      }
+      return new ServerNamespace(k);
+    }, EXPOSED.NamespaceProxy!),
+  );
+  r.set("Iterator", entry(null, EXPOSED.IteratorProxy!));
+  r.set("AsyncResult", entry(null, null));
+  return r;
+}

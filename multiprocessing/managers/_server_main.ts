@@ -1,0 +1,53 @@
+/**
+ * The entry of a manager's server process (`BaseManager.start()`), as
+ * CPython's `BaseManager._run_server`: runs the initializer, builds the
+ * server, reports the address it bound, serves until shut down.
+ *
+ * @module
+ */
+
+import { ClientSync } from "../connection/mod.ts";
+import {
+  loadTarget,
+  type TargetSpec,
+} from "../../_internal/threads/targets.ts";
+import { serverRegistryOf, type TypeSpec } from "./_registry_spec.ts";
+import { ServerCore } from "./_server.ts";
+import type { Address } from "./_transport.ts";
+import "./_wire.ts";
+
+/** Runs a manager's server in this process until it is shut down. */
+export async function runServer(
+  specs: TypeSpec[],
+  address: Address | null,
+  authkey: Uint8Array,
+  report: Address,
+  initializer: TargetSpec | null,
+  initargs: unknown[],
+): Promise<void> {
+  // bpo-36368: the server ignores SIGINT (Ctrl-C in a terminal reaches the
+  // whole process group); its parent shuts it down.
+  try {
+    Deno.addSignalListener("SIGINT", ignore);
+  } catch { /* not permitted: keep the default */ }
+  try {
+    if (initializer !== null) {
+      await (await loadTarget(initializer))(...initargs);
+    }
+    const registry = await serverRegistryOf(specs);
+    const server = new ServerCore(registry, address, authkey);
+    {
+      using conn = ClientSync(report, { authkey });
+      conn.sendBytesSync(
+        new TextEncoder().encode(JSON.stringify(server.address)),
+      );
+    }
+    await server.serveForever();
+  } finally {
+    try {
+      Deno.removeSignalListener("SIGINT", ignore);
+    } catch { /* never added */ }
+  }
+}
+
+function ignore(): void {}
