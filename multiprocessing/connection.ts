@@ -54,7 +54,7 @@ function ringAt(h: Heap, pipe: number, ring: number): ByteRing {
     words.load(base + RING_DATA),
     words.load(base + RING_CAP),
   );
-  return new ByteRing(words, base, data);
+  return new ByteRing(words, base, data, h);
 }
 
 /** Creates the pipe object and its two ends (each with one reference). */
