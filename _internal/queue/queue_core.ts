@@ -225,6 +225,7 @@ export class QueueCore {
       q,
       base + JOURNAL,
       JOURNAL_ENTRIES,
+      !(heap.backing.buffer instanceof SharedArrayBuffer),
     );
     this.#lock = new RobustLock(
       words,

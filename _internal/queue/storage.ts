@@ -178,7 +178,7 @@ export class Storage {
   #set(i: number, value: number): void {
     const q = this.#q, at = this.#b + i;
     this.#journal.note(at, q[at]!);
-    Atomics.store(q, at, value);
+    q[at] = value;
   }
 
   // Helpers for the policies.
@@ -188,7 +188,9 @@ export class Storage {
   }
 
   set n(value: number) {
-    this.#set(COUNT, value);
+    const q = this.#q, at = this.#b + COUNT;
+    this.#journal.note(at, q[at]!);
+    Atomics.store(q, at, value); // read without the lock (qsize)
   }
 
   get head(): number {

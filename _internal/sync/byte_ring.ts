@@ -179,14 +179,18 @@ export class ByteRing {
       if (!this.#wlock.tryAcquire()) yield* this.#wlock.acquiring(Infinity);
       try {
         const need = big ? RECORD_BYTES : HEADER_BYTES + n;
-        const ready = () =>
-          this.#free() >= need && !(big && this.#bigPending());
         for (;;) {
           if (this.#load(FLAGS) & READER_CLOSED) {
             throw new OSError(E.EPIPE, undefined, null);
           }
-          if (ready()) break;
-          yield* this.#await(WWAIT, WEVENT, READER_CLOSED, ready, Infinity);
+          if (this.#free() >= need && !(big && this.#bigPending())) break;
+          yield* this.#await(
+            WWAIT,
+            WEVENT,
+            READER_CLOSED,
+            () => this.#free() >= need && !(big && this.#bigPending()),
+            Infinity,
+          );
         }
         const header = this.#outHeader, dv = this.#outHeaderView;
         dv.setUint32(0, n % 0x100000000, true);
@@ -350,6 +354,22 @@ export class ByteRing {
       const left = remaining(deadline);
       if (left <= 0) return false;
       yield* this.#await(RWAIT, REVENT, 0, () => this.readable(), left);
+    }
+  }
+
+  /** Frees the blocks of the big messages still unread (the pipe is going away). */
+  freeUnread(): void {
+    const dv = this.#headerView;
+    for (let pos = this.#load(RPOS); pos !== this.#load(WPOS);) {
+      this.#copyOut(this.#header, 0, RECORD_BYTES, pos);
+      const hi = dv.getUint32(4, true);
+      if (hi & BIG) {
+        this.#heap.free(dv.getUint32(8, true));
+        pos = (pos + RECORD_BYTES) | 0;
+      } else {
+        pos = (pos + HEADER_BYTES + dv.getUint32(0, true) +
+          hi * 0x100000000) | 0;
+      }
     }
   }
 

@@ -26,6 +26,13 @@
  * pointer fail loudly, the refcount lets every thread that holds the object
  * release it (through a FinalizationRegistry) and the last one free it.
  *
+ * The allocator's lock is robust (robust_lock.ts) and every write it makes
+ * to the block headers and lists is noted in an undo journal in the heap's
+ * header (journal.ts): a process killed inside `alloc` or `free` leaves an
+ * update that the next allocator rolls back, so the heap is never
+ * corrupted; the block being allocated or freed is leaked at worst. The
+ * references a killed process held are never released (a leak too).
+ *
  * @module
  */
 
@@ -215,6 +222,7 @@ export class Heap {
       this.#header.i32,
       H_JOURNAL,
       JOURNAL_ENTRIES,
+      !(buffer instanceof SharedArrayBuffer),
     );
     // A process killed inside alloc or free leaves the lock to a waiter,
     // which undoes the half-done update (the block it was allocating or

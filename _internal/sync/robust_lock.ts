@@ -75,7 +75,7 @@ export class RobustLock {
     if (this.#w.compareExchange(this.#i, UNLOCKED, ownPid) !== UNLOCKED) {
       return false;
     }
-    if (this.#shared) this.#w.store(this.#s, this.#stamp);
+    if (this.#shared) this.#w.i32[this.#s] = this.#stamp;
     return true;
   }
 
@@ -113,7 +113,7 @@ export class RobustLock {
       if (v === UNLOCKED) {
         // Keep the waiters mark: others may still sleep on the word.
         if (w.compareExchange(i, UNLOCKED, ownPid | WAITERS) === UNLOCKED) {
-          if (this.#shared) w.store(this.#s, this.#stamp);
+          if (this.#shared) w.i32[this.#s] = this.#stamp;
           return true;
         }
         continue;
@@ -162,7 +162,8 @@ export class RobustLock {
    * @returns false if it was not locked (nothing changed).
    */
   release(): boolean {
-    if (this.#shared) this.#w.store(this.#s, 0);
+    // A plain store: the exchange after it orders it.
+    if (this.#shared) this.#w.i32[this.#s] = 0;
     const old = this.#w.exchange(this.#i, UNLOCKED);
     if (old & WAITERS) this.#w.notify(this.#i, 1);
     return old !== UNLOCKED;
