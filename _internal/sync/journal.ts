@@ -26,6 +26,22 @@
  * @module
  */
 
+let stepsLeft = 0;
+
+/**
+ * @internal Test hook: SIGKILLs this process at the `n`th journal step
+ * from now. Each entry and each commit is two steps (before and after its
+ * stores), so `n = 1, 2, …` kills a process at every instant that matters
+ * of an update (tests/multiprocessing/robust_test.ts).
+ */
+export function killAtJournalStep(n: number): void {
+  stepsLeft = n;
+}
+
+function step(): void {
+  if (--stepsLeft === 0) Deno.kill(Deno.pid, "SIGKILL");
+}
+
 /** Words a journal of `entries` entries takes. */
 export function journalWords(entries: number): number {
   return 1 + 2 * entries;
@@ -54,6 +70,7 @@ export class Journal {
   /** Records that word `index` holds `old`; call before overwriting it. */
   note(index: number, old: number): void {
     if (!this.#on) return;
+    if (stepsLeft !== 0) step();
     const a = this.#a, b = this.#b, n = a[b]!;
     if (n >= this.#cap) {
       throw new Error("pyconc: internal journal overflow");
@@ -61,6 +78,7 @@ export class Journal {
     a[b + 1 + 2 * n] = index;
     a[b + 2 + 2 * n] = old;
     a[b] = n + 1; // after the entry: never counted before it is complete
+    if (stepsLeft !== 0) step();
   }
 
   /** Whether an update is under way (or was left unfinished). */
@@ -70,7 +88,10 @@ export class Journal {
 
   /** Commits the update: one store. */
   commit(): void {
+    if (!this.#on) return;
+    if (stepsLeft !== 0) step();
     this.#a[this.#b] = 0;
+    if (stepsLeft !== 0) step();
   }
 
   /**

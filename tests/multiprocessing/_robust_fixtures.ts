@@ -181,3 +181,23 @@ export function churnHeap(seed: number, started: Event): void {
     if (k === 0) started.set();
   }
 }
+
+/**
+ * Puts one item (`op` "put") or gets one (`op` "get"), SIGKILLed by the
+ * journal hook at its `step`th step; exits normally if the operation has
+ * fewer steps.
+ */
+export async function dieDuring(
+  q: Queue<unknown>,
+  op: string,
+  step: number,
+): Promise<void> {
+  const { killAtJournalStep } = await import(
+    "../../_internal/sync/journal.ts"
+  );
+  const item = makeItem(9, 999); // encoded before the hook is armed
+  killAtJournalStep(step);
+  if (op === "put") q.putSync(item);
+  else q.getSync();
+  killAtJournalStep(0);
+}

@@ -21,6 +21,8 @@ import { QueueLayout, Tag } from "../../_internal/sync/layout.ts";
 import { Order, QueueCore } from "../../_internal/queue/queue_core.ts";
 import { programHeap } from "../../_internal/process/program_heap.ts";
 import { mpTest, sleepingInKernel } from "./_helpers.ts";
+import { SHARE } from "../../_internal/codec/shareable.ts";
+import { ownerGone } from "../../_internal/sync/owner.ts";
 import {
   coreOf,
   itemIntact,
@@ -252,13 +254,26 @@ async function runAndKill(
   target: string,
   args: (started: Event) => unknown[],
   maxMs: number,
+  diag: () => string = () => "",
 ): Promise<Process> {
   const started = new Event();
   const p = new Process({ target: fixture(target), args: args(started) });
   p.start();
   // A structure wedged by an earlier kill would keep the child from
   // starting its loop: that is the wedge this fails on.
-  assert.ok(await started.wait(60), `${target}: never got going (wedged?)`);
+  if (!await started.wait(60)) {
+    const running = p.isAlive();
+    const info = diag() +
+      ` wchan ${Deno.readTextFileSync(`/proc/${p.pid}/wchan`)} ` +
+      `stat ${Deno.readTextFileSync(`/proc/${p.pid}/stat`).slice(0, 60)}`;
+    p.kill();
+    await p.join();
+    throw new Error(
+      `${target}: never got going (wedged?): ${
+        running ? "still running" : `exit code ${p.exitcode}`
+      } ${info}`,
+    );
+  }
   await delay(randomMs(maxMs));
   p.kill();
   return p;
@@ -317,6 +332,29 @@ mpTest(
     const out = new Queue<Uint8Array>();
     const got = new Received();
     let readerKills = 0;
+    const pipeState = () => {
+      const h = programHeap();
+      const end = (w as unknown as { [SHARE](): { data: number } })[SHARE]()
+        .data;
+      const pipe = h.int32(end, 4)[2]!;
+      const ring = [...h.int32(pipe, 4 + 14).slice(4)];
+      const hdr = [...h.int32(1, 0).slice(0, 0)];
+      const hw = new Int32Array(h.backing.buffer, 0, 8);
+      const who = (v: number, stamp: number) => {
+        const pid = v & 0x3fffff;
+        let st = "none";
+        try {
+          const t = Deno.readTextFileSync(`/proc/${pid}/stat`);
+          const f = t.slice(t.lastIndexOf(")") + 2).split(" ");
+          st = `${f[0]} start ${f[19]} wchan ${
+            Deno.readTextFileSync(`/proc/${pid}/wchan`)
+          } cmd ${Deno.readTextFileSync(`/proc/${pid}/cmdline`).slice(0, 80)}`;
+        } catch { /* gone */ }
+        return `[${pid} stamp ${stamp} gone ${ownerGone(pid, stamp)} ${st}]`;
+      };
+      return `ring ${ring.join(",")} heap lock ${hw[1]} stamp ${hw[4]} ${hdr}` +
+        ` W ${who(ring[6]!, ring[11]!)} R ${who(ring[7]!, ring[12]!)}`;
+    };
     const take = (m: Uint8Array) => {
       const id = messageId(m);
       assert.ok(id !== undefined, `a damaged message of ${m.length} bytes`);
@@ -337,12 +375,15 @@ mpTest(
     const ROUNDS = Number(Deno.env.get("ROUNDS") ?? 100);
     for (let gen = 1; gen <= ROUNDS; gen++) {
       const [writer, reader] = await Promise.all([
-        runAndKill("write", (s) => [w, gen, s], 30),
-        runAndKill("read", (s) => [r, out, s], 30),
+        runAndKill("write", (s) => [w, gen, s], 30, pipeState),
+        runAndKill("read", (s) => [r, out, s], 30, pipeState),
       ]);
       readerKills++;
       await Promise.all([writer.join(), reader.join()]);
       drain(0);
+      // Empty the pipe too: the next writer's first message must fit
+      // whether or not the next reader is quick to start.
+      while (r.pollSync(0)) take(r.recvBytesSync());
     }
     drain(50);
     while (r.pollSync(0.05)) take(r.recvBytesSync());
@@ -385,5 +426,79 @@ mpTest(
     const blocks = Array.from({ length: 200 }, (_, i) => h.alloc(i * 97 + 1));
     for (const p of blocks) h.free(p);
     h.verify();
+  },
+);
+
+/**
+ * Kills a process at every step of one queue operation's journals (the
+ * item's heap block, the queue's fields, a storage reallocation): after
+ * each kill the queue holds exactly what it held before, or what the
+ * finished operation leaves, and the heap is consistent.
+ */
+async function killAtEveryStep(op: "put" | "get"): Promise<number> {
+  for (let step = 1;; step++) {
+    const q = new Queue<[number, number, unknown]>();
+    const ids: string[] = [];
+    for (let i = 0; i < (op === "put" ? 16 : 17); i++) {
+      q.putSync([1, i, i]); // a put that fills the storage's 16 slots …
+      ids.push(`1,${i}`);
+    }
+    if (op === "get") {
+      // … then 9 gets: the next one shrinks the storage back.
+      for (let i = 0; i < 9; i++) q.getSync();
+      ids.splice(0, 9);
+    }
+    const p = new Process({
+      target: fixture("dieDuring"),
+      args: [q, op, step],
+    });
+    p.start();
+    await p.join();
+    const done = p.exitcode === 0;
+    if (!done) assert.equal(p.exitcode, -9, `step ${step}`);
+    // Unfinished tasks: one per item put (a get leaves it as it is).
+    assert.equal(
+      coreOf(q).unfinishedTasks,
+      op === "put" ? q.qsize() : 17,
+      `step ${step}`,
+    );
+    const left: string[] = [];
+    for (;;) {
+      try {
+        const item = q.getSync(true, 0.05);
+        left.push(`${item[0]},${item[1]}`);
+      } catch (e) {
+        if (e instanceof Empty) break;
+        throw e;
+      }
+    }
+    const after = op === "put" ? [...ids, "9,999"] : ids.slice(1);
+    if (done) assert.deepEqual(left, after, `step ${step}: finished`);
+    else {
+      assert.ok(
+        JSON.stringify(left) === JSON.stringify(ids) ||
+          JSON.stringify(left) === JSON.stringify(after),
+        `killed at step ${step}: ${left.join(" ")}`,
+      );
+    }
+    programHeap().verify();
+    q.close();
+    if (done) return step;
+  }
+}
+
+mpTest(
+  "Queue: a put killed at every step of its update leaves the queue as before or as after",
+  async () => {
+    const steps = await killAtEveryStep("put");
+    assert.ok(steps > 20, `${steps} steps`);
+  },
+);
+
+mpTest(
+  "Queue: a get killed at every step of its update leaves the queue as before or as after",
+  async () => {
+    const steps = await killAtEveryStep("get");
+    assert.ok(steps > 20, `${steps} steps`);
   },
 );
