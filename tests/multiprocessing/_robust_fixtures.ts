@@ -201,3 +201,23 @@ export async function dieDuring(
   else q.getSync();
   killAtJournalStep(0);
 }
+
+/**
+ * Takes this child's own handle-list lock, leaves a half-done update of
+ * the list (its length bumped by 5, journaled), says so, and never lets go.
+ */
+export async function holdHoldings(held: Event): Promise<never> {
+  const { R } = await import("../../_internal/process/record.ts");
+  const { ProcessTable } = await import("../../_internal/process/table.ts");
+  const { RobustLock } = await import("../../_internal/sync/robust_lock.ts");
+  const { Journal } = await import("../../_internal/sync/journal.ts");
+  const h = programHeap();
+  const record = ProcessTable.get().selfRecord;
+  const words = h.words(record, R.WORDS);
+  new RobustLock(words, R.HOLD_LOCK, R.HOLD_STAMP).enter();
+  const len = words.i32[R.HOLD_LEN]!;
+  new Journal(words.i32, R.JOURNAL, 4).note(record * 4 + R.HOLD_LEN, len);
+  words.i32[R.HOLD_LEN] = len + 5;
+  held.set();
+  return forever();
+}

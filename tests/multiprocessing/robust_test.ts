@@ -502,3 +502,22 @@ mpTest(
     assert.ok(steps > 20, `${steps} steps`);
   },
 );
+
+mpTest(
+  "Process: a child killed inside an update of its handle list is still reaped, its update undone",
+  async () => {
+    const held = new Event();
+    const p = new Process({ target: fixture("holdHoldings"), args: [held] });
+    p.start();
+    try {
+      assert.ok(await held.wait(30));
+    } finally {
+      p.kill();
+    }
+    await p.join(); // the reap takes the dead child's lock over
+    assert.equal(p.exitcode, -9);
+    held.set(); // still a valid object: no reference was released twice
+    assert.ok(held.isSet());
+    programHeap().verify();
+  },
+);
