@@ -17,7 +17,8 @@ import {
   Queue,
 } from "../../multiprocessing/mod.ts";
 import { heap } from "../../_internal/sync/heap.ts";
-import { QueueLayout, Tag } from "../../_internal/sync/layout.ts";
+import { HEADER, QueueLayout, Tag } from "../../_internal/sync/layout.ts";
+import { RING_WORDS } from "../../_internal/sync/byte_ring.ts";
 import { Order, QueueCore } from "../../_internal/queue/queue_core.ts";
 import { programHeap } from "../../_internal/process/program_heap.ts";
 import { mpTest, sleepingInKernel } from "./_helpers.ts";
@@ -333,27 +334,26 @@ mpTest(
     const got = new Received();
     let readerKills = 0;
     const pipeState = () => {
+      // The ring's words (see byte_ring.ts) and the owners of its locks.
       const h = programHeap();
       const end = (w as unknown as { [SHARE](): { data: number } })[SHARE]()
         .data;
-      const pipe = h.int32(end, 4)[2]!;
-      const ring = [...h.int32(pipe, 4 + 14).slice(4)];
-      const hdr = [...h.int32(1, 0).slice(0, 0)];
-      const hw = new Int32Array(h.backing.buffer, 0, 8);
+      const pipe = h.int32(end, HEADER + 1)[HEADER]!; // the end's pipe
+      const ring = [
+        ...h.int32(pipe, HEADER + 2 + RING_WORDS).slice(HEADER + 2),
+      ];
       const who = (v: number, stamp: number) => {
         const pid = v & 0x3fffff;
         let st = "none";
         try {
           const t = Deno.readTextFileSync(`/proc/${pid}/stat`);
-          const f = t.slice(t.lastIndexOf(")") + 2).split(" ");
-          st = `${f[0]} start ${f[19]} wchan ${
-            Deno.readTextFileSync(`/proc/${pid}/wchan`)
-          } cmd ${Deno.readTextFileSync(`/proc/${pid}/cmdline`).slice(0, 80)}`;
+          st = t.slice(t.lastIndexOf(")") + 2).split(" ")[0]!;
         } catch { /* gone */ }
         return `[${pid} stamp ${stamp} gone ${ownerGone(pid, stamp)} ${st}]`;
       };
-      return `ring ${ring.join(",")} heap lock ${hw[1]} stamp ${hw[4]} ${hdr}` +
-        ` W ${who(ring[6]!, ring[11]!)} R ${who(ring[7]!, ring[12]!)}`;
+      return `ring ${ring.join(",")} W ${who(ring[6]!, ring[11]!)} R ${
+        who(ring[7]!, ring[12]!)
+      }`;
     };
     const take = (m: Uint8Array) => {
       const id = messageId(m);
