@@ -21,7 +21,7 @@
 import type { Heap } from "../sync/heap.ts";
 import { registerDestructor } from "../sync/heap.ts";
 import { HEADER, Tag } from "../sync/layout.ts";
-import { ROBUST_LOCK_WORDS, RobustLock } from "../sync/robust_lock.ts";
+import { RobustLock } from "../sync/robust_lock.ts";
 import { Journal, journalWords } from "../sync/journal.ts";
 import { programHeap } from "./program_heap.ts";
 import { ProcessTable } from "./table.ts";
