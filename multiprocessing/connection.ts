@@ -60,7 +60,7 @@ function ringAt(h: Heap, pipe: number, ring: number): ByteRing {
     words.load(base + RING_DATA),
     words.load(base + RING_CAP),
   );
-  return new ByteRing(words, base, data);
+  return new ByteRing(words, base, data, h);
 }
 
 /** Creates the pipe object and its two ends (each with one reference). */
@@ -101,7 +101,9 @@ registerDestructor(Tag.PIPE, (h, pipe) => {
   const w = h.int32(pipe, P.WORDS);
   for (let r = 0; r < 2; r++) {
     const block = w[P.RINGS + r * RING_WORDS + RING_DATA]!;
-    if (block !== 0) h.free(block);
+    if (block === 0) continue;
+    ringAt(h, pipe, r).freeUnread(); // big messages nobody read
+    h.free(block);
   }
 });
 
@@ -130,7 +132,8 @@ const CREATE: unique symbol = Symbol("create");
  * by reference, SharedArrayBuffers copied), `recv()` receives it;
  * `sendBytes`/`recvBytes`/`recvBytesInto` move raw bytes. Messages keep
  * their order and boundaries, and any size is accepted (a message larger
- * than the pipe's buffer streams through it). Each method can block, so
+ * than the pipe's buffer travels in a block of the shared memory, one at a
+ * time). Each method can block, so
  * each has an async form and a `Sync` form.
  *
  * When every handle of an end is closed (`close()`, garbage collection, or
@@ -143,6 +146,12 @@ const CREATE: unique symbol = Symbol("create");
  *
  * One thread sends at a time and one receives at a time (each side holds a
  * lock for a whole message), so concurrent use never mixes messages.
+ *
+ * A process killed at any instant of `send` or `recv` leaves the pipe
+ * usable: a message is published, and consumed, in one step, and the side
+ * locks record their owner, so the next sender or receiver takes a dead
+ * owner's lock over. Only the message the killed process was moving is
+ * lost; no message is ever duplicated or cut.
  *
  * @example Sending both ways
  * ```ts

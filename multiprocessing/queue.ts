@@ -40,14 +40,16 @@ export function defineQueueTag(cls: unknown, tag: string): void {
  * (terminate(), kill()) while it reads or writes the queue's pipe can leave
  * the queue's lock held or a message half-written: Python's docs warn that
  * the queue may then be corrupted and other processes may fail or block
- * forever. Here a process waiting in `get` or `put` holds no lock (it waits
- * on a condition), so killing it leaves the queue fully usable; the queue's
- * lock, and the shared heap's allocator lock that a `put` of a larger item
- * takes, are held only for the microseconds of a slot copy or an
- * allocation. A process killed inside one of those windows (a producer
- * killed in a tight loop of `put`s can be) leaves that lock held, and the
- * other processes block on it, as in Python: end producers by telling them
- * to stop (a sentinel item, an Event) rather than with `terminate()`.
+ * forever. Here a process may be killed at any instant of a `put` or a
+ * `get`: the queue's internal lock (and the shared heap's allocator lock)
+ * record their owner, the next process that needs a lock whose owner is
+ * gone takes it over and rolls back the update the dead process left
+ * unfinished. The queue stays usable and no item is ever duplicated; the
+ * only item lost is the one the killed process was moving (an item whose
+ * `put` had not returned, or that a `get` had already taken out), and a
+ * heap block may leak. A blocking call's timeout also bounds its wait for
+ * the internal lock: `get(true, 0.2)` returns after about 0.2 s whoever
+ * holds the lock.
  *
  * `close()` ends this process's use of the queue (Python's semantics:
  * `put` and `get` then throw ValueError here; other processes are not

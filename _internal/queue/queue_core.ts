@@ -14,12 +14,27 @@
  * critical section only slot copies and, rarely, a storage reallocation
  * happen, and every section releases the lock in a `finally`.
  *
+ * **A process killed at any instant** (multiprocessing) leaves the queue
+ * usable, and no item duplicated. The lock records its owner, and a
+ * waiter takes it over from a dead owner (robust_lock.ts); every update
+ * of the queue's fields under the lock (count, head, storage array,
+ * unfinished tasks) is one transaction of an undo journal (journal.ts),
+ * so the taker rolls back an update the owner left half-done, then wakes
+ * every waiter to look again. An item is therefore in the queue exactly
+ * when its put committed: a producer killed before that loses the item
+ * it was putting, a consumer killed after its get committed loses the
+ * item it was taking (it had left the queue), and nothing else is lost.
+ * A heap block may leak (the item's, or a storage array being replaced).
+ * The ordering policies of priority queues move slots without the
+ * journal: they only exist in-process, where no thread dies alone.
+ *
  * @module
  */
 
 import { OverflowError, ValueError } from "../errors.ts";
 import type { Heap } from "../sync/heap.ts";
-import { LOCK_WORDS, LockCore } from "../sync/lock_core.ts";
+import { ROBUST_LOCK_WORDS, RobustLock } from "../sync/robust_lock.ts";
+import { Journal, journalWords } from "../sync/journal.ts";
 import {
   CONDITION_WORDS,
   ConditionCore,
@@ -53,7 +68,8 @@ export { Order };
 // write the lock holder makes.
 const LINE = 16;
 const LOCK = 0;
-const ORDER = LOCK + LOCK_WORDS;
+const LOCK_STAMP = 1;
+const ORDER = LOCK + ROBUST_LOCK_WORDS;
 const FLAGS = ORDER + 1;
 const STORE = FLAGS + 1;
 const F64 = (STORE + STORAGE_WORDS + 1) & ~1; // float64 fields start here
@@ -64,8 +80,12 @@ const NOT_EMPTY = LINE;
 const NOT_FULL = NOT_EMPTY + LINE;
 const ALL_DONE = NOT_FULL + LINE;
 
+/** The undo journal of the fields' updates (at most 8 words per update). */
+const JOURNAL = ALL_DONE + CONDITION_WORDS;
+const JOURNAL_ENTRIES = 8;
+
 /** Words a {@linkcode QueueCore} uses. */
-export const QUEUE_WORDS = ALL_DONE + CONDITION_WORDS;
+export const QUEUE_WORDS = JOURNAL + journalWords(JOURNAL_ENTRIES);
 
 /** Flag: the queue counts unfinished tasks (not SimpleQueue). */
 const TRACK_TASKS = 1;
@@ -91,12 +111,20 @@ function blockingMs(
   return toMs(timeout);
 }
 
-/** The deadline of a wait that is about to happen. */
-function waitDeadline(timeoutMs: number): number {
+/**
+ * The deadline of a blocking call, for its lock and its wait (the lock's
+ * wait counts too: `get(true, 0.2)` returns in about 0.2 s even while
+ * another process holds the queue's lock).
+ */
+function callDeadline(block: boolean, timeoutMs: number): number {
+  return block && !Number.isNaN(timeoutMs) ? deadlineOf(timeoutMs) : Infinity;
+}
+
+/** Checks the timeout of a wait that is about to happen. */
+function checkWait(timeoutMs: number): void {
   if (Number.isNaN(timeoutMs)) {
     throw new OverflowError("timeout value is too large");
   }
-  return deadlineOf(timeoutMs);
 }
 
 /**
@@ -169,7 +197,8 @@ export class QueueCore {
   readonly #q: Int32Array;
   readonly #b: number;
   readonly #f64: Float64Array;
-  readonly #lock: LockCore;
+  readonly #lock: RobustLock;
+  readonly #journal: Journal;
   readonly #notEmpty: ConditionCore;
   readonly #notFull: ConditionCore;
   readonly #allDone: ConditionCore;
@@ -191,7 +220,19 @@ export class QueueCore {
     const words = heap.words(ptr, base + QUEUE_WORDS);
     this.#q = words.i32;
     this.#f64 = heap.float64(ptr, base + F64, 2);
-    this.#lock = new LockCore(words, base + LOCK);
+    const q = words.i32;
+    const journal = this.#journal = new Journal(
+      q,
+      base + JOURNAL,
+      JOURNAL_ENTRIES,
+      !(heap.backing.buffer instanceof SharedArrayBuffer),
+    );
+    this.#lock = new RobustLock(
+      words,
+      base + LOCK,
+      base + LOCK_STAMP,
+      () => this.#repair(),
+    );
     const lock = this.#lock;
     // The core always holds its lock when it waits or notifies.
     const protocol: ConditionLock = {
@@ -208,9 +249,50 @@ export class QueueCore {
     this.#notFull = new ConditionCore(late, base + NOT_FULL, protocol);
     this.#allDone = new ConditionCore(late, base + ALL_DONE, protocol);
     const order = this.#q[base + ORDER]!;
-    this.#store = new Storage(heap, this.#q, base + STORE, order);
+    this.#store = new Storage(heap, q, base + STORE, order, journal);
     this.#ordered = order === Order.PRIORITY;
     this.#tracks = (this.#q[base + FLAGS]! & TRACK_TASKS) !== 0;
+  }
+
+  /**
+   * After a takeover from a dead owner: undoes the update it left
+   * unfinished, and wakes every waiter to look at the queue again (a
+   * wake-up the owner was about to give may be lost; extra ones are
+   * harmless, every waiter re-checks).
+   */
+  #repair(): void {
+    const q = this.#q;
+    this.#journal.rollback((index, old) => Atomics.store(q, index, old));
+    this.#notEmpty.notifyAll();
+    this.#notFull.notifyAll();
+    this.#allDone.notifyAll();
+  }
+
+  /** Commits the fields' update, then frees what it replaced. */
+  #commit(): void {
+    this.#journal.commit();
+    this.#store.freeRetired();
+  }
+
+  /** Ends a section: an update not committed (an error) is undone. */
+  #abandon(): void {
+    if (!this.#journal.pending()) return;
+    const q = this.#q;
+    this.#journal.rollback((index, old) => Atomics.store(q, index, old));
+    this.#store.dropRetired();
+  }
+
+  /** Adds `delta` to the unfinished tasks, journaled. */
+  #addUnfinished(delta: number): void {
+    const w = this.#b + F64 + 2 * UNFINISHED, q = this.#q;
+    this.#journal.note(w, q[w]!);
+    this.#journal.note(w + 1, q[w + 1]!);
+    this.#f64[UNFINISHED] = this.#f64[UNFINISHED]! + delta;
+  }
+
+  /** @internal The queue's lock (for tests of a holder that never releases). */
+  get lock(): RobustLock {
+    return this.#lock;
   }
 
   /**
@@ -341,12 +423,15 @@ export class QueueCore {
   /** Waits for a free slot and stores the item; throws only if it stored nothing. */
   *#putting(item: Item, block: boolean, timeoutMs: number): Blocking<void> {
     const lock = this.#lock;
-    if (!lock.tryAcquire()) yield* lock.acquiring(Infinity);
+    const deadline = callDeadline(block, timeoutMs);
+    if (!lock.tryAcquire() && !(yield* lock.acquiring(remaining(deadline)))) {
+      throw new Full();
+    }
     try {
       const f64 = this.#f64, store = this.#store;
       if (f64[MAXSIZE]! > 0 && store.n >= f64[MAXSIZE]!) {
         if (!block) throw new Full();
-        const deadline = waitDeadline(timeoutMs);
+        checkWait(timeoutMs);
         do {
           const left = remaining(deadline);
           if (left <= 0) throw new Full();
@@ -362,10 +447,12 @@ export class QueueCore {
         this.#notFull.notify(1);
         throw e;
       }
-      if (this.#tracks) f64[UNFINISHED]! += 1;
+      if (this.#tracks) this.#addUnfinished(1);
+      this.#commit();
       this.#late.hold();
       this.#notEmpty.notify(1);
     } finally {
+      this.#abandon();
       lock.release();
       this.#late.flush();
     }
@@ -396,12 +483,15 @@ export class QueueCore {
   /** Waits for an item and takes it out. */
   *#getting(block: boolean, timeoutMs: number): Blocking<unknown> {
     const lock = this.#lock;
-    if (!lock.tryAcquire()) yield* lock.acquiring(Infinity);
+    const deadline = callDeadline(block, timeoutMs);
+    if (!lock.tryAcquire() && !(yield* lock.acquiring(remaining(deadline)))) {
+      throw new Empty();
+    }
     try {
       const store = this.#store;
       if (store.n === 0) {
         if (!block) throw new Empty();
-        const deadline = waitDeadline(timeoutMs);
+        checkWait(timeoutMs);
         do {
           const left = remaining(deadline);
           if (left <= 0) throw new Empty();
@@ -409,10 +499,12 @@ export class QueueCore {
         } while (store.n === 0);
       }
       const item = store.pop();
+      this.#commit();
       this.#late.hold();
       this.#notFull.notify(1);
       return item;
     } finally {
+      this.#abandon();
       lock.release();
       this.#late.flush();
     }
@@ -433,6 +525,7 @@ export class QueueCore {
         this.#late.hold();
         this.#allDone.notifyAll();
       }
+      // One aligned 8-byte store: atomic, no journal needed.
       this.#f64[UNFINISHED] = unfinished;
     } finally {
       this.#lock.release();

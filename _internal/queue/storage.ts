@@ -9,10 +9,18 @@
  * queue's lock and reads them afresh, so every thread holding the queue
  * keeps working while it moves.
  *
+ * Every write of those fields is noted in the queue's undo journal first
+ * (see queue_core.ts), and a replaced array is freed only after the
+ * update commits: a process killed part way leaves an update the next
+ * holder of the lock rolls back. Slots are written outside the counted
+ * range before the count moves, so a slot write needs no journal (except
+ * for the priority policy's moves: in-process only).
+ *
  * @module
  */
 
 import type { Heap } from "../sync/heap.ts";
+import type { Journal } from "../sync/journal.ts";
 import {
   F_INLINE,
   type Item,
@@ -96,17 +104,28 @@ export class Storage {
   readonly #taken = new Int32Array(SLOT_WORDS);
   readonly #takenU8 = new Uint8Array(this.#taken.buffer);
   readonly #policy: Policy;
+  readonly #journal: Journal;
+  /** An array replaced by the update under way (freed once it commits). */
+  #retired = 0;
 
   /**
    * @param heap The heap holding the queue.
    * @param q The queue's words.
    * @param base Index of the storage's first word in `q`.
    * @param order An {@linkcode Order}.
+   * @param journal The queue's undo journal.
    */
-  constructor(heap: Heap, q: Int32Array, base: number, order: number) {
+  constructor(
+    heap: Heap,
+    q: Int32Array,
+    base: number,
+    order: number,
+    journal: Journal,
+  ) {
     this.#heap = heap;
     this.#q = q;
     this.#b = base;
+    this.#journal = journal;
     this.#views = viewsOf(heap);
     const policy = POLICIES[order];
     if (policy === undefined) {
@@ -141,6 +160,27 @@ export class Storage {
     return takeSlot(this.#taken, this.#takenU8);
   }
 
+  /** Frees the array the committed update replaced. */
+  freeRetired(): void {
+    const old = this.#retired;
+    if (old !== 0) {
+      this.#retired = 0;
+      this.#heap.free(old);
+    }
+  }
+
+  /** Forgets the replaced array of an update that was rolled back. */
+  dropRetired(): void {
+    this.#retired = 0;
+  }
+
+  /** Writes field `i` (relative to the storage), noting the old value. */
+  #set(i: number, value: number): void {
+    const q = this.#q, at = this.#b + i;
+    this.#journal.note(at, q[at]!);
+    q[at] = value;
+  }
+
   // Helpers for the policies.
 
   get n(): number {
@@ -148,7 +188,9 @@ export class Storage {
   }
 
   set n(value: number) {
-    Atomics.store(this.#q, this.#b + COUNT, value);
+    const q = this.#q, at = this.#b + COUNT;
+    this.#journal.note(at, q[at]!);
+    Atomics.store(q, at, value); // read without the lock (qsize)
   }
 
   get head(): number {
@@ -156,7 +198,7 @@ export class Storage {
   }
 
   set head(value: number) {
-    this.#q[this.#b + HEAD] = value;
+    this.#set(HEAD, value);
   }
 
   get capacity(): number {
@@ -258,10 +300,11 @@ export class Storage {
         src + (n - first) * SLOT_WORDS,
       );
     }
-    q[b + SLOTS] = ptr;
-    q[b + CAP] = cap;
-    q[b + HEAD] = 0;
-    if (old !== 0) this.#heap.free(old);
+    this.#set(SLOTS, ptr);
+    this.#set(CAP, cap);
+    this.#set(HEAD, 0);
+    // Freed once the update commits (a rollback points back to it).
+    if (old !== 0) this.#retired = old;
   }
 
   /**

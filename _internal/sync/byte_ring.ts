@@ -4,11 +4,23 @@
  * {@linkcode WaitWords} like the other primitives.
  *
  * A message is an 8-byte little-endian length and its bytes. One writer
- * and one reader at a time (each holds its side's mutex for a whole
+ * and one reader at a time (each holds its side's lock for a whole
  * message), so the ring itself is single-producer single-consumer: the
  * writer advances `WPOS`, the reader `RPOS` (free-running 32-bit counters;
- * the capacity is a power of two). A message larger than the ring streams
- * through it.
+ * the capacity is a power of two).
+ *
+ * **Every message moves in one step.** A writer waits until the whole
+ * message fits, copies it into the free space and publishes it with one
+ * store of `WPOS`; a reader copies a whole message out and consumes it
+ * with one store of `RPOS`. A message larger than the ring goes into a
+ * heap block, and the ring carries a 16-byte record pointing at it (one
+ * such message in flight at a time, so memory stays bounded: the next big
+ * message waits until the reader took the previous one). So a process
+ * killed at any instant leaves whole messages only: a writer killed
+ * before its store loses the message it was sending, a reader killed
+ * after its store loses the message it was receiving, and the side locks
+ * (robust_lock.ts, which record their owner) are taken over by the next
+ * writer or reader. A big message's block may leak then.
  *
  * Waking: a side that must wait counts itself in `RWAIT`/`WWAIT`, reads
  * the other side's event word, re-checks, and sleeps on the event word; the
@@ -20,7 +32,8 @@
  */
 
 import { EOFError, errno as E, OSError } from "../errors.ts";
-import { LockCore } from "./lock_core.ts";
+import type { Heap } from "./heap.ts";
+import { RobustLock } from "./robust_lock.ts";
 import type { Blocking, WaitWords } from "./words.ts";
 import { deadlineOf, remaining } from "./timeout.ts";
 
@@ -36,41 +49,68 @@ const RLOCK = 7;
 export const RING_DATA = 8;
 export const RING_CAP = 9;
 const FLAGS = 10;
+const WLOCK_STAMP = 11;
+const RLOCK_STAMP = 12;
+/** Where the last big message's record ends (ring position). */
+const BIG_END = 13;
 
 /** Words a ring uses. */
-export const RING_WORDS = 11;
+export const RING_WORDS = 14;
 
 const WRITER_CLOSED = 1;
 const READER_CLOSED = 2;
 
 const HEADER_BYTES = 8;
+/** A big message's record: its header (flagged), the block, padding. */
+const RECORD_BYTES = 16;
+/** The header's flag (in its high word) of a big message's record. */
+const BIG = 0x80000000;
 
 /** One direction of a pipe, over `RING_WORDS` words and a data block. */
 export class ByteRing {
   readonly #w: WaitWords;
   readonly #b: number;
+  readonly #heap: Heap;
   readonly #data: Uint8Array;
   readonly #mask: number;
-  readonly #wlock: LockCore;
-  readonly #rlock: LockCore;
-  readonly #header = new Uint8Array(HEADER_BYTES);
+  readonly #wlock: RobustLock;
+  readonly #rlock: RobustLock;
+  readonly #header = new Uint8Array(RECORD_BYTES);
   readonly #headerView = new DataView(this.#header.buffer);
   /** The writer's header (one writer at a time holds the write lock). */
-  readonly #outHeader = new Uint8Array(HEADER_BYTES);
+  readonly #outHeader = new Uint8Array(RECORD_BYTES);
   readonly #outHeaderView = new DataView(this.#outHeader.buffer);
 
   /**
    * @param words The window holding the ring's words.
    * @param base Index of the first word.
    * @param data The ring's bytes (capacity a power of two).
+   * @param heap The heap holding big messages' blocks.
    */
-  constructor(words: WaitWords, base: number, data: Uint8Array) {
+  constructor(words: WaitWords, base: number, data: Uint8Array, heap: Heap) {
     this.#w = words;
     this.#b = base;
+    this.#heap = heap;
     this.#data = data;
     this.#mask = data.length - 1;
-    this.#wlock = new LockCore(words, base + WLOCK);
-    this.#rlock = new LockCore(words, base + RLOCK);
+    // Nothing to repair after a takeover (every update is one store), but
+    // the dead side may have been about to wake the other one.
+    const wakeAll = () => {
+      this.#bump(REVENT);
+      this.#bump(WEVENT);
+    };
+    this.#wlock = new RobustLock(
+      words,
+      base + WLOCK,
+      base + WLOCK_STAMP,
+      wakeAll,
+    );
+    this.#rlock = new RobustLock(
+      words,
+      base + RLOCK,
+      base + RLOCK_STAMP,
+      wakeAll,
+    );
   }
 
   #load(i: number): number {
@@ -80,6 +120,18 @@ export class ByteRing {
   /** Bytes waiting to be read. */
   #available(): number {
     return (this.#load(WPOS) - this.#load(RPOS)) >>> 0;
+  }
+
+  /** Free bytes. */
+  #free(): number {
+    return this.#data.length - this.#available();
+  }
+
+  /** Whether the last big message sent is still unread. */
+  #bigPending(): boolean {
+    const r = this.#load(RPOS);
+    const d = (this.#load(BIG_END) - r) >>> 0;
+    return d !== 0 && d <= ((this.#load(WPOS) - r) >>> 0);
   }
 
   /** Marks the writing side closed: readers see end-of-file after the data. */
@@ -99,6 +151,11 @@ export class ByteRing {
       if (seen === f) break;
       f = seen;
     }
+    this.#bump(event);
+  }
+
+  #bump(event: number): void {
+    const w = this.#w, b = this.#b;
     w.add(b + event, 1);
     w.notify(b + event, Infinity);
   }
@@ -108,74 +165,73 @@ export class ByteRing {
     return this.#available() > 0 || (this.#load(FLAGS) & WRITER_CLOSED) !== 0;
   }
 
-  /** Writes one message, blocking while the ring is full. */
+  /** Writes one message, blocking while the ring has no room for it. */
   *writing(bytes: Uint8Array): Blocking<void> {
-    if (!this.#wlock.tryAcquire()) yield* this.#wlock.acquiring(Infinity);
+    const n = bytes.length, heap = this.#heap;
+    const big = HEADER_BYTES + n > this.#data.length;
+    let block = 0;
+    if (big) {
+      // Copied before the lock is taken, as a queue item is.
+      block = heap.alloc(n, false);
+      heap.u8.set(bytes, block * 16);
+    }
     try {
-      const header = this.#outHeader, dv = this.#outHeaderView;
-      dv.setUint32(0, bytes.length % 0x100000000, true);
-      dv.setUint32(4, Math.floor(bytes.length / 0x100000000), true);
-      // Header and bytes in one step when they fit: the reader wakes once.
-      if (
-        this.#data.length - this.#available() >= HEADER_BYTES + bytes.length &&
-        !(this.#load(FLAGS) & READER_CLOSED)
-      ) {
-        this.#put(header, 0, HEADER_BYTES, false);
-        this.#put(bytes, 0, bytes.length, true, HEADER_BYTES);
-        return;
+      if (!this.#wlock.tryAcquire()) yield* this.#wlock.acquiring(Infinity);
+      try {
+        const need = big ? RECORD_BYTES : HEADER_BYTES + n;
+        for (;;) {
+          if (this.#load(FLAGS) & READER_CLOSED) {
+            throw new OSError(E.EPIPE, undefined, null);
+          }
+          if (this.#free() >= need && !(big && this.#bigPending())) break;
+          yield* this.#await(
+            WWAIT,
+            WEVENT,
+            READER_CLOSED,
+            () => this.#free() >= need && !(big && this.#bigPending()),
+            Infinity,
+          );
+        }
+        const header = this.#outHeader, dv = this.#outHeaderView;
+        dv.setUint32(0, n % 0x100000000, true);
+        dv.setUint32(4, Math.floor(n / 0x100000000) | (big ? BIG : 0), true);
+        const w = this.#w, b = this.#b, wpos = this.#load(WPOS);
+        if (big) {
+          dv.setUint32(8, block, true);
+          this.#copyIn(header, 0, RECORD_BYTES, wpos);
+          w.store(b + WPOS, (wpos + RECORD_BYTES) | 0); // commit
+          block = 0; // the reader's now
+          w.store(b + BIG_END, (wpos + RECORD_BYTES) | 0);
+        } else {
+          this.#copyIn(header, 0, HEADER_BYTES, wpos);
+          this.#copyIn(bytes, 0, n, wpos + HEADER_BYTES);
+          w.store(b + WPOS, (wpos + HEADER_BYTES + n) | 0); // commit
+        }
+        this.#wake(RWAIT, REVENT);
+      } finally {
+        this.#wlock.release();
       }
-      yield* this.#writeAll(header);
-      yield* this.#writeAll(bytes);
     } finally {
-      this.#wlock.release();
+      if (block !== 0) heap.free(block);
     }
   }
 
-  /**
-   * Copies `src[off, off + n)` into the free space, `skip` bytes past the
-   * write position; with `publish`, advances the write position over all
-   * of it and wakes a waiting reader.
-   */
-  #put(
-    src: Uint8Array,
-    off: number,
-    n: number,
-    publish: boolean,
-    skip = 0,
-  ): void {
-    const w = this.#w, b = this.#b, data = this.#data, cap = data.length;
-    const wpos = this.#load(WPOS);
-    const at = (wpos + skip) & this.#mask;
+  /** Copies `src[off, off + n)` into the ring at position `pos`. */
+  #copyIn(src: Uint8Array, off: number, n: number, pos: number): void {
+    const data = this.#data, cap = data.length;
+    const at = pos & this.#mask;
     const first = Math.min(n, cap - at);
     data.set(src.subarray(off, off + first), at);
     if (first < n) data.set(src.subarray(off + first, off + n), 0);
-    if (!publish) return;
-    w.store(b + WPOS, (wpos + skip + n) | 0);
-    this.#wake(RWAIT, REVENT);
   }
 
-  *#writeAll(src: Uint8Array): Blocking<void> {
-    const cap = this.#data.length;
-    let off = 0;
-    while (off < src.length) {
-      if (this.#load(FLAGS) & READER_CLOSED) {
-        throw new OSError(E.EPIPE, undefined, null);
-      }
-      const free = cap - this.#available();
-      if (free === 0) {
-        yield* this.#await(
-          WWAIT,
-          WEVENT,
-          READER_CLOSED,
-          () => this.#available() < cap,
-          Infinity,
-        );
-        continue;
-      }
-      const n = Math.min(free, src.length - off);
-      this.#put(src, off, n, true);
-      off += n;
-    }
+  /** Copies `n` bytes at ring position `pos` into `dst` at `off`. */
+  #copyOut(dst: Uint8Array, off: number, n: number, pos: number): void {
+    const data = this.#data, cap = data.length;
+    const at = pos & this.#mask;
+    const first = Math.min(n, cap - at);
+    dst.set(data.subarray(at, at + first), off);
+    if (first < n) dst.set(data.subarray(0, n - first), off + first);
   }
 
   /**
@@ -193,54 +249,10 @@ export class ByteRing {
   ): Blocking<Uint8Array> {
     if (!this.#rlock.tryAcquire()) yield* this.#rlock.acquiring(Infinity);
     try {
-      const header = this.#header;
-      yield* this.#readExact(header, true);
-      const dv = this.#headerView;
-      const n = dv.getUint32(0, true) + dv.getUint32(4, true) * 0x100000000;
-      const fits = into !== undefined && n <= into.length;
-      let out: Uint8Array;
-      if (!fits && this.#available() >= n) {
-        out = this.#take(n); // all there: one copy, no zero-fill first
-      } else {
-        out = fits ? into.subarray(0, n) : new Uint8Array(n);
-        yield* this.#readExact(out, false);
-      }
-      if (n > limit || (into !== undefined && !fits)) onTooLong?.(out);
-      return out;
-    } finally {
-      this.#rlock.release();
-    }
-  }
-
-  /** Takes `n` available bytes into a new array (`slice` copies once). */
-  #take(n: number): Uint8Array {
-    const w = this.#w, b = this.#b, data = this.#data, cap = data.length;
-    const rpos = this.#load(RPOS);
-    const at = rpos & this.#mask;
-    let out: Uint8Array;
-    if (at + n <= cap) {
-      out = data.slice(at, at + n);
-    } else {
-      out = new Uint8Array(n);
-      out.set(data.subarray(at, cap));
-      out.set(data.subarray(0, n - (cap - at)), cap - at);
-    }
-    w.store(b + RPOS, (rpos + n) | 0);
-    this.#wake(WWAIT, WEVENT);
-    return out;
-  }
-
-  *#readExact(dst: Uint8Array, atStart: boolean): Blocking<void> {
-    const w = this.#w, b = this.#b, data = this.#data, cap = data.length;
-    let got = 0;
-    while (got < dst.length) {
-      const avail = this.#available();
-      if (avail === 0) {
+      while (this.#available() === 0) {
         if (this.#load(FLAGS) & WRITER_CLOSED) {
-          if (this.#available() > 0) continue;
-          throw new EOFError(
-            atStart && got === 0 ? "" : "the other end closed mid-message",
-          );
+          if (this.#available() > 0) break;
+          throw new EOFError("");
         }
         yield* this.#await(
           RWAIT,
@@ -249,27 +261,62 @@ export class ByteRing {
           () => this.#available() > 0,
           Infinity,
         );
-        continue;
       }
-      const n = Math.min(avail, dst.length - got);
-      const rpos = this.#load(RPOS);
-      const at = rpos & this.#mask;
-      const first = Math.min(n, cap - at);
-      dst.set(data.subarray(at, at + first), got);
-      if (first < n) dst.set(data.subarray(0, n - first), got + first);
-      w.store(b + RPOS, (rpos + n) | 0);
-      got += n;
-      this.#wake(WWAIT, WEVENT);
+      // A message is published whole: its header means all of it is there.
+      const w = this.#w, b = this.#b, rpos = this.#load(RPOS);
+      const header = this.#header, dv = this.#headerView;
+      this.#copyOut(header, 0, HEADER_BYTES, rpos);
+      const hi = dv.getUint32(4, true);
+      const big = (hi & BIG) !== 0;
+      const n = dv.getUint32(0, true) + (hi & ~BIG) * 0x100000000;
+      const fits = into !== undefined && n <= into.length;
+      let out: Uint8Array;
+      if (big) {
+        this.#copyOut(
+          header,
+          HEADER_BYTES,
+          RECORD_BYTES - HEADER_BYTES,
+          rpos + HEADER_BYTES,
+        );
+        const block = dv.getUint32(8, true);
+        const src = this.#heap.u8.subarray(block * 16, block * 16 + n);
+        if (fits) {
+          out = into.subarray(0, n);
+          out.set(src);
+        } else {
+          out = new Uint8Array(n);
+          out.set(src);
+        }
+        w.store(b + RPOS, (rpos + RECORD_BYTES) | 0); // commit
+        this.#wake(WWAIT, WEVENT);
+        this.#heap.free(block);
+      } else {
+        const at = rpos + HEADER_BYTES;
+        if (fits) {
+          out = into.subarray(0, n);
+          this.#copyOut(out, 0, n, at);
+        } else {
+          const i = at & this.#mask;
+          if (i + n <= this.#data.length) {
+            out = this.#data.slice(i, i + n); // one copy, no zero-fill first
+          } else {
+            out = new Uint8Array(n);
+            this.#copyOut(out, 0, n, at);
+          }
+        }
+        w.store(b + RPOS, (at + n) | 0); // commit
+        this.#wake(WWAIT, WEVENT);
+      }
+      if (n > limit || (into !== undefined && !fits)) onTooLong?.(out);
+      return out;
+    } finally {
+      this.#rlock.release();
     }
   }
 
   /** Wakes the other side if it waits: it counts itself in `waiters` and sleeps on `event`. */
   #wake(waiters: number, event: number): void {
-    const w = this.#w, b = this.#b;
-    if (w.load(b + waiters) > 0) {
-      w.add(b + event, 1);
-      w.notify(b + event, Infinity);
-    }
+    if (this.#w.load(this.#b + waiters) > 0) this.#bump(event);
   }
 
   /**
@@ -308,5 +355,26 @@ export class ByteRing {
       if (left <= 0) return false;
       yield* this.#await(RWAIT, REVENT, 0, () => this.readable(), left);
     }
+  }
+
+  /** Frees the blocks of the big messages still unread (the pipe is going away). */
+  freeUnread(): void {
+    const dv = this.#headerView;
+    for (let pos = this.#load(RPOS); pos !== this.#load(WPOS);) {
+      this.#copyOut(this.#header, 0, RECORD_BYTES, pos);
+      const hi = dv.getUint32(4, true);
+      if (hi & BIG) {
+        this.#heap.free(dv.getUint32(8, true));
+        pos = (pos + RECORD_BYTES) | 0;
+      } else {
+        pos = (pos + HEADER_BYTES + dv.getUint32(0, true) +
+          hi * 0x100000000) | 0;
+      }
+    }
+  }
+
+  /** @internal The write lock (for tests of a holder that dies). */
+  get writeLock(): RobustLock {
+    return this.#wlock;
   }
 }

@@ -157,10 +157,14 @@ export class ConditionCore {
     const w = this.#w, b = this.#b;
     const k = Math.min(n, w.load(b + WAITERS));
     if (k <= 0) return;
-    w.add(b + WAITERS, -k);
-    w.add(b + TOKENS, k);
+    // In this order, a process killed part way leaves at worst waiters
+    // counted that are not there (a spurious wake-up later), never a
+    // waiter left out of the count (a lost one); a sleeper the wake-up
+    // missed sees `SEQ` moved at its next slice (shm.ts).
     w.add(b + EPOCH, 1);
+    w.add(b + TOKENS, k);
     w.add(b + SEQ, 1);
+    w.add(b + WAITERS, -k);
     w.notify(b + SEQ, k);
   }
 

@@ -26,12 +26,20 @@
  * pointer fail loudly, the refcount lets every thread that holds the object
  * release it (through a FinalizationRegistry) and the last one free it.
  *
+ * The allocator's lock is robust (robust_lock.ts) and every write it makes
+ * to the block headers and lists is noted in an undo journal in the heap's
+ * header (journal.ts): a process killed inside `alloc` or `free` leaves an
+ * update that the next allocator rolls back, so the heap is never
+ * corrupted; the block being allocated or freed is leaked at worst. The
+ * references a killed process held are never released (a leak too).
+ *
  * @module
  */
 
 import { isMainThread } from "./main_thread.ts";
 import { SabWords, type WaitWords } from "./words.ts";
-import { LockCore } from "./lock_core.ts";
+import { RobustLock } from "./robust_lock.ts";
+import { Journal, journalWords } from "./journal.ts";
 
 /** The memory under a heap and how to wait on it. */
 export interface Backing {
@@ -102,10 +110,17 @@ const H_MAGIC = 0;
 const H_LOCK = 1;
 const H_TOP = 2;
 const H_LARGE = 3;
+const H_LOCK_STAMP = 4;
 const H_SMALL = 8; // .. H_SMALL + SMALL_CLASSES.length
 /** Well-known root slots (see {@linkcode Heap.root}). */
 const H_ROOTS = 64;
 const N_ROOTS = 64;
+/** The undo journal of the allocator's updates (see journal.ts). */
+const H_JOURNAL = H_ROOTS + N_ROOTS;
+const JOURNAL_ENTRIES = 64;
+if (H_JOURNAL + journalWords(JOURNAL_ENTRIES) > HEADER_UNITS * 4) {
+  throw new Error("heap: header too small");
+}
 
 // Block header words (relative to the block's first word).
 const B_SIZE = 0; // units, header included
@@ -193,7 +208,8 @@ export class Heap {
   /** A byte view over the whole heap (bulk copies; tracks growth). */
   readonly u8: Uint8Array;
   readonly #header: WaitWords;
-  readonly #lock: LockCore;
+  readonly #lock: RobustLock;
+  readonly #journal: Journal;
   readonly #finalizer: FinalizationRegistry<number>;
 
   constructor(backing: Backing) {
@@ -202,7 +218,21 @@ export class Heap {
     this.#view = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
     this.u8 = new Uint8Array(buffer);
     this.#header = backing.words(0, HEADER_UNITS * WORDS_PER_UNIT);
-    this.#lock = new LockCore(this.#header, H_LOCK);
+    this.#journal = new Journal(
+      this.#header.i32,
+      H_JOURNAL,
+      JOURNAL_ENTRIES,
+      !(buffer instanceof SharedArrayBuffer),
+    );
+    // A process killed inside alloc or free leaves the lock to a waiter,
+    // which undoes the half-done update (the block it was allocating or
+    // freeing is lost to the heap: a leak, never a corruption).
+    this.#lock = new RobustLock(
+      this.#header,
+      H_LOCK,
+      H_LOCK_STAMP,
+      () => this.#rollback(),
+    );
     this.#finalizer = new FinalizationRegistry((ptr) => this.release(ptr));
     const magic = this.#header.compareExchange(H_MAGIC, 0, MAGIC);
     if (magic === 0) {
@@ -248,14 +278,15 @@ export class Heap {
    */
   alloc(bytes: number, zero = true): number {
     const units = Math.ceil(bytes / UNIT) + 1;
-    this.#lock.acquireSync(Infinity);
+    this.#lock.enter();
     let ptr: number;
     try {
       ptr = units <= SMALL_MAX
         ? this.#allocSmall(units)
         : this.#allocLarge(units);
+      this.#journal.commit();
     } finally {
-      this.#lock.release();
+      this.#end();
     }
     if (zero) this.u8.fill(0, ptr * UNIT, ptr * UNIT + bytes);
     return ptr;
@@ -264,7 +295,7 @@ export class Heap {
   /** Returns a block to the heap. */
   free(ptr: number): void {
     const b = ptr - 1;
-    this.#lock.acquireSync(Infinity);
+    this.#lock.enter();
     try {
       const w = b * WORDS_PER_UNIT;
       const a = this.#words(w + B_PREV);
@@ -277,13 +308,109 @@ export class Heap {
       } else {
         // Small blocks stay "used" for their large neighbours' coalescing.
         const c = CLASS_OF[a[w + B_SIZE]!]!;
-        a[w + B_FLAGS] = flags | F_SMALL_FREE;
-        a[w + B_NEXT] = a[H_SMALL + c]!;
-        a[H_SMALL + c] = b;
+        this.#set(w + B_FLAGS, flags | F_SMALL_FREE);
+        this.#set(w + B_NEXT, a[H_SMALL + c]!);
+        this.#set(H_SMALL + c, b);
       }
+      this.#journal.commit();
+    } finally {
+      this.#end();
+    }
+  }
+
+  /** Writes word `index` of the heap (under the lock), journaled. */
+  #set(index: number, value: number): void {
+    const a = this.#words(index);
+    this.#journal.note(index, a[index]!);
+    a[index] = value;
+  }
+
+  /** Undoes an allocator update left unfinished (by an error or a dead process). */
+  #rollback(): void {
+    this.#journal.rollback((index, old) => {
+      this.#words(index)[index] = old;
+    });
+  }
+
+  /** Leaves the allocator's critical section. */
+  #end(): void {
+    if (this.#journal.pending()) this.#rollback();
+    this.#lock.release();
+  }
+
+  /**
+   * @internal Checks the allocator's structure (for tests): every block
+   * from the header to the top chains to the next, free large blocks
+   * have their footer, their successor's mark and their place on the
+   * free list, small free blocks are on their class's list, and the lists
+   * hold nothing else.
+   * @returns counts of blocks.
+   * @throws {Error} Naming the first inconsistency.
+   */
+  verify(): { blocks: number; freeLarge: number; freeSmall: number } {
+    this.#lock.enter();
+    try {
+      const a = this.#top();
+      const top = a[H_TOP]! >>> 0;
+      const fail = (what: string): never => {
+        throw new Error(`heap: ${what}`);
+      };
+      const freeLarge = new Set<number>();
+      const freeSmall = new Map<number, number>(); // block → class
+      let blocks = 0, prevFreeLarge = false;
+      for (let b = HEADER_UNITS; b < top;) {
+        const w = b * WORDS_PER_UNIT;
+        const size = a[w + B_SIZE]! >>> 0, flags = a[w + B_FLAGS]!;
+        if (size < 2 || b + size > top) fail(`block ${b} has size ${size}`);
+        if (((flags & F_PREV_FREE) !== 0) !== prevFreeLarge) {
+          fail(`block ${b}: wrong previous-free mark`);
+        }
+        const isFreeLarge = (flags & (F_USED | F_LARGE)) === F_LARGE;
+        if (isFreeLarge) {
+          if (prevFreeLarge) fail(`two free large blocks meet at ${b}`);
+          if ((a[(b + size) * WORDS_PER_UNIT - 1]! >>> 0) !== size) {
+            fail(`free block ${b}: bad footer`);
+          }
+          freeLarge.add(b);
+        } else if (!(flags & F_USED)) {
+          fail(`block ${b}: neither used nor large`);
+        } else if (flags & F_SMALL_FREE) {
+          if (flags & F_LARGE) fail(`block ${b}: large and small-free`);
+          freeSmall.set(b, CLASS_OF[size] ?? -1);
+        }
+        prevFreeLarge = isFreeLarge;
+        blocks++;
+        b += size;
+      }
+      let n = 0;
+      for (let b = a[H_LARGE]! >>> 0, prev = 0; b !== 0; n++) {
+        if (!freeLarge.has(b)) fail(`large list holds ${b}, not a free block`);
+        if ((a[b * WORDS_PER_UNIT + B_PREV]! >>> 0) !== prev) {
+          fail(`large list: bad back link at ${b}`);
+        }
+        if (n > freeLarge.size) fail("large list: cycle");
+        prev = b;
+        b = a[b * WORDS_PER_UNIT + B_NEXT]! >>> 0;
+      }
+      if (n !== freeLarge.size) fail("free large blocks missing from the list");
+      let m = 0;
+      for (let c = 0; c < SMALL_CLASSES.length; c++) {
+        for (let b = a[H_SMALL + c]! >>> 0; b !== 0; m++) {
+          if (freeSmall.get(b) !== c) fail(`small list ${c} holds ${b}`);
+          if (m > freeSmall.size) fail("small list: cycle");
+          b = a[b * WORDS_PER_UNIT + B_NEXT]! >>> 0;
+        }
+      }
+      if (m !== freeSmall.size) fail("free small blocks missing from lists");
+      return { blocks, freeLarge: n, freeSmall: m };
     } finally {
       this.#lock.release();
     }
+  }
+
+  /** @internal The allocator's lock (for tests of a holder that dies). */
+  get allocatorLock(): RobustLock {
+    return this.#lock;
   }
 
   /** The usable payload size in bytes of an allocated block. */
@@ -389,14 +516,14 @@ export class Heap {
     const head = a[H_SMALL + c]!;
     if (head !== 0) {
       const w = head * WORDS_PER_UNIT;
-      a[H_SMALL + c] = a[w + B_NEXT]!;
-      a[w + B_NEXT] = 0;
-      a[w + B_FLAGS] = a[w + B_FLAGS]! & ~F_SMALL_FREE;
+      this.#set(H_SMALL + c, a[w + B_NEXT]!);
+      this.#set(w + B_NEXT, 0);
+      this.#set(w + B_FLAGS, a[w + B_FLAGS]! & ~F_SMALL_FREE);
       return head + 1;
     }
     const size = SMALL_CLASSES[c]!;
     const b = this.#bump(size);
-    this.#view[b * WORDS_PER_UNIT + B_FLAGS] = F_USED;
+    this.#set(b * WORDS_PER_UNIT + B_FLAGS, F_USED);
     return b + 1;
   }
 
@@ -415,18 +542,18 @@ export class Heap {
       if (size - units > SMALL_MAX) {
         // Split: the tail stays free (its successor keeps F_PREV_FREE).
         const rest = b + units;
-        a[w + B_SIZE] = units;
+        this.#set(w + B_SIZE, units);
         this.#makeFree(rest, size - units);
       } else {
         this.#setPrevFree(b + size, false);
       }
       // A free large block never follows another one (they merge), so the
       // block before `b` is in use: no F_PREV_FREE.
-      a[w + B_FLAGS] = F_USED | F_LARGE;
+      this.#set(w + B_FLAGS, F_USED | F_LARGE);
       return b + 1;
     }
     const b = this.#bump(units);
-    this.#view[b * WORDS_PER_UNIT + B_FLAGS] = F_USED | F_LARGE;
+    this.#set(b * WORDS_PER_UNIT + B_FLAGS, F_USED | F_LARGE);
     return b + 1;
   }
 
@@ -452,7 +579,7 @@ export class Heap {
       size += prevSize;
     }
     if (b + size === top) {
-      a[H_TOP] = b; // give the tail back to the bump region
+      this.#set(H_TOP, b); // give the tail back to the bump region
       return;
     }
     this.#makeFree(b, size);
@@ -465,14 +592,14 @@ export class Heap {
   #makeFree(b: number, size: number): void {
     const a = this.#top();
     const w = b * WORDS_PER_UNIT;
-    a[w + B_SIZE] = size;
-    a[w + B_FLAGS] = F_LARGE;
-    a[(b + size) * WORDS_PER_UNIT - 1] = size; // footer
+    this.#set(w + B_SIZE, size);
+    this.#set(w + B_FLAGS, F_LARGE);
+    this.#set((b + size) * WORDS_PER_UNIT - 1, size); // footer
     const head = a[H_LARGE]! >>> 0;
-    a[w + B_NEXT] = head;
-    a[w + B_PREV] = 0;
-    if (head !== 0) a[head * WORDS_PER_UNIT + B_PREV] = b;
-    a[H_LARGE] = b;
+    this.#set(w + B_NEXT, head);
+    this.#set(w + B_PREV, 0);
+    if (head !== 0) this.#set(head * WORDS_PER_UNIT + B_PREV, b);
+    this.#set(H_LARGE, b);
     this.#setPrevFree(b + size, true);
   }
 
@@ -481,16 +608,16 @@ export class Heap {
     const w = b * WORDS_PER_UNIT;
     const next = a[w + B_NEXT]! >>> 0;
     const prev = a[w + B_PREV]! >>> 0;
-    if (prev === 0) a[H_LARGE] = next;
-    else a[prev * WORDS_PER_UNIT + B_NEXT] = next;
-    if (next !== 0) a[next * WORDS_PER_UNIT + B_PREV] = prev;
+    if (prev === 0) this.#set(H_LARGE, next);
+    else this.#set(prev * WORDS_PER_UNIT + B_NEXT, next);
+    if (next !== 0) this.#set(next * WORDS_PER_UNIT + B_PREV, prev);
   }
 
   #setPrevFree(b: number, on: boolean): void {
     if (b >= (this.#view[H_TOP]! >>> 0)) return;
     const w = b * WORDS_PER_UNIT + B_FLAGS;
     const a = this.#top();
-    a[w] = on ? a[w]! | F_PREV_FREE : a[w]! & ~F_PREV_FREE;
+    this.#set(w, on ? a[w]! | F_PREV_FREE : a[w]! & ~F_PREV_FREE);
   }
 
   /** Carves `units` from the top, growing the memory when needed. */
@@ -499,12 +626,12 @@ export class Heap {
     const end = b + units;
     this.backing.ensure(end * UNIT);
     // The view must cover the new block: the memory may just have grown.
-    const a = this.#words(end * WORDS_PER_UNIT - 1);
-    a[H_TOP] = end;
+    this.#words(end * WORDS_PER_UNIT - 1);
+    this.#set(H_TOP, end);
     const w = b * WORDS_PER_UNIT;
-    a[w + B_SIZE] = units;
-    a[w + B_NEXT] = 0;
-    a[w + B_PREV] = 0;
+    this.#set(w + B_SIZE, units);
+    this.#set(w + B_NEXT, 0);
+    this.#set(w + B_PREV, 0);
     return b;
   }
 }

@@ -33,6 +33,16 @@ const MAP_SHARED = 1, MAP_NORESERVE = 0x4000;
 /** The heap segment's size: address space only, memory as pages are used. */
 export const SHM_HEAP_BYTES = 2 ** 36;
 
+/**
+ * The longest single futex sleep (ms). A process killed between a notify's
+ * bookkeeping and its wake-up would otherwise leave a sleeper asleep for
+ * good; each sleep ends after this long as a spurious wake-up (every
+ * algorithm re-checks its state after a wake-up), so such a sleeper sees
+ * the change at most this late. It costs an idle waiter ten wake-ups a
+ * second.
+ */
+export const SLEEP_SLICE_MS = 100;
+
 function timespec(ms: number, into: BigInt64Array): void {
   const ns = BigInt(Math.ceil(ms * 1e6));
   into[0] = ns / 1_000_000_000n;
@@ -43,7 +53,7 @@ function timespec(ms: number, into: BigInt64Array): void {
 export class ShmWords extends WaitWords {
   /** The address of word 0. */
   readonly #base: bigint;
-  /** The timeout of a blocking wait (made on first use: most words never wait). */
+  /** The timeout of a blocking wait (made on first use: most words never wait; a large GC cost per future otherwise). */
   #ts: BigInt64Array | undefined;
 
   /**
@@ -65,25 +75,22 @@ export class ShmWords extends WaitWords {
     for (;;) {
       const left = deadline - now();
       if (left <= 0) return "timed-out";
-      let ts: Deno.PointerValue = null;
-      if (left !== Infinity) {
-        const into = this.#ts ??= new BigInt64Array(2);
-        timespec(left, into);
-        ts = Deno.UnsafePointer.of(into);
-      }
+      const into = this.#ts ??= new BigInt64Array(2);
+      const sliced = left > SLEEP_SLICE_MS;
+      timespec(sliced ? SLEEP_SLICE_MS : left, into);
       const r = f.syscall6(
         SYS_FUTEX,
         this.#addr(i),
         FUTEX_WAIT,
         expected,
-        ts,
+        Deno.UnsafePointer.of(into),
         null,
         0,
       );
       if (r === 0n) return "ok";
       const code = errno();
       if (code === E.EAGAIN) return "not-equal";
-      if (code === E.ETIMEDOUT) return "timed-out";
+      if (code === E.ETIMEDOUT) return sliced ? "ok" : "timed-out";
       if (code !== E.EINTR) throw new OSError(code, undefined, "futex");
     }
   }
@@ -100,13 +107,14 @@ export class ShmWords extends WaitWords {
       if (left <= 0) return "timed-out";
       // Each call runs on its own OS thread: it needs its own timespec.
       const ts = new BigInt64Array(2);
-      if (left !== Infinity) timespec(left, ts);
+      const sliced = left > SLEEP_SLICE_MS;
+      timespec(sliced ? SLEEP_SLICE_MS : left, ts);
       const r = await f.syscall6_async(
         SYS_FUTEX,
         this.#addr(i),
         FUTEX_WAIT,
         expected,
-        left === Infinity ? null : Deno.UnsafePointer.of(ts),
+        Deno.UnsafePointer.of(ts),
         null,
         0,
       );
@@ -114,6 +122,7 @@ export class ShmWords extends WaitWords {
       if (r === 0n) return "ok";
       if (Atomics.load(this.i32, i) !== expected) return "not-equal";
       if (deadline - now() <= 0) return "timed-out";
+      if (sliced) return "ok"; // the slice ended (see SLEEP_SLICE_MS)
       // EINTR or a spurious return: wait again.
     }
   }
