@@ -5,7 +5,7 @@
  */
 import { Queue } from "../../../queue/mod.ts";
 import {
-  AutoProxy,
+  type AutoProxy,
   BaseManager,
   IteratorProxy,
 } from "../../../multiprocessing/mod.ts";

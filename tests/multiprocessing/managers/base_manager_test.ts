@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import {
   type AutoProxy,
   BaseManager,
-  IteratorProxy,
+  type IteratorProxy,
   Process,
   ProcessError,
   RemoteError,
