@@ -33,9 +33,13 @@ import "./_wire.ts";
 
 /** How a proxy class is made from a token (internal). */
 export interface ProxyInit {
+  /** The object's token. */
   readonly token: Token;
+  /** The key connections to its server authenticate with. */
   readonly authkey: Uint8Array;
+  /** The methods the server exposes for it (null: unknown). */
   readonly exposed: readonly string[] | null;
+  /** The proxy classes of its manager's typeids. */
   readonly types: ProxyTypes | null;
 }
 
@@ -265,7 +269,7 @@ export class BaseProxy {
     } catch { /* the server may be gone */ }
   }
 
-  /** Travels by reference: the receiver reaches the same object. */
+  /** @internal Travels by reference: the receiver reaches the same object. */
   [SHARE](): ShareRecord {
     const s = this.#live();
     return {

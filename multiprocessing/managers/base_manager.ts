@@ -231,6 +231,7 @@ export class BaseManager {
   readonly #shutdownTimeout: number;
 
   /**
+   * Creates a manager (not started nor connected).
    * @throws {TypeError} If `authkey` is not a Uint8Array.
    * @throws {ValueError} If `serializer` is not "pickle".
    */

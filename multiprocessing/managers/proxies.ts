@@ -40,6 +40,7 @@ const MISSING = Symbol("missing");
  * ```
  */
 export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "DictProxy";
   /** `d[k]`. @throws {KeyError} If `k` is missing. */
   getItem(k: K): Promise<V> {
@@ -180,6 +181,7 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
  * ```
  */
 export class ListProxy<T = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ListProxy";
   /** `l[i]`. @throws {IndexError} If out of range. */
   getItem(i: number): Promise<T> {
@@ -353,9 +355,12 @@ const LOCAL_NAMES = new Set(["then", "toJSON", "constructor", "inspect"]);
  * ```
  */
 export class NamespaceProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "NamespaceProxy";
+  /** The namespace's attributes (each access is a round trip). */
   [key: string]: unknown;
 
+  /** @internal Proxies are made by managers, not by users. */
   constructor(init: ProxyInit) {
     super(init);
     // deno-lint-ignore no-this-alias
@@ -428,6 +433,7 @@ export class NamespaceProxy extends BaseProxy {
  * ```
  */
 export class AcquirerProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "AcquirerProxy";
   /** `acquire(blocking=True, timeout=None)` → whether it was acquired. */
   acquire(blocking = true, timeout: number | null = null): Promise<boolean> {
@@ -483,6 +489,7 @@ function releaser(p: AcquirerProxy): AsyncDisposable & Disposable {
 
 /** A proxy for a Condition in a manager (Python's `ConditionProxy`). */
 export class ConditionProxy extends AcquirerProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ConditionProxy";
   /** `wait(timeout=None)` → false on timeout. */
   wait(timeout: number | null = null): Promise<boolean> {
@@ -559,6 +566,7 @@ export class ConditionProxy extends AcquirerProxy {
  * ```
  */
 export class EventProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "EventProxy";
   /** `is_set()`. */
   isSet(): Promise<boolean> {
@@ -596,6 +604,7 @@ export class EventProxy extends BaseProxy {
 
 /** A proxy for a Barrier in a manager (Python's `BarrierProxy`). */
 export class BarrierProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "BarrierProxy";
   /** `wait(timeout=None)` → this party's index. @throws {BrokenBarrierError} */
   wait(timeout: number | null = null): Promise<number> {
@@ -640,6 +649,7 @@ export class BarrierProxy extends BaseProxy {
  * `set(v)`, and `value` as a property (a blocking round trip).
  */
 export class ValueProxy<T = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ValueProxy";
   /** `get()`. */
   get(): Promise<T> {
@@ -668,6 +678,7 @@ export class ValueProxy<T = unknown> extends BaseProxy {
 
 /** A proxy for an `Array` in a manager (Python's `ArrayProxy`). */
 export class ArrayProxy<T = number> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ArrayProxy";
   /** `a[i]`. @throws {IndexError} If out of range. */
   getItem(i: number): Promise<T> {
@@ -705,6 +716,7 @@ export class ArrayProxy<T = number> extends BaseProxy {
 
 /** A proxy for an iterator in a manager (Python's `IteratorProxy`). */
 export class IteratorProxy<T = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "IteratorProxy";
   /** `next(it)`. @throws {StopIteration} At the end. */
   next(): Promise<T> {
@@ -733,10 +745,13 @@ export class IteratorProxy<T = unknown> extends BaseProxy {
  * (async) and `proxy[camelCase(name) + "Sync"]`, plus `callMethod`.
  */
 export class AutoProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "AutoProxy";
+  /** The exposed methods, camelCased, each with a `Sync` form. */
   // deno-lint-ignore no-explicit-any
   [method: string]: any;
 
+  /** @internal Proxies are made by managers, not by users. */
   constructor(init: ProxyInit) {
     super(init);
     for (const name of init.exposed ?? []) {
@@ -770,6 +785,7 @@ export class AutoProxy extends BaseProxy {
  * ```
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "AutoProxy";
   /** `put(item, block=True, timeout=None)`. @throws {Full} */
   async put(
