@@ -398,3 +398,23 @@ mpTest(
     assert.match(await d.str(), /'a': 1/);
   },
 );
+
+mpTest(
+  "Proxies cross to Threads; Sync calls block only the calling thread",
+  async () => {
+    const { Thread } = await import("../../../threading/mod.ts");
+    await using m = await Manager();
+    const q = await m.Queue<number>();
+    const d = await m.dict<string, number>();
+    const t = new Thread({
+      target: (q: { getSync(): number }, d: DictProxy<string, number>) => {
+        d.setItemSync("got", q.getSync()); // blocks this thread only
+      },
+      args: [q, d],
+    });
+    t.start();
+    await q.put(7); // the main thread's event loop is free meanwhile
+    await t.join();
+    assert.equal(await d.getItem("got"), 7);
+  },
+);
