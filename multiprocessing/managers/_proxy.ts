@@ -18,7 +18,7 @@ import {
   type ShareRecord,
 } from "../../_internal/codec/shareable.ts";
 import { currentProcess } from "../process.ts";
-import { convertToError, type Link, linkTo } from "./_client.ts";
+import { convertToError, type Link, linkTo, Pinned } from "./_client.ts";
 import {
   proxyFromPy,
   type ProxyRecord,
@@ -54,9 +54,22 @@ export type ProxyClass = {
 export type ProxyTypes = ReadonlyMap<string, ProxyClass>;
 
 const INTERNAL = Symbol("proxy internal");
-const finalizer = new FinalizationRegistry<{ link: Link; id: string }>(
-  ({ link, id }) => link.queueDecref(id),
-);
+
+/**
+ * Typeids whose referents track their owner (an RLock, a Condition over
+ * one): their proxies call over a connection of their own.
+ */
+const OWNED = new Set(["RLock", "Condition"]);
+const finalizer = new FinalizationRegistry<Cell>(({ link, id, pinned }) => {
+  pinned?.close();
+  link.queueDecref(id);
+});
+
+interface Cell {
+  readonly link: Link;
+  readonly id: string;
+  readonly pinned: Pinned | null;
+}
 
 /** Proxy classes by CPython name, for proxies received without a manager. */
 const byPyName = new Map<string, ProxyClass>();
@@ -91,8 +104,10 @@ interface State {
   readonly exposed: readonly string[] | null;
   readonly types: ProxyTypes | null;
   readonly link: Link;
+  /** Its own connection, when its referent tracks owners. */
+  pinned: Pinned | null;
   released: boolean;
-  readonly cell: { link: Link; id: string };
+  readonly cell: Cell;
 }
 
 /**
@@ -120,13 +135,15 @@ export class BaseProxy {
   /** @internal Proxies are made by managers, not by users. */
   constructor(init: ProxyInit) {
     const link = linkTo(init.token.address, init.authkey);
-    const cell = { link, id: init.token.id };
+    const pinned = OWNED.has(init.token.typeid) ? new Pinned(link) : null;
+    const cell = { link, id: init.token.id, pinned };
     this.#s = {
       token: init.token,
       authkey: init.authkey.slice(),
       exposed: init.exposed,
       types: init.types,
       link,
+      pinned,
       released: false,
       cell,
     };
@@ -169,7 +186,7 @@ export class BaseProxy {
       tuple(...(toWire(args) as unknown[])),
       toWire(kwds),
     );
-    const [kind, result] = await s.link.call(request);
+    const [kind, result] = await (s.pinned ?? s.link).call(request);
     return await this.#unwrap(kind, result, false);
   }
 
@@ -186,7 +203,7 @@ export class BaseProxy {
       tuple(...(toWire(args) as unknown[])),
       toWire(kwds),
     );
-    const [kind, result] = s.link.callSync(request);
+    const [kind, result] = (s.pinned ?? s.link).callSync(request);
     return this.#unwrap(kind, result, true);
   }
 
@@ -253,6 +270,7 @@ export class BaseProxy {
     if (s.released) return;
     s.released = true;
     finalizer.unregister(this);
+    s.pinned?.close();
     try {
       await s.link.request("decref", [s.token.id]);
     } catch { /* the server may be gone, as CPython's _decref */ }
@@ -264,6 +282,7 @@ export class BaseProxy {
     if (s.released) return;
     s.released = true;
     finalizer.unregister(this);
+    s.pinned?.close();
     try {
       s.link.requestSync("decref", [s.token.id]);
     } catch { /* the server may be gone */ }

@@ -416,9 +416,11 @@ export class NamespaceProxy extends BaseProxy {
 
 /**
  * A proxy for a Lock, RLock, Semaphore or BoundedSemaphore in a manager
- * (Python's `AcquirerProxy`). The owner of an RLock is the connection
- * that acquired it: calls made one after another from one process reuse
- * one connection, so they act as one owner.
+ * (Python's `AcquirerProxy`). The server's RLock is owned by a connection,
+ * as CPython's by a thread: an RLock (or Condition) proxy calls over a
+ * connection of its own, one call at a time, so each such proxy object is
+ * one owner. Two async tasks that must be different owners use two proxies
+ * for the object (one received through a queue, for instance).
  *
  * @example A manager's lock
  * ```ts

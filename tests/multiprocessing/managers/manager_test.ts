@@ -418,3 +418,44 @@ mpTest(
     assert.equal(await d.getItem("got"), 7);
   },
 );
+
+mpTest(
+  "An RLock proxy keeps one owner while other calls of the process come and go",
+  async () => {
+    await using m = await Manager();
+    const rlock = await m.RLock();
+    const ev = await m.Event();
+    const q = await m.Queue<number>();
+    assert.equal(await rlock.acquire(), true);
+    // Other calls in flight finish in between, on pooled connections.
+    const waiting = ev.wait(5);
+    const getting = q.get();
+    await q.put(1);
+    await ev.set();
+    assert.equal(await getting, 1);
+    assert.equal(await waiting, true);
+    await rlock.release(); // still the owner
+    await assert.rejects(rlock.release(), RuntimeError);
+    // A second proxy for the same RLock is another owner (as another thread).
+    await q.put(0);
+    const q2 = await m.Queue<unknown>();
+    await q2.put(rlock);
+    const other = await q2.get() as typeof rlock;
+    assert.equal(await rlock.acquire(), true);
+    assert.equal(await other.acquire(false), false);
+    await rlock.release();
+    assert.equal(await other.acquire(false), true);
+    await other.release();
+    // A Condition: a waiter and a notifier, each with its own proxy.
+    const cond = await m.Condition();
+    await q2.put(cond);
+    const notifier = await q2.get() as typeof cond;
+    await cond.acquire();
+    const waited = cond.wait(10);
+    await notifier.acquire(); // the waiter released the lock while waiting
+    await notifier.notify();
+    await notifier.release();
+    assert.equal(await waited, true);
+    await cond.release();
+  },
+);
