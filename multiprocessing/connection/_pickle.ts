@@ -5,14 +5,17 @@
  * @module
  */
 
-import { NotImplementedError } from "../../_internal/errors.ts";
+import { dumps as pickleDumps } from "../../pickle/dumps.ts";
+import { loads as pickleLoads } from "../../pickle/loads.ts";
+
+const PROTOCOL_4 = { protocol: 4 } as const;
 
 /** Pickles `obj` as CPython's connections do. */
-export function dumps(_obj: unknown): Uint8Array {
-  throw new NotImplementedError("pickle is not available yet");
+export function dumps(obj: unknown): Uint8Array {
+  return pickleDumps(obj, PROTOCOL_4);
 }
 
 /** Unpickles a message. */
-export function loads(_bytes: Uint8Array): unknown {
-  throw new NotImplementedError("pickle is not available yet");
+export function loads(bytes: Uint8Array): unknown {
+  return pickleLoads(bytes);
 }

@@ -61,3 +61,4 @@ export type { Connection } from "../_connection_common.ts";
 export type { Address, Family } from "../../_internal/net/socket.ts";
 export { AuthenticationError, BufferTooShort } from "../errors.ts";
 export { EOFError, OSError } from "../../_internal/errors.ts";
+export { PicklingError, UnpicklingError } from "../../pickle/errors.ts";

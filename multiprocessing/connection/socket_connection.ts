@@ -85,8 +85,11 @@ export class SocketConnection implements Connection {
   #rview = new DataView(this.#rbuf.buffer);
   #r0 = 0;
   #r1 = 0;
-  #sendTail: Promise<void> | null = null;
-  #recvTail: Promise<unknown> | null = null;
+  /** Async calls in flight per direction, and the last one (to queue behind). */
+  #sending = 0;
+  #receiving = 0;
+  #sendTail: Promise<void> = Promise.resolve();
+  #recvTail: Promise<void> = Promise.resolve();
 
   /** @internal Made by `Listener.accept()` and `Client()`. */
   constructor(token: typeof CREATE, sock: Sock) {
@@ -193,24 +196,38 @@ export class SocketConnection implements Connection {
 
   #sendAsync(bytes: Uint8Array): Promise<void> {
     const chunks = this.#frames(bytes);
-    const prev = this.#sendTail;
     let p: Promise<void>;
-    if (prev === null) {
-      p = ioAsync(this.#writing(chunks, chunks[0] !== bytes));
+    if (this.#sending === 0) {
+      // Nothing queued: the first write happens now, synchronously.
+      p = this.#counted(
+        "send",
+        ioAsync(this.#writing(chunks, !chunks.includes(bytes))),
+      );
     } else {
       const copies = chunks.map((c) => c === bytes ? c.slice() : c);
-      p = prev.then(() => ioAsync(this.#writing(copies, true)));
+      p = this.#counted(
+        "send",
+        this.#sendTail.then(() => ioAsync(this.#writing(copies, true))),
+      );
     }
-    const tail = p.then(noop, noop);
-    this.#sendTail = tail;
-    tail.then(() => {
-      if (this.#sendTail === tail) this.#sendTail = null;
-    });
+    this.#sendTail = p.then(noop, noop);
     return p;
   }
 
+  /** Counts an async call in until it settles (before its caller resumes). */
+  async #counted<T>(side: "send" | "recv", p: Promise<T>): Promise<T> {
+    if (side === "send") this.#sending++;
+    else this.#receiving++;
+    try {
+      return await p;
+    } finally {
+      if (side === "send") this.#sending--;
+      else this.#receiving--;
+    }
+  }
+
   #sendSync(bytes: Uint8Array): void {
-    if (this.#sendTail !== null) {
+    if (this.#sending > 0) {
       throw new OSError(
         "Cannot send: an async send on this connection is in progress",
       );
@@ -348,20 +365,18 @@ export class SocketConnection implements Connection {
   }
 
   #recvAsync<T>(make: () => IO<T>): Promise<T> {
-    const prev = this.#recvTail;
-    const p = prev === null
-      ? ioAsync(make())
-      : prev.then(() => ioAsync(make()));
-    const tail = p.then(noop, noop);
-    this.#recvTail = tail;
-    tail.then(() => {
-      if (this.#recvTail === tail) this.#recvTail = null;
-    });
+    const p = this.#counted(
+      "recv",
+      this.#receiving === 0
+        ? ioAsync(make())
+        : this.#recvTail.then(() => ioAsync(make())),
+    );
+    this.#recvTail = p.then(noop, noop);
     return p;
   }
 
   #recvSync<T>(g: IO<T>): T {
-    if (this.#recvTail !== null) {
+    if (this.#receiving > 0) {
       throw new OSError(
         "Cannot receive: an async receive on this connection is in progress",
       );
