@@ -20,6 +20,7 @@ const groups: Record<string, () => Promise<{ cases: BenchCase[] }>> = {
   multiprocessing: () => import("./multiprocessing.ts"),
   concurrent_futures: () => import("./concurrent_futures.ts"),
   managers: () => import("./managers.ts"),
+  pickle: () => import("./pickle.ts"),
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(groups);

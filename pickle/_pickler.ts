@@ -21,9 +21,20 @@ import { exceptionOf } from "./_exceptions.ts";
 import { MAX_DEPTH } from "./_unpickler.ts";
 
 const BATCHSIZE = 1000;
+/** Memo entries searched linearly before a Map takes over. */
+const MEMO_SCAN = 24;
 const latin = new TextEncoder();
 
-let scratch: Uint8Array | null = new Uint8Array(4096);
+/**
+ * Small pickles are written straight into a shared pool and returned as
+ * views of it, as Node's `Buffer` pool does: allocating an ArrayBuffer
+ * costs more than pickling a small message.
+ */
+const POOL_SIZE = 8192;
+let pool = new Uint8Array(POOL_SIZE);
+let poolUsed = 0;
+/** A dumps in progress (a getter may call dumps again): it gets its own buffer. */
+let busy = false;
 const f64 = new DataView(new ArrayBuffer(8));
 
 function isPlainObject(x: object): boolean {
@@ -46,22 +57,85 @@ function typeName(v: unknown): string {
 
 class Pickler {
   buf: Uint8Array;
-  pos = 0;
-  readonly proto: number;
-  readonly memo = new Map<unknown, number>();
-  readonly globals = new Map<string, number>();
-  memoCount = 0;
+  /** Where this pickle starts in `buf`. */
+  start: number;
+  pos: number;
+  proto: number;
+  /**
+   * The memo: what each memo index holds (strings by value, everything
+   * else by identity). Small pickles search it linearly, which beats a
+   * Map's hashing and growth; past MEMO_SCAN entries a Map indexes it.
+   */
+  readonly memoKeys: unknown[] = [];
+  /** Entries of memoKeys in use (the array is reused: never shrunk). */
+  memoLen = 0;
+  memoMap: Map<unknown, number> | null = null;
+  /** Globals written so far (`module\nname` → memo index). */
+  globals: Map<string, number> | null = null;
 
-  constructor(proto: number, buf: Uint8Array) {
+  constructor(proto: number, buf: Uint8Array, start: number) {
     this.proto = proto;
     this.buf = buf;
+    this.start = start;
+    this.pos = start;
+  }
+
+  /** Makes a used pickler ready for another pickle. */
+  reset(proto: number, buf: Uint8Array, start: number): void {
+    this.proto = proto;
+    this.buf = buf;
+    this.start = start;
+    this.pos = start;
+  }
+
+  /** Drops every reference to the pickled value. */
+  clear(): void {
+    const keys = this.memoKeys;
+    if (this.memoMap !== null) {
+      keys.length = 0; // a big pickle's memo: let it go
+      this.memoMap = null;
+    } else {
+      for (let i = 0; i < this.memoLen; i++) keys[i] = undefined;
+    }
+    this.memoLen = 0;
+    this.globals = null;
+  }
+
+  get memoCount(): number {
+    return this.memoLen;
+  }
+
+  /** The memo index of `v`, or -1. */
+  memoOf(v: unknown): number {
+    if (this.memoMap !== null) return this.memoMap.get(v) ?? -1;
+    const keys = this.memoKeys;
+    for (let i = 0; i < this.memoLen; i++) if (keys[i] === v) return i;
+    return -1;
+  }
+
+  /** Gives `key` the next memo index (without writing anything). */
+  memoAdd(key: unknown): number {
+    const keys = this.memoKeys;
+    const idx = this.memoLen++;
+    keys[idx] = key;
+    if (this.memoMap !== null) this.memoMap.set(key, idx);
+    else if (idx >= MEMO_SCAN) {
+      this.memoMap = new Map();
+      for (let i = 0; i <= idx; i++) {
+        if (!this.memoMap.has(keys[i])) this.memoMap.set(keys[i], i);
+      }
+    }
+    return idx;
   }
 
   grow(n: number): void {
-    const size = Math.max(this.buf.length * 2, this.pos + n);
+    const used = this.pos - this.start;
+    const size = Math.max(used * 2, used + n, 256);
     const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.pos));
+    next.set(this.buf.subarray(this.start, this.pos));
     this.buf = next;
+    this.start = 0;
+    this.pos = used;
   }
 
   byte(b: number): void {
@@ -85,8 +159,13 @@ class Pickler {
   }
 
   u64(v: number): void {
-    this.u32(v % 0x100000000);
-    this.u32(Math.floor(v / 0x100000000));
+    if (v <= 0xffffffff) {
+      this.u32(v);
+      this.u32(0);
+    } else {
+      this.u32(v % 0x100000000);
+      this.u32(Math.floor(v / 0x100000000));
+    }
   }
 
   raw(bytes: ArrayLike<number>): void {
@@ -101,9 +180,7 @@ class Pickler {
   }
 
   memoize(obj: unknown): void {
-    const idx = this.memoCount++;
-    this.memo.set(obj, idx);
-    this.put(idx);
+    this.put(this.memoAdd(obj));
   }
 
   put(idx: number): void {
@@ -153,8 +230,8 @@ class Pickler {
         else this.saveBigInt(v);
         return;
       case "string": {
-        const m = this.memo.get(v);
-        if (m !== undefined) this.get(m);
+        const m = this.memoOf(v);
+        if (m >= 0) this.get(m);
         else this.saveStr(v, true);
         return;
       }
@@ -163,8 +240,8 @@ class Pickler {
           this.byte(op.NONE);
           return;
         }
-        const m = this.memo.get(v);
-        if (m !== undefined) {
+        const m = this.memoOf(v);
+        if (m >= 0) {
           this.get(m);
           return;
         }
@@ -173,7 +250,15 @@ class Pickler {
             `cannot pickle a value nested deeper than ${MAX_DEPTH} levels`,
           );
         }
-        if (Array.isArray(v)) {
+        const proto = Object.getPrototypeOf(v);
+        if (proto === Object.prototype || proto === null) {
+          if (hashable) {
+            throw new PicklingError(
+              "cannot pickle a dict key or set element that is a plain object (unhashable in Python)",
+            );
+          }
+          this.saveObject(v as Record<string, unknown>, depth);
+        } else if (Array.isArray(v)) {
           if (Object.isFrozen(v)) this.saveTuple(v, depth, hashable);
           else if (hashable) {
             throw new PicklingError(
@@ -196,13 +281,6 @@ class Pickler {
           this.savePyObject(v, depth);
         } else if (v instanceof Error) {
           this.saveError(v, depth);
-        } else if (isPlainObject(v)) {
-          if (hashable) {
-            throw new PicklingError(
-              "cannot pickle a dict key or set element that is a plain object (unhashable in Python)",
-            );
-          }
-          this.saveObject(v as Record<string, unknown>, depth);
         } else {
           throw new PicklingError(`cannot pickle ${typeName(v)}`);
         }
@@ -346,12 +424,13 @@ class Pickler {
     this.memoize(v);
   }
 
-  saveGlobal(module: string, name: string): void {
+  /** Writes a reference to `module.name` and returns its memo index. */
+  saveGlobal(module: string, name: string): number {
     const key = `${module}\n${name}`;
-    const m = this.globals.get(key);
+    const m = this.globals?.get(key);
     if (m !== undefined) {
       this.get(m);
-      return;
+      return m;
     }
     if (this.proto >= 4) {
       this.save(module, 0, false);
@@ -372,9 +451,10 @@ class Pickler {
       bytes[e++] = 0x0a;
       this.raw(bytes.subarray(0, e));
     }
-    const idx = this.memoCount++;
-    this.globals.set(key, idx);
+    const idx = this.memoAdd(undefined);
+    (this.globals ??= new Map()).set(key, idx);
     this.put(idx);
+    return idx;
   }
 
   saveList(v: unknown[], depth: number): void {
@@ -415,8 +495,8 @@ class Pickler {
     }
     if (n <= 3 && this.proto >= 2) {
       for (let i = 0; i < n; i++) this.save(t[i], depth + 1, hashable);
-      const m = this.memo.get(t);
-      if (m !== undefined) {
+      const m = this.memoOf(t);
+      if (m >= 0) {
         // The tuple was reached again through its items (a list in it
         // that contains it): drop the items and refer to it.
         for (let i = 0; i < n; i++) this.byte(op.POP);
@@ -427,8 +507,8 @@ class Pickler {
     } else {
       this.byte(op.MARK);
       for (let i = 0; i < n; i++) this.save(t[i], depth + 1, hashable);
-      const m = this.memo.get(t);
-      if (m !== undefined) {
+      const m = this.memoOf(t);
+      if (m >= 0) {
         if (this.proto >= 1) this.byte(op.POP_MARK);
         else for (let i = 0; i <= n; i++) this.byte(op.POP);
         this.get(m);
@@ -440,34 +520,33 @@ class Pickler {
   }
 
   saveObject(obj: Record<string, unknown>, depth: number): void {
-    const keys = Object.keys(obj);
     this.dictHead(obj);
-    const n = keys.length;
-    if (this.proto === 0) {
-      for (const k of keys) {
-        this.save(k, depth + 1, true);
-        this.save(obj[k], depth + 1, false);
+    // for-in (own keys only) walks the object's enum cache: no keys array.
+    let n = 0;
+    for (const k in obj) if (Object.hasOwn(obj, k)) n++;
+    if (n === 0) return;
+    const d = depth + 1;
+    if (this.proto === 0 || n === 1) {
+      for (const k in obj) {
+        if (!Object.hasOwn(obj, k)) continue;
+        this.save(k, d, true);
+        this.save(obj[k], d, false);
         this.byte(op.SETITEM);
       }
       return;
     }
-    for (let i = 0; i < n; i += BATCHSIZE) {
-      const stop = Math.min(n, i + BATCHSIZE);
-      if (stop - i === 1) {
-        const k = keys[i]!;
-        this.save(k, depth + 1, true);
-        this.save(obj[k], depth + 1, false);
-        this.byte(op.SETITEM);
-      } else {
-        this.byte(op.MARK);
-        for (let j = i; j < stop; j++) {
-          const k = keys[j]!;
-          this.save(k, depth + 1, true);
-          this.save(obj[k], depth + 1, false);
-        }
+    let inBatch = 0;
+    for (const k in obj) {
+      if (!Object.hasOwn(obj, k)) continue;
+      if (inBatch === 0) this.byte(op.MARK);
+      this.save(k, d, true);
+      this.save(obj[k], d, false);
+      if (++inBatch === BATCHSIZE) {
         this.byte(op.SETITEMS);
+        inBatch = 0;
       }
     }
+    if (inBatch > 0) this.byte(op.SETITEMS);
   }
 
   dictHead(obj: object): void {
@@ -555,8 +634,8 @@ class Pickler {
     if (frozen) {
       this.byte(op.MARK);
       for (const item of s) this.save(item, depth + 1, true);
-      const m = this.memo.get(s);
-      if (m !== undefined) {
+      const m = this.memoOf(s);
+      if (m >= 0) {
         this.byte(op.POP_MARK);
         this.get(m);
         return;
@@ -613,8 +692,11 @@ class Pickler {
 
   savePyObject(o: PyObject, depth: number): void {
     if (o.args === null) {
-      this.saveGlobal(o.module, o.name);
-      this.memo.set(o, this.memoCount - 1);
+      const idx = this.saveGlobal(o.module, o.name);
+      if (this.memoKeys[idx] === undefined) {
+        this.memoKeys[idx] = o;
+        this.memoMap?.set(o, idx);
+      }
       return;
     }
     const args = Object.isFrozen(o.args) ? o.args : Object.freeze([...o.args]);
@@ -655,8 +737,8 @@ class Pickler {
       this.saveTuple(args, depth + 1, false);
       this.byte(op.REDUCE);
     }
-    const m = this.memo.get(o);
-    if (m !== undefined) {
+    const m = this.memoOf(o);
+    if (m >= 0) {
       // Reached through its own args: keep the first one built.
       this.byte(op.POP);
       this.get(m);
@@ -674,45 +756,65 @@ class Pickler {
   }
 }
 
+/** The pickler reused by every non-nested dumps. */
+const shared = new Pickler(4, pool, 0);
+
 /** Pickles `value` with `protocol` (0-5). */
 export function pickle(value: unknown, protocol: number): Uint8Array {
-  const own = scratch;
-  scratch = null; // re-entrant calls (a getter calling dumps) get their own
-  const p = new Pickler(protocol, own ?? new Uint8Array(256));
+  if (busy) return write(new Pickler(protocol, new Uint8Array(256), 0), value);
+  busy = true;
   try {
-    if (protocol >= 2) p.bytes2(op.PROTO, protocol);
-    const frameAt = p.pos;
-    if (protocol >= 4) {
-      p.byte(op.FRAME);
-      p.u64(0);
+    if (POOL_SIZE - poolUsed < 256 || pool.byteLength === 0) {
+      // Spent, or detached (someone transferred a result's buffer).
+      pool = new Uint8Array(POOL_SIZE);
+      poolUsed = 0;
     }
-    try {
-      p.save(value, 0, false);
-    } catch (e) {
-      if (e instanceof RangeError && !(e instanceof PicklingError)) {
-        throw new PicklingError(`cannot pickle the value: ${e.message}`, {
-          cause: e,
-        });
-      }
-      throw e;
-    }
-    p.byte(op.STOP);
-    if (protocol >= 4) {
-      const size = p.pos - frameAt - 9;
-      if (size < 4) {
-        p.buf.copyWithin(frameAt, frameAt + 9, p.pos);
-        p.pos -= 9;
-      } else {
-        const end = p.pos;
-        p.pos = frameAt + 1;
-        p.u64(size);
-        p.pos = end;
-      }
-    }
-    return p.buf.slice(0, p.pos);
+    shared.reset(protocol, pool, poolUsed);
+    const out = write(shared, value);
+    if (shared.buf === pool) poolUsed = (shared.pos + 7) & ~7;
+    return out;
   } finally {
-    if (own !== null) {
-      scratch = p.buf.length <= 1 << 20 ? p.buf : own;
+    shared.clear();
+    shared.buf = pool;
+    busy = false;
+  }
+}
+
+function write(p: Pickler, value: unknown): Uint8Array {
+  const protocol = p.proto;
+  if (protocol >= 2) p.bytes2(op.PROTO, protocol);
+  const frameAt = p.pos - p.start;
+  if (protocol >= 4) {
+    p.byte(op.FRAME);
+    p.u64(0);
+  }
+  try {
+    p.save(value, 0, false);
+  } catch (e) {
+    if (e instanceof RangeError) {
+      throw new PicklingError(`cannot pickle the value: ${e.message}`, {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  p.byte(op.STOP);
+  if (protocol >= 4) {
+    const at = p.start + frameAt;
+    const size = p.pos - at - 9;
+    if (size < 4) {
+      p.buf.copyWithin(at, at + 9, p.pos);
+      p.pos -= 9;
+    } else {
+      const end = p.pos;
+      p.pos = at + 1;
+      p.u64(size);
+      p.pos = end;
     }
   }
+  const len = p.pos - p.start;
+  // A grown buffer much larger than the pickle is not kept alive by it.
+  return p.buf !== pool && p.buf.length > 2 * len + 4096
+    ? p.buf.slice(p.start, p.pos)
+    : p.buf.subarray(p.start, p.pos);
 }

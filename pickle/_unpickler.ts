@@ -30,8 +30,6 @@ import { makeException } from "./_exceptions.ts";
 /** The deepest nesting `loads` accepts (and `dumps` writes). */
 export const MAX_DEPTH = 2000;
 
-const EMPTY = new Uint8Array(0);
-
 function fail(message: string): never {
   throw new UnpicklingError(message);
 }
@@ -55,87 +53,193 @@ function setKey(obj: Record<string, unknown>, k: string, v: unknown): void {
   }
 }
 
+/**
+ * Thrown (in the fast mode) when a dict that already has other references
+ * gets a key that is not a str: the load restarts in the slow mode.
+ */
+const RESTART = Symbol("restart");
+
+/** What step() returns for every opcode but STOP. */
+const CONTINUE = Symbol("continue");
+
+const EMPTY = new Uint8Array(0);
+
+/** The loader reused by every non-nested loads (null while in use). */
+let shared: Unpickler | null = null;
+
 /** Loads one pickle from `data` (trailing bytes after STOP are ignored, as CPython). */
 export function unpickle(data: Uint8Array): unknown {
-  const end = data.length;
-  let pos = 0;
-  let proto = 0;
-  const stack: unknown[] = [];
-  const marks: number[] = [];
-  let fence = 0;
-  const memo: unknown[] = [];
-  let memoCount = 0;
-  /** Tuples built so far: arrays until the end, then frozen. */
-  const tuples = new Set<unknown[]>();
+  let u = shared;
+  if (u === null) u = new Unpickler(data, false);
+  else {
+    shared = null; // not re-entrant: a nested call gets its own
+    u.reset(data, false);
+  }
+  try {
+    return u.load();
+  } catch (e) {
+    if (e !== RESTART) throw e;
+    return new Unpickler(data, true).load();
+  } finally {
+    if (u.clear()) shared = u;
+  }
+}
+
+/**
+ * One load. A dict is built as a plain object until it gets a key that is
+ * not a str; then it becomes a Map. In the fast mode (nearly every pickle)
+ * the only references to a dict being filled are the stack's top and the
+ * memo, so the Map simply replaces it there and tuples are frozen as they
+ * are built. A pickle that refers to a dict (memo GET, DUP) before giving
+ * it such a key (a dict that contains itself, say) is loaded again in the
+ * slow mode, where tuples stay unfrozen until the end and every reference
+ * to a converted dict is redirected to its Map after the load.
+ */
+class Unpickler implements Builders {
+  data: Uint8Array;
+  end: number;
+  slow: boolean;
+  pos = 0;
+  proto = 0;
+  stack: unknown[] = [];
+  marks: number[] = [];
+  /** Pops may not go below this (the innermost MARK), as CPython's fence. */
+  fence = 0;
+  memo: unknown[] = [];
+  memoCount = 0;
+  /** Slow mode: the tuples, frozen at the end. */
+  tupleSet: Set<unknown[]> | null;
   /** Dicts that got a non-str key: the plain object → its Map. */
-  let converted: Map<object, Map<unknown, unknown>> | null = null;
+  converted: Map<object, Map<unknown, unknown>> | null = null;
+  /** Fast mode: dicts fetched from the memo or DUPed (more references). */
+  escaped: Set<object> | null = null;
   /** Work the evaluated constructors may still do, in items. */
-  let budget = 8 * end + 65536;
-  let view: DataView | null = null;
+  budget: number;
+  view: DataView | null = null;
 
-  const builders: Builders = {
-    tuple: (items) => {
-      tuples.add(items);
-      return items;
-    },
-    dict: (pairs) => {
+  constructor(data: Uint8Array, slow: boolean) {
+    this.data = data;
+    this.end = data.length;
+    this.slow = slow;
+    this.budget = 8 * data.length + 65536;
+    this.tupleSet = slow ? new Set() : null;
+  }
+
+  reset(data: Uint8Array, slow: boolean): void {
+    this.data = data;
+    this.end = data.length;
+    this.slow = slow;
+    this.budget = 8 * data.length + 65536;
+    this.tupleSet = slow ? new Set() : null;
+    this.pos = 0;
+    this.proto = 0;
+    this.fence = 0;
+    this.memoCount = 0;
+  }
+
+  /**
+   * Drops every reference to the input and the loaded value; `true` if
+   * this loader can be reused (its arrays are still small and dense).
+   */
+  clear(): boolean {
+    this.data = EMPTY;
+    this.converted = null;
+    this.escaped = null;
+    this.tupleSet = null;
+    this.view = null;
+    // Shrinking an array to 0 frees its storage (the next push allocates
+    // again): overwrite what was used instead, while it is small.
+    const { stack, marks, memo } = this;
+    if (stack.length > 0) stack.length = 0;
+    if (marks.length > 0) marks.length = 0;
+    const used = memo.length;
+    if (used > 4096) return false;
+    for (let i = 0; i < used; i++) memo[i] = undefined;
+    return stack.length < 4096;
+  }
+
+  // Builders, for the evaluated constructors.
+
+  tuple(items: unknown[]): unknown[] {
+    if (this.tupleSet === null) return Object.freeze(items) as unknown[];
+    this.tupleSet.add(items);
+    return items;
+  }
+
+  dict(pairs: Iterable<[unknown, unknown]>): unknown {
+    const list = [...pairs];
+    if (list.every(([k]) => typeof k === "string")) {
       const obj: Record<string, unknown> = {};
-      for (const [k, v] of pairs) setItem(obj, k, v);
+      for (const [k, v] of list) setKey(obj, k as string, v);
       return obj;
-    },
-    charge: (n) => {
-      budget -= n;
-      if (budget < 0) {
-        fail("pickle asks for more work than its size justifies");
-      }
-    },
-  };
-
-  function need(n: number): void {
-    if (n > end - pos) fail("pickle data was truncated");
+    }
+    return new Map(list);
   }
 
-  function pop(): unknown {
-    if (stack.length <= fence) fail("unpickling stack underflow");
-    return stack.pop();
+  charge(n: number): void {
+    this.budget -= n;
+    if (this.budget < 0) {
+      fail("pickle asks for more work than its size justifies");
+    }
   }
 
-  function top(): unknown {
-    if (stack.length <= fence) fail("unpickling stack underflow");
-    return stack[stack.length - 1];
+  // The stack.
+
+  need(n: number): void {
+    if (n > this.end - this.pos) fail("pickle data was truncated");
   }
 
-  function popMark(): unknown[] {
-    if (marks.length === 0) fail("could not find MARK");
-    const k = marks.pop()!;
-    fence = marks.length > 0 ? marks[marks.length - 1]! : 0;
-    return stack.splice(k);
+  pop(): unknown {
+    if (this.stack.length <= this.fence) fail("unpickling stack underflow");
+    return this.stack.pop();
   }
 
-  function resolve(x: unknown): unknown {
-    if (converted !== null && typeof x === "object" && x !== null) {
-      return converted.get(x) ?? x;
+  top(): unknown {
+    if (this.stack.length <= this.fence) fail("unpickling stack underflow");
+    return this.stack[this.stack.length - 1];
+  }
+
+  popMark(): unknown[] {
+    if (this.marks.length === 0) fail("could not find MARK");
+    const k = this.marks.pop()!;
+    this.fence = this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
+    const stack = this.stack;
+    const n = stack.length - k;
+    const items = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) items[i] = stack[k + i];
+    stack.length = k;
+    return items;
+  }
+
+  /** A value given another reference (GET, DUP): a dict is remembered. */
+  escape(v: unknown): unknown {
+    if (this.converted !== null && typeof v === "object" && v !== null) {
+      const m = this.converted.get(v);
+      if (m !== undefined) return m;
+    }
+    if (!this.slow && isPlainObject(v)) (this.escaped ??= new Set()).add(v);
+    return v;
+  }
+
+  resolve(x: unknown): unknown {
+    if (this.converted !== null && typeof x === "object" && x !== null) {
+      return this.converted.get(x) ?? x;
     }
     return x;
   }
 
-  function setItem(target: unknown, k: unknown, v: unknown): void {
-    const t = resolve(target);
-    if (t instanceof Map) {
-      t.set(resolve(k), v);
-      return;
-    }
+  setItem(target: unknown, k: unknown, v: unknown): void {
+    const t = this.converted !== null ? this.resolve(target) : target;
     if (isPlainObject(t)) {
       if (typeof k === "string") {
         setKey(t, k, v);
         return;
       }
-      // A key that is not a str: this dict is a Map from now on; every
-      // reference to the plain object is redirected at the end.
-      const m = new Map<unknown, unknown>(Object.entries(t));
-      budget -= m.size;
-      m.set(resolve(k), v);
-      (converted ??= new Map()).set(t, m);
+      this.convert(t).set(this.resolve(k), v);
+      return;
+    }
+    if (t instanceof Map) {
+      t.set(this.resolve(k), v);
       return;
     }
     if (t instanceof PyObject && t.args !== null) {
@@ -145,8 +249,24 @@ export function unpickle(data: Uint8Array): unknown {
     fail(`cannot set items on ${describe(t)}`);
   }
 
-  function appendItems(target: unknown, items: unknown[]): void {
-    if (Array.isArray(target) && !tuples.has(target)) {
+  /** The Map a dict becomes when it gets a key that is not a str. */
+  convert(obj: Record<string, unknown>): Map<unknown, unknown> {
+    const m = new Map<unknown, unknown>(Object.entries(obj));
+    this.charge(m.size);
+    (this.converted ??= new Map()).set(obj, m);
+    if (!this.slow) {
+      const i = this.stack.length - 1;
+      if (this.escaped?.has(obj) || this.stack[i] !== obj) throw RESTART;
+      this.stack[i] = m;
+    }
+    return m;
+  }
+
+  appendItems(target: unknown, items: unknown[]): void {
+    if (
+      Array.isArray(target) && !Object.isFrozen(target) &&
+      !this.tupleSet?.has(target)
+    ) {
       for (let i = 0; i < items.length; i++) target.push(items[i]);
       return;
     }
@@ -157,60 +277,65 @@ export function unpickle(data: Uint8Array): unknown {
     fail(`cannot append to ${describe(target)}`);
   }
 
-  function readLine(): string {
-    const nl = data.indexOf(0x0a, pos);
+  // Reading the input.
+
+  readLine(): string {
+    const nl = this.data.indexOf(0x0a, this.pos);
     if (nl < 0) fail("pickle data was truncated");
     let s = "";
-    for (let i = pos; i < nl; i++) s += String.fromCharCode(data[i]!);
-    pos = nl + 1;
+    for (let i = this.pos; i < nl; i++) s += String.fromCharCode(this.data[i]!);
+    this.pos = nl + 1;
     return s;
   }
 
-  function readUtf8Line(): string {
-    const nl = data.indexOf(0x0a, pos);
+  readUtf8Line(): string {
+    const nl = this.data.indexOf(0x0a, this.pos);
     if (nl < 0) fail("pickle data was truncated");
-    const s = decodeUtf8(data, pos, nl);
+    const s = decodeUtf8(this.data, this.pos, nl);
     if (s === null) fail("invalid UTF-8 in a global name");
-    pos = nl + 1;
+    this.pos = nl + 1;
     return s;
   }
 
-  function u32(): number {
-    need(4);
-    const v = (data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16)) +
-      data[pos + 3]! * 0x1000000;
-    pos += 4;
-    return v;
+  i32(): number {
+    this.need(4);
+    const d = this.data, p = this.pos;
+    this.pos = p + 4;
+    return d[p]! | (d[p + 1]! << 8) | (d[p + 2]! << 16) | (d[p + 3]! << 24);
   }
 
-  function u64(): number {
-    const lo = u32();
-    const hi = u32();
+  u32(): number {
+    return this.i32() >>> 0;
+  }
+
+  u64(): number {
+    const lo = this.u32();
+    const hi = this.u32();
     // Anything past 2**53 is far more than any input holds: the length
     // check that follows rejects it.
     return hi * 0x100000000 + lo;
   }
 
-  function readBytes(n: number): Uint8Array {
-    need(n);
-    const b = n === 0 ? EMPTY.slice() : data.slice(pos, pos + n);
-    pos += n;
+  readBytes(n: number): Uint8Array {
+    this.need(n);
+    const b = this.data.slice(this.pos, this.pos + n);
+    this.pos += n;
     return b;
   }
 
-  function readStr(n: number): string {
-    need(n);
-    const s = decodeUtf8(data, pos, pos + n);
+  readStr(n: number): string {
+    this.need(n);
+    const s = decodeUtf8(this.data, this.pos, this.pos + n);
     if (s === null) fail("invalid UTF-8 in a str");
-    pos += n;
+    this.pos += n;
     return s;
   }
 
-  function readAscii(n: number): string {
-    need(n);
+  readAscii(n: number): string {
+    this.need(n);
     let s = "";
-    for (let i = pos; i < pos + n; i++) {
-      const b = data[i]!;
+    for (let i = this.pos; i < this.pos + n; i++) {
+      const b = this.data[i]!;
       if (b >= 0x80) {
         fail(
           "a Python 2 str holds non-ASCII bytes (CPython's default encoding is ASCII)",
@@ -218,61 +343,67 @@ export function unpickle(data: Uint8Array): unknown {
       }
       s += String.fromCharCode(b);
     }
-    pos += n;
+    this.pos += n;
     return s;
   }
 
-  function readLong(n: number): number | bigint {
-    need(n);
+  readLong(n: number): number | bigint {
+    this.need(n);
+    const d = this.data, p = this.pos;
     let v: number | bigint;
     if (n === 0) {
       v = 0;
     } else if (n <= 6) {
       let x = 0;
-      for (let i = n - 1; i >= 0; i--) x = x * 256 + data[pos + i]!;
-      if (data[pos + n - 1]! & 0x80) x -= 2 ** (8 * n);
+      for (let i = n - 1; i >= 0; i--) x = x * 256 + d[p + i]!;
+      if (d[p + n - 1]! & 0x80) x -= 2 ** (8 * n);
       v = x;
     } else {
-      budget -= n;
+      this.charge(n);
       let hex = "";
       for (let i = n - 1; i >= 0; i--) {
-        hex += (data[pos + i]! | 0x100).toString(16).slice(1);
+        hex += (d[p + i]! | 0x100).toString(16).slice(1);
       }
       let big = BigInt("0x" + hex);
-      if (data[pos + n - 1]! & 0x80) big -= 1n << BigInt(8 * n);
+      if (d[p + n - 1]! & 0x80) big -= 1n << BigInt(8 * n);
       v = big >= -0x1fffffffffffffn && big <= 0x1fffffffffffffn
         ? Number(big)
         : big;
     }
-    pos += n;
+    this.pos += n;
     return v;
   }
 
-  function memoPut(idx: number): void {
+  // The memo.
+
+  memoPut(idx: number): void {
     if (idx > 0xffffffff) fail("memo index out of range");
-    if (memo[idx] === undefined) memoCount++;
-    memo[idx] = top();
+    const v = this.top();
+    if (this.memo[idx] === undefined) this.memoCount++;
+    this.memo[idx] = v;
   }
 
-  function memoGet(idx: number): void {
-    const v = memo[idx];
+  memoGet(idx: number): void {
+    const v = this.memo[idx];
     if (v === undefined) fail(`Memo value not found at index ${idx}`);
-    stack.push(v);
+    this.stack.push(this.escape(v));
   }
 
-  function findClass(module: string, name: string): PyObject {
-    if (proto < 3) [module, name] = fromPy2(module, name);
+  // Classes and objects.
+
+  findClass(module: string, name: string): PyObject {
+    if (this.proto < 3) [module, name] = fromPy2(module, name);
     return new PyObject(module, name);
   }
 
-  function globalOf(callable: unknown, what: string): PyObject {
+  globalOf(callable: unknown, what: string): PyObject {
     if (!(callable instanceof PyObject) || callable.args !== null) {
       fail(`${what} expects a class or function, got ${describe(callable)}`);
     }
     return callable;
   }
 
-  function argsOf(args: unknown, what: string): unknown[] {
+  argsOf(args: unknown, what: string): unknown[] {
     if (!Array.isArray(args)) {
       fail(`${what} arguments must be a tuple, not ${describe(args)}`);
     }
@@ -280,12 +411,12 @@ export function unpickle(data: Uint8Array): unknown {
   }
 
   /** `callable(*args)`: a safe constructor, an exception, or a record. */
-  function call(ref: PyObject, args: unknown[]): unknown {
+  call(ref: PyObject, args: unknown[]): unknown {
     const { module, name } = ref;
-    const safe = safeCall(module, name, args, builders);
+    const safe = safeCall(module, name, args, this);
     if (safe !== NOT_SAFE) return safe;
     if (module === "copyreg") {
-      const normal = copyregCall(name, args);
+      const normal = this.copyregCall(name, args);
       if (normal !== NOT_SAFE) return normal;
     }
     const err = makeException(module, name, args);
@@ -294,14 +425,14 @@ export function unpickle(data: Uint8Array): unknown {
   }
 
   /** `cls.__new__(cls, *args, **kwargs)`. */
-  function newObj(
+  newObj(
     cls: PyObject,
     args: unknown[],
     kwargs: Record<string, unknown> | null,
   ): unknown {
     const noKwargs = kwargs === null || Object.keys(kwargs).length === 0;
     if (noKwargs && cls.module === "builtins") {
-      const safe = safeNew(cls.name, args, builders);
+      const safe = safeNew(cls.name, args, this);
       if (safe !== NOT_SAFE) return safe;
     }
     return new PyObject(cls.module, cls.name, args, undefined, {
@@ -315,43 +446,44 @@ export function unpickle(data: Uint8Array): unknown {
    * (`_reconstructor`) and for `__newobj__` below protocol 2: the same
    * object as a `NEWOBJ`, so they load (and dump back) as one.
    */
-  function copyregCall(name: string, args: unknown[]): unknown {
+  copyregCall(name: string, args: unknown[]): unknown {
     if (name === "_reconstructor" && args.length === 3) {
       const [cls, base, state] = args;
       if (
         !(cls instanceof PyObject) || cls.args !== null ||
         !(base instanceof PyObject) || base.args !== null
       ) return NOT_SAFE;
-      const baseIsObject = base.module === "builtins" && base.name === "object";
+      const baseIsObject = base.module === "builtins" &&
+        base.name === "object";
       if (cls.module === "builtins") {
         const safe = safeCall(
           "builtins",
           cls.name,
           baseIsObject ? [] : [state],
-          builders,
+          this,
         );
         if (safe !== NOT_SAFE) return safe;
       }
-      if (baseIsObject && state === null) return newObj(cls, [], null);
+      if (baseIsObject && state === null) return this.newObj(cls, [], null);
       return NOT_SAFE;
     }
     if (name === "__newobj__" && args.length >= 1) {
       const cls = args[0];
       if (!(cls instanceof PyObject) || cls.args !== null) return NOT_SAFE;
-      return newObj(cls, builders.tuple(args.slice(1)), null);
+      return this.newObj(cls, this.tuple(args.slice(1)), null);
     }
     if (name === "__newobj_ex__" && args.length === 3) {
       const [cls, a, kw] = args;
       if (
-        !(cls instanceof PyObject) || cls.args !== null || !Array.isArray(a) ||
-        !isPlainObject(kw)
+        !(cls instanceof PyObject) || cls.args !== null ||
+        !Array.isArray(a) || !isPlainObject(kw)
       ) return NOT_SAFE;
-      return newObj(cls, a, kw);
+      return this.newObj(cls, a, kw);
     }
     return NOT_SAFE;
   }
 
-  function build(target: unknown, state: unknown): void {
+  build(target: unknown, state: unknown): void {
     if (target instanceof PyObject && target.args !== null) {
       target.state = state;
       return;
@@ -362,7 +494,7 @@ export function unpickle(data: Uint8Array): unknown {
         ? state
         : [state];
       for (const part of parts) {
-        const p = resolve(part);
+        const p = this.resolve(part);
         if (p === null) continue;
         if (isPlainObject(p)) {
           for (const k of Object.keys(p)) setKey(target as never, k, p[k]);
@@ -379,157 +511,297 @@ export function unpickle(data: Uint8Array): unknown {
     fail(`cannot set the state of ${describe(target)}`);
   }
 
-  for (;;) {
-    if (pos >= end) fail("pickle data was truncated");
-    const code = data[pos++]!;
+  finish(value: unknown): unknown {
+    let result = value;
+    if (this.slow) {
+      if (this.converted !== null) result = redirect(result, this.converted);
+      for (const t of this.tupleSet!) Object.freeze(t);
+    }
+    if (this.end > MAX_DEPTH) checkDepth(result);
+    return result;
+  }
+
+  load(): unknown {
+    // The hot opcodes run here on local copies of the position and the
+    // stack; anything else goes through step() with the position synced.
+    const data = this.data;
+    const end = this.end;
+    const stack = this.stack;
+    const memo = this.memo;
+    let pos = this.pos;
+    for (;;) {
+      if (pos >= end) fail("pickle data was truncated");
+      const code = data[pos++]!;
+      switch (code) {
+        case op.MARK:
+          this.marks.push(stack.length);
+          this.fence = stack.length;
+          continue;
+        case op.NONE:
+          stack.push(null);
+          continue;
+        case op.NEWTRUE:
+          stack.push(true);
+          continue;
+        case op.NEWFALSE:
+          stack.push(false);
+          continue;
+        case op.BININT1:
+          if (pos >= end) fail("pickle data was truncated");
+          stack.push(data[pos++]);
+          continue;
+        case op.BININT2:
+          if (pos + 2 > end) fail("pickle data was truncated");
+          stack.push(data[pos]! | (data[pos + 1]! << 8));
+          pos += 2;
+          continue;
+        case op.SHORT_BINUNICODE: {
+          if (pos >= end) fail("pickle data was truncated");
+          const n = data[pos++]!;
+          if (pos + n > end) fail("pickle data was truncated");
+          const s = decodeUtf8(data, pos, pos + n);
+          if (s === null) fail("invalid UTF-8 in a str");
+          stack.push(s);
+          pos += n;
+          continue;
+        }
+        case op.MEMOIZE: {
+          if (stack.length <= this.fence) fail("unpickling stack underflow");
+          const idx = this.memoCount;
+          if (memo[idx] === undefined) this.memoCount = idx + 1;
+          memo[idx] = stack[stack.length - 1];
+          continue;
+        }
+        case op.BINGET: {
+          if (pos >= end) fail("pickle data was truncated");
+          const idx = data[pos++]!;
+          const v = memo[idx];
+          if (v === undefined) fail(`Memo value not found at index ${idx}`);
+          stack.push(this.escape(v));
+          continue;
+        }
+        case op.EMPTY_TUPLE:
+          stack.push(this.tuple([]));
+          continue;
+        case op.EMPTY_LIST:
+          stack.push([]);
+          continue;
+        case op.EMPTY_DICT:
+          stack.push({});
+          continue;
+        case op.TUPLE1: {
+          const n = stack.length;
+          if (n - 1 < this.fence) fail("unpickling stack underflow");
+          stack[n - 1] = this.tuple([stack[n - 1]]);
+          continue;
+        }
+        case op.TUPLE2: {
+          const n = stack.length;
+          if (n - 2 < this.fence) fail("unpickling stack underflow");
+          stack[n - 2] = this.tuple([stack[n - 2], stack[n - 1]]);
+          stack.length = n - 1;
+          continue;
+        }
+        case op.TUPLE3: {
+          const n = stack.length;
+          if (n - 3 < this.fence) fail("unpickling stack underflow");
+          stack[n - 3] = this.tuple([stack[n - 3], stack[n - 2], stack[n - 1]]);
+          stack.length = n - 2;
+          continue;
+        }
+        case op.TUPLE:
+          stack.push(this.tuple(this.popMark()));
+          continue;
+        case op.APPENDS: {
+          const items = this.popMark();
+          this.appendItems(this.top(), items);
+          continue;
+        }
+        case op.SETITEMS: {
+          const items = this.popMark();
+          if (items.length % 2 !== 0) fail("odd number of items for SETITEMS");
+          const t = this.top();
+          for (let i = 0; i < items.length; i += 2) {
+            this.setItem(t, items[i], items[i + 1]);
+          }
+          continue;
+        }
+        case op.STOP:
+          this.pos = pos;
+          return this.finish(this.pop());
+        default: {
+          this.pos = pos;
+          const v = this.step(code);
+          if (v !== CONTINUE) return v;
+          pos = this.pos;
+        }
+      }
+    }
+  }
+
+  /** Runs one opcode (the general path); returns the value at STOP. */
+  step(code: number): unknown {
     switch (code) {
       case op.PROTO: {
-        need(1);
-        const p = data[pos++]!;
-        if (p > op.HIGHEST_PROTOCOL) fail(`unsupported pickle protocol: ${p}`);
-        proto = p;
+        this.need(1);
+        const p = this.data[this.pos++]!;
+        if (p > op.HIGHEST_PROTOCOL) {
+          fail(`unsupported pickle protocol: ${p}`);
+        }
+        this.proto = p;
         break;
       }
       case op.FRAME: {
-        const n = u64();
-        if (n > end - pos) fail("pickle exhausted before end of frame");
+        const n = this.u64();
+        if (n > this.end - this.pos) {
+          fail("pickle exhausted before end of frame");
+        }
         break;
       }
       case op.STOP: {
-        const value = pop();
-        return finish(value);
+        return this.finish(this.pop());
       }
       case op.MARK:
-        marks.push(stack.length);
-        fence = stack.length;
+        this.marks.push(this.stack.length);
+        this.fence = this.stack.length;
         break;
       case op.POP:
-        if (stack.length > fence) stack.pop();
-        else if (marks.length > 0 && stack.length === fence) popMark();
-        else fail("unpickling stack underflow");
+        if (this.stack.length > this.fence) this.stack.pop();
+        else if (this.marks.length > 0 && this.stack.length === this.fence) {
+          this.popMark();
+        } else fail("unpickling stack underflow");
         break;
       case op.POP_MARK:
-        popMark();
+        this.popMark();
         break;
       case op.DUP:
-        stack.push(top());
+        this.stack.push(this.escape(this.top()));
         break;
 
       // Scalars.
       case op.NONE:
-        stack.push(null);
+        this.stack.push(null);
         break;
       case op.NEWTRUE:
-        stack.push(true);
+        this.stack.push(true);
         break;
       case op.NEWFALSE:
-        stack.push(false);
+        this.stack.push(false);
         break;
       case op.BININT1:
-        need(1);
-        stack.push(data[pos++]);
+        this.need(1);
+        this.stack.push(this.data[this.pos++]);
         break;
       case op.BININT2:
-        need(2);
-        stack.push(data[pos]! | (data[pos + 1]! << 8));
-        pos += 2;
+        this.need(2);
+        this.stack.push(
+          this.data[this.pos]! | (this.data[this.pos + 1]! << 8),
+        );
+        this.pos += 2;
         break;
       case op.BININT:
-        need(4);
-        stack.push(
-          data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) |
-            (data[pos + 3]! << 24),
+        this.need(4);
+        this.stack.push(
+          this.data[this.pos]! | (this.data[this.pos + 1]! << 8) |
+            (this.data[this.pos + 2]! << 16) |
+            (this.data[this.pos + 3]! << 24),
         );
-        pos += 4;
+        this.pos += 4;
         break;
       case op.LONG1:
-        need(1);
-        stack.push(readLong(data[pos++]!));
+        this.need(1);
+        this.stack.push(this.readLong(this.data[this.pos++]!));
         break;
       case op.LONG4: {
-        need(4);
-        const n = data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) |
-          (data[pos + 3]! << 24);
-        pos += 4;
+        this.need(4);
+        const n = this.data[this.pos]! | (this.data[this.pos + 1]! << 8) |
+          (this.data[this.pos + 2]! << 16) |
+          (this.data[this.pos + 3]! << 24);
+        this.pos += 4;
         if (n < 0) fail("LONG pickle has negative byte count");
-        stack.push(readLong(n));
+        this.stack.push(this.readLong(n));
         break;
       }
       case op.INT: {
-        const line = readLine();
-        if (line === "00") stack.push(false);
-        else if (line === "01") stack.push(true);
+        const line = this.readLine();
+        if (line === "00") this.stack.push(false);
+        else if (line === "01") this.stack.push(true);
         else {
           const v = parseInt(line);
           if (v === null) {
             fail(`invalid literal for INT: '${line.slice(0, 40)}'`);
           }
-          stack.push(v);
+          this.stack.push(v);
         }
         break;
       }
       case op.LONG: {
-        let line = readLine();
+        let line = this.readLine();
         if (line.endsWith("L")) line = line.slice(0, -1);
-        if (line.length > 100000) budget -= line.length;
+        if (line.length > 100000) this.budget -= line.length;
         const v = parseInt(line);
         if (v === null) {
           fail(`invalid literal for LONG: '${line.slice(0, 40)}'`);
         }
-        stack.push(v);
+        this.stack.push(v);
         break;
       }
       case op.BINFLOAT:
-        need(8);
-        view ??= new DataView(data.buffer, data.byteOffset, data.byteLength);
-        stack.push(view.getFloat64(pos, false));
-        pos += 8;
+        this.need(8);
+        this.view ??= new DataView(
+          this.data.buffer,
+          this.data.byteOffset,
+          this.data.byteLength,
+        );
+        this.stack.push(this.view.getFloat64(this.pos, false));
+        this.pos += 8;
         break;
       case op.FLOAT: {
-        const line = readLine();
+        const line = this.readLine();
         const v = parseFloat(line);
         if (v === null) {
           fail(`invalid literal for FLOAT: '${line.slice(0, 40)}'`);
         }
-        stack.push(v);
+        this.stack.push(v);
         break;
       }
 
       // Strings and bytes.
       case op.SHORT_BINUNICODE:
-        need(1);
-        stack.push(readStr(data[pos++]!));
+        this.need(1);
+        this.stack.push(this.readStr(this.data[this.pos++]!));
         break;
       case op.BINUNICODE:
-        stack.push(readStr(u32()));
+        this.stack.push(this.readStr(this.u32()));
         break;
       case op.BINUNICODE8:
-        stack.push(readStr(u64()));
+        this.stack.push(this.readStr(this.u64()));
         break;
       case op.UNICODE: {
-        const nl = data.indexOf(0x0a, pos);
+        const nl = this.data.indexOf(0x0a, this.pos);
         if (nl < 0) fail("pickle data was truncated");
-        const s = decodeRawUnicodeEscape(data, pos, nl);
+        const s = decodeRawUnicodeEscape(this.data, this.pos, nl);
         if (s === null) fail("invalid raw-unicode-escape data in UNICODE");
-        pos = nl + 1;
-        stack.push(s);
+        this.pos = nl + 1;
+        this.stack.push(s);
         break;
       }
       case op.SHORT_BINSTRING:
-        need(1);
-        stack.push(readAscii(data[pos++]!));
+        this.need(1);
+        this.stack.push(this.readAscii(this.data[this.pos++]!));
         break;
       case op.BINSTRING: {
-        need(4);
-        const n = data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) |
-          (data[pos + 3]! << 24);
-        pos += 4;
+        this.need(4);
+        const n = this.data[this.pos]! | (this.data[this.pos + 1]! << 8) |
+          (this.data[this.pos + 2]! << 16) |
+          (this.data[this.pos + 3]! << 24);
+        this.pos += 4;
         if (n < 0) fail("BINSTRING pickle has negative byte count");
-        stack.push(readAscii(n));
+        this.stack.push(this.readAscii(n));
         break;
       }
       case op.STRING: {
-        const line = readLine();
+        const line = this.readLine();
         const bytes = unquoteString(line);
         if (bytes === null) {
           fail("the STRING opcode argument must be quoted");
@@ -543,100 +815,108 @@ export function unpickle(data: Uint8Array): unknown {
           }
           s += String.fromCharCode(b);
         }
-        stack.push(s);
+        this.stack.push(s);
         break;
       }
       case op.SHORT_BINBYTES:
-        need(1);
-        stack.push(readBytes(data[pos++]!));
+        this.need(1);
+        this.stack.push(this.readBytes(this.data[this.pos++]!));
         break;
       case op.BINBYTES:
-        stack.push(readBytes(u32()));
+        this.stack.push(this.readBytes(this.u32()));
         break;
       case op.BINBYTES8:
       case op.BYTEARRAY8:
-        stack.push(readBytes(u64()));
+        this.stack.push(this.readBytes(this.u64()));
         break;
 
       // Containers.
       case op.EMPTY_LIST:
-        stack.push([]);
+        this.stack.push([]);
         break;
       case op.EMPTY_DICT:
-        stack.push({});
+        this.stack.push({});
         break;
       case op.EMPTY_SET:
-        stack.push(new Set());
+        this.stack.push(new Set());
         break;
       case op.EMPTY_TUPLE:
-        stack.push(builders.tuple([]));
+        this.stack.push(this.tuple([]));
         break;
       case op.LIST:
-        stack.push(popMark());
+        this.stack.push(this.popMark());
         break;
       case op.TUPLE: {
-        const items = popMark();
-        if (converted !== null) {
-          for (let i = 0; i < items.length; i++) items[i] = resolve(items[i]);
-        }
-        stack.push(builders.tuple(items));
+        const items = this.popMark();
+        this.stack.push(this.tuple(items));
         break;
       }
-      case op.TUPLE1:
-      case op.TUPLE2:
+      case op.TUPLE1: {
+        const stack = this.stack;
+        const n = stack.length;
+        if (n - 1 < this.fence) fail("unpickling stack underflow");
+        stack[n - 1] = this.tuple([stack[n - 1]]);
+        break;
+      }
+      case op.TUPLE2: {
+        const stack = this.stack;
+        const n = stack.length;
+        if (n - 2 < this.fence) fail("unpickling stack underflow");
+        stack[n - 2] = this.tuple([stack[n - 2], stack[n - 1]]);
+        stack.length = n - 1;
+        break;
+      }
       case op.TUPLE3: {
-        const n = code - op.TUPLE1 + 1;
-        if (stack.length - n < fence) fail("unpickling stack underflow");
-        const items = stack.splice(stack.length - n);
-        if (converted !== null) {
-          for (let i = 0; i < n; i++) items[i] = resolve(items[i]);
-        }
-        stack.push(builders.tuple(items));
+        const stack = this.stack;
+        const n = stack.length;
+        if (n - 3 < this.fence) fail("unpickling stack underflow");
+        stack[n - 3] = this.tuple([stack[n - 3], stack[n - 2], stack[n - 1]]);
+        stack.length = n - 2;
         break;
       }
       case op.DICT: {
-        const items = popMark();
+        const items = this.popMark();
         if (items.length % 2 !== 0) fail("odd number of items for DICT");
         const obj = {};
-        stack.push(obj);
+        this.stack.push(obj);
         for (let i = 0; i < items.length; i += 2) {
-          setItem(obj, items[i], items[i + 1]);
+          this.setItem(obj, items[i], items[i + 1]);
         }
         break;
       }
       case op.FROZENSET: {
-        const items = popMark();
-        stack.push(new Set(items));
+        const items = this.popMark();
+        this.stack.push(new Set(items));
         break;
       }
       case op.APPEND: {
-        const v = pop();
-        appendItems(top(), [v]);
+        const v = this.pop();
+        this.appendItems(this.top(), [v]);
         break;
       }
       case op.APPENDS: {
-        const items = popMark();
-        appendItems(top(), items);
+        const items = this.popMark();
+        this.appendItems(this.top(), items);
         break;
       }
       case op.SETITEM: {
-        const v = pop();
-        const k = pop();
-        setItem(top(), k, v);
+        const v = this.pop();
+        const k = this.pop();
+        this.setItem(this.top(), k, v);
         break;
       }
       case op.SETITEMS: {
-        const items = popMark();
+        const items = this.popMark();
         if (items.length % 2 !== 0) fail("odd number of items for SETITEMS");
-        const t = top();
+        const t = this.top();
         for (let i = 0; i < items.length; i += 2) {
-          setItem(t, items[i], items[i + 1]);
+          this.setItem(t, items[i], items[i + 1]);
         }
         break;
       }
       case op.ADDITEMS: {
-        const items = popMark();
-        const t = top();
+        const items = this.popMark();
+        const t = this.top();
         if (!(t instanceof Set)) fail(`cannot add items to ${describe(t)}`);
         for (const item of items) t.add(item);
         break;
@@ -644,67 +924,67 @@ export function unpickle(data: Uint8Array): unknown {
 
       // Memo.
       case op.MEMOIZE:
-        memoPut(memoCount);
+        this.memoPut(this.memoCount);
         break;
       case op.BINPUT:
-        need(1);
-        memoPut(data[pos++]!);
+        this.need(1);
+        this.memoPut(this.data[this.pos++]!);
         break;
       case op.LONG_BINPUT:
-        memoPut(u32());
+        this.memoPut(this.u32());
         break;
       case op.PUT: {
-        const line = readLine();
+        const line = this.readLine();
         if (!/^[0-9]+$/.test(line)) fail("invalid PUT argument");
-        memoPut(Number(line));
+        this.memoPut(Number(line));
         break;
       }
       case op.BINGET:
-        need(1);
-        memoGet(data[pos++]!);
+        this.need(1);
+        this.memoGet(this.data[this.pos++]!);
         break;
       case op.LONG_BINGET:
-        memoGet(u32());
+        this.memoGet(this.u32());
         break;
       case op.GET: {
-        const line = readLine();
+        const line = this.readLine();
         if (!/^[0-9]+$/.test(line)) fail("invalid GET argument");
-        memoGet(Number(line));
+        this.memoGet(Number(line));
         break;
       }
 
       // Classes and objects: recorded, never imported or called.
       case op.GLOBAL: {
-        const module = readUtf8Line();
-        const name = readUtf8Line();
-        stack.push(findClass(module, name));
+        const module = this.readUtf8Line();
+        const name = this.readUtf8Line();
+        this.stack.push(this.findClass(module, name));
         break;
       }
       case op.STACK_GLOBAL: {
-        const name = pop();
-        const module = pop();
+        const name = this.pop();
+        const module = this.pop();
         if (typeof name !== "string" || typeof module !== "string") {
           fail("STACK_GLOBAL requires str");
         }
-        stack.push(findClass(module, name));
+        this.stack.push(this.findClass(module, name));
         break;
       }
       case op.REDUCE: {
-        const args = argsOf(pop(), "REDUCE");
-        const ref = globalOf(pop(), "REDUCE");
-        stack.push(call(ref, args));
+        const args = this.argsOf(this.pop(), "REDUCE");
+        const ref = this.globalOf(this.pop(), "REDUCE");
+        this.stack.push(this.call(ref, args));
         break;
       }
       case op.NEWOBJ: {
-        const args = argsOf(pop(), "NEWOBJ");
-        const cls = globalOf(pop(), "NEWOBJ");
-        stack.push(newObj(cls, args, null));
+        const args = this.argsOf(this.pop(), "NEWOBJ");
+        const cls = this.globalOf(this.pop(), "NEWOBJ");
+        this.stack.push(this.newObj(cls, args, null));
         break;
       }
       case op.NEWOBJ_EX: {
-        const kwargs = resolve(pop());
-        const args = argsOf(pop(), "NEWOBJ_EX");
-        const cls = globalOf(pop(), "NEWOBJ_EX");
+        const kwargs = this.resolve(this.pop());
+        const args = this.argsOf(this.pop(), "NEWOBJ_EX");
+        const cls = this.globalOf(this.pop(), "NEWOBJ_EX");
         if (!isPlainObject(kwargs)) {
           fail(
             `NEWOBJ_EX keyword arguments must be a dict of str, not ${
@@ -712,32 +992,36 @@ export function unpickle(data: Uint8Array): unknown {
             }`,
           );
         }
-        stack.push(newObj(cls, args, kwargs));
+        this.stack.push(this.newObj(cls, args, kwargs));
         break;
       }
       case op.INST: {
-        const module = readUtf8Line();
-        const name = readUtf8Line();
-        const args = builders.tuple(popMark());
-        const ref = findClass(module, name);
-        stack.push(
-          args.length === 0 ? newObj(ref, args, null) : call(ref, args),
+        const module = this.readUtf8Line();
+        const name = this.readUtf8Line();
+        const args = this.tuple(this.popMark());
+        const ref = this.findClass(module, name);
+        this.stack.push(
+          args.length === 0
+            ? this.newObj(ref, args, null)
+            : this.call(ref, args),
         );
         break;
       }
       case op.OBJ: {
-        const items = popMark();
+        const items = this.popMark();
         if (items.length === 0) fail("unpickling stack underflow");
-        const ref = globalOf(items[0], "OBJ");
-        const args = builders.tuple(items.slice(1));
-        stack.push(
-          args.length === 0 ? newObj(ref, args, null) : call(ref, args),
+        const ref = this.globalOf(items[0], "OBJ");
+        const args = this.tuple(items.slice(1));
+        this.stack.push(
+          args.length === 0
+            ? this.newObj(ref, args, null)
+            : this.call(ref, args),
         );
         break;
       }
       case op.BUILD: {
-        const state = pop();
-        build(top(), state);
+        const state = this.pop();
+        this.build(this.top(), state);
         break;
       }
 
@@ -752,10 +1036,12 @@ export function unpickle(data: Uint8Array): unknown {
       case op.EXT2:
       case op.EXT4: {
         const n = code === op.EXT1 ? 1 : code === op.EXT2 ? 2 : 4;
-        need(n);
+        this.need(n);
         let v = 0;
-        for (let i = n - 1; i >= 0; i--) v = v * 256 + data[pos + i]!;
-        pos += n;
+        for (let i = n - 1; i >= 0; i--) {
+          v = v * 256 + this.data[this.pos + i]!;
+        }
+        this.pos += n;
         fail(`unregistered extension code ${v}`);
         break;
       }
@@ -765,7 +1051,7 @@ export function unpickle(data: Uint8Array): unknown {
         );
         break;
       case op.READONLY_BUFFER:
-        if (!(top() instanceof Uint8Array)) {
+        if (!(this.top() instanceof Uint8Array)) {
           fail("READONLY_BUFFER expects a buffer");
         }
         break;
@@ -778,14 +1064,7 @@ export function unpickle(data: Uint8Array): unknown {
           }'`,
         );
     }
-  }
-
-  function finish(value: unknown): unknown {
-    let result = value;
-    if (converted !== null) result = redirect(result, converted);
-    if (end > MAX_DEPTH) checkDepth(result);
-    for (const t of tuples) Object.freeze(t);
-    return result;
+    return CONTINUE;
   }
 }
 

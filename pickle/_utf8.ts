@@ -20,23 +20,84 @@ export function decodeUtf8(
   end: number,
 ): string | null {
   const n = end - start;
-  if (n < 32) {
-    // Short strings (keys, names) are mostly ASCII: a loop beats the
-    // decoder's call overhead.
-    let s = "";
-    let i = start;
-    for (; i < end; i++) {
-      const b = bytes[i]!;
-      if (b >= 0x80) break;
-      s += String.fromCharCode(b);
-    }
-    if (i === end) return s;
+  if (n <= SHORT) {
+    const s = shortAscii(bytes, start, n);
+    if (s !== null) return s;
   }
   try {
     return fatal.decode(bytes.subarray(start, end));
   } catch {
     return decodeSurrogatePass(bytes, start, end);
   }
+}
+
+/** Strings up to this many bytes go through the cache below. */
+const SHORT = 24;
+const CACHE_SIZE = 512;
+/**
+ * Recently decoded short ASCII strings (keys, method names, typeids),
+ * direct-mapped by a hash of their bytes: a message that repeats them
+ * allocates nothing for them, as CPython's interned identifiers.
+ */
+const cache: string[] = new Array<string>(CACHE_SIZE).fill("");
+
+/** A short ASCII string, from the cache when it is there; `null` if not ASCII. */
+function shortAscii(
+  bytes: Uint8Array,
+  start: number,
+  n: number,
+): string | null {
+  let h = n;
+  for (let i = start; i < start + n; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) return null;
+    h = (Math.imul(h, 31) + b) | 0;
+  }
+  const slot = (h ^ (h >>> 9)) & (CACHE_SIZE - 1);
+  const hit = cache[slot]!;
+  if (hit.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (hit.charCodeAt(i) !== bytes[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  let s: string;
+  switch (n) {
+    case 0:
+      return "";
+    case 1:
+      s = String.fromCharCode(bytes[start]!);
+      break;
+    case 2:
+      s = String.fromCharCode(bytes[start]!, bytes[start + 1]!);
+      break;
+    case 3:
+      s = String.fromCharCode(
+        bytes[start]!,
+        bytes[start + 1]!,
+        bytes[start + 2]!,
+      );
+      break;
+    case 4:
+      s = String.fromCharCode(
+        bytes[start]!,
+        bytes[start + 1]!,
+        bytes[start + 2]!,
+        bytes[start + 3]!,
+      );
+      break;
+    default:
+      s = String.fromCharCode.apply(
+        null,
+        bytes.subarray(start, start + n) as unknown as number[],
+      );
+  }
+  cache[slot] = s;
+  return s;
 }
 
 function decodeSurrogatePass(

@@ -27,6 +27,10 @@ export interface DumpsOptions {
  * records. Shared references and cycles (through lists, dicts, sets,
  * PyObjects) are written once and referred to, as CPython's memo does.
  *
+ * A small result is a view of a shared 8 KiB buffer (as Node's `Buffer`
+ * pool; no two results overlap): `.slice()` it before transferring its
+ * `buffer` to another thread.
+ *
  * @param value The value to pickle.
  * @param options `protocol` (default 4, `multiprocessing`'s).
  * @returns The pickle's bytes.

@@ -24,7 +24,8 @@
  * | `dict` (str keys) | plain object | plain object |
  * | `dict` (other keys) | `Map` | `Map` |
  * | `set`, `frozenset` | `Set` | `Set` (`frozenset` as a key) |
- * | builtin exceptions | the library's error classes | the same |
+ * | `ValueError`, `KeyError`, `OSError`… | the library's error classes | the same; `TypeError`; `Error` → `Exception` |
+ * | other builtin exceptions | an `Error` named after the class | such an `Error` |
  * | anything else | `PyObject` | `PyObject` |
  *
  * @example A round trip

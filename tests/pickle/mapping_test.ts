@@ -488,3 +488,52 @@ Deno.test("pickle: errors cross as UnpicklingError subclasses of PickleError", (
   assert.ok(new UnpicklingError("x") instanceof PickleError);
   assert.equal(new PicklingError("x").name, "PicklingError");
 });
+
+Deno.test("pickle: results of successive dumps never share bytes", () => {
+  const a = dumps(tuple(1, "a"));
+  const copyA = a.slice();
+  const b = dumps(tuple(2, "b"));
+  b.fill(0);
+  assert.deepEqual(a, copyA);
+  assert.deepEqual(loads(a), tuple(1, "a"));
+});
+
+Deno.test("pickle: a transferred result's buffer does not break later dumps", () => {
+  const a = dumps([1, 2, 3]);
+  const buf = a.buffer as ArrayBuffer;
+  structuredClone(buf, { transfer: [buf] });
+  assert.equal(a.length, 0); // detached, as transfer does
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(loads(dumps({ i, s: "x".repeat(i * 100) })), {
+      i,
+      s: "x".repeat(i * 100),
+    });
+  }
+});
+
+Deno.test("pickle: dumps called from a getter during dumps, and a throwing getter", () => {
+  const inner = {
+    get nested() {
+      return dumps(tuple("inner", 1));
+    },
+  };
+  const out = loads(dumps(inner)) as { nested: Uint8Array };
+  assert.deepEqual(loads(out.nested), tuple("inner", 1));
+  const bad = {
+    get boom(): never {
+      throw new Error("getter failed");
+    },
+  };
+  assert.throws(() => dumps([1, bad]), /getter failed/);
+  assert.deepEqual(loads(dumps([1, "ok"])), [1, "ok"]);
+});
+
+Deno.test("pickle: loads reads a view at any offset of a larger buffer", () => {
+  const data = dumps(tuple(null, "dummy", tuple(1, "x"), {}));
+  const big = new Uint8Array(data.length + 10);
+  big.set(data, 7);
+  assert.deepEqual(
+    loads(big.subarray(7, 7 + data.length)),
+    tuple(null, "dummy", tuple(1, "x"), {}),
+  );
+});
