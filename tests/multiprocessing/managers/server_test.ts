@@ -125,3 +125,32 @@ Deno.test("the object table counts references as CPython's Server", async () => 
   }
   await core.serveForever(); // returns at once after shutdown
 });
+
+Deno.test("keyword arguments bind to a user method's parameters by name (or its camelCased form)", async () => {
+  const { callUser, paramNames } = await import(
+    "../../../multiprocessing/managers/_referent.ts"
+  );
+  const obj = {
+    get(block = true, timeout: number | null = null) {
+      return [block, timeout];
+    },
+    open(pathName: string, options?: unknown) {
+      return [pathName, options];
+    },
+  };
+  assert.deepEqual(paramNames(obj.get), ["block", "timeout"]);
+  assert.deepEqual(callUser(obj, "get", [], { timeout: 0.5 }), [true, 0.5]);
+  assert.deepEqual(callUser(obj, "open", [], { path_name: "p" }), [
+    "p",
+    undefined,
+  ]);
+  // Unknown keywords arrive as one final object (API.md convention 3).
+  assert.deepEqual(callUser(obj, "open", ["p"], { mode: "r" }), [
+    "p",
+    { mode: "r" },
+  ]);
+  assert.throws(
+    () => callUser(obj, "get", [false], { block: true }),
+    /multiple values/,
+  );
+});
