@@ -106,7 +106,7 @@ export class Link {
   readonly #busy = new Set<WireConn>();
   #decrefs: string[] = [];
   /** The connections of proxies that have their own. */
-  readonly pinned = new Set<{ close(): void }>();
+  readonly pinned: Set<{ close(): void }> = new Set();
 
   constructor(address: Address, authkey: Uint8Array) {
     this.address = address;

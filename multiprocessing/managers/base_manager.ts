@@ -16,7 +16,7 @@ import {
 import { dropLinks, linkTo } from "./_client.ts";
 import { AutoProxy, type BaseProxy } from "./proxies.ts";
 import type { ProxyClass, ProxyTypes } from "./_proxy.ts";
-import { toWire } from "./_proxy.ts";
+import { toWire } from "./_proxy_impl.ts";
 import {
   type ClientTypeEntry,
   localServerRegistry,

@@ -10,15 +10,19 @@
  * @module
  */
 
-import { PyObject } from "./_token.ts";
 import { proxyMethodName } from "./_names.ts";
-import { BaseProxy, type ProxyInit, registerProxyClass } from "./_proxy.ts";
+import {
+  BaseProxy,
+  proxyImpl,
+  type ProxyInit,
+  registerProxyClass,
+} from "./_proxy.ts";
 
 export { BaseProxy };
 
-/** Python's `slice(start, stop)`, as pickle carries it. */
-function pySlice(start?: number | null, stop?: number | null): PyObject {
-  return new PyObject("builtins", "slice", [start ?? null, stop ?? null, null]);
+/** Python's `slice(start, stop)`, as pickle carries it (client loaded). */
+function pySlice(start?: number | null, stop?: number | null): unknown {
+  return proxyImpl.get("slice a list proxy").pySlice(start, stop);
 }
 
 const MISSING = Symbol("missing");
@@ -224,8 +228,11 @@ export class ListProxy<T = unknown> extends BaseProxy {
     return this.callMethodSync("__len__") as number;
   }
   /** `l[a:b]` (a list). */
-  slice(a?: number | null, b?: number | null): Promise<T[]> {
-    return this.callMethod("__getitem__", [pySlice(a, b)]) as Promise<T[]>;
+  async slice(a?: number | null, b?: number | null): Promise<T[]> {
+    await proxyImpl.load();
+    return await this.callMethod("__getitem__", [pySlice(a, b)]) as Promise<
+      T[]
+    >;
   }
   /** Blocking {@linkcode slice}. */
   sliceSync(a?: number | null, b?: number | null): T[] {
@@ -237,6 +244,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
     b: number | null | undefined,
     values: T[],
   ): Promise<void> {
+    await proxyImpl.load();
     await this.callMethod("__setitem__", [pySlice(a, b), values]);
   }
   /** Blocking {@linkcode setSlice}. */

@@ -4,7 +4,7 @@ import {
   type DictProxy,
   ListProxy,
   Manager,
-  QueueProxy,
+  type QueueProxy,
 } from "../../../multiprocessing/mod.ts";
 import { mpTest } from "../_helpers.ts";
 
