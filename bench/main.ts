@@ -21,6 +21,7 @@ const groups: Record<string, () => Promise<{ cases: BenchCase[] }>> = {
   concurrent_futures: () => import("./concurrent_futures.ts"),
   managers: () => import("./managers.ts"),
   pickle: () => import("./pickle.ts"),
+  process_pool: () => import("./process_pool.ts"),
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(groups);
