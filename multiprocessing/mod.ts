@@ -108,3 +108,4 @@ export {
   StopIteration,
 } from "./managers/_errors.ts";
 export type { Token } from "./managers/_token.ts";
+export type { ProxyClass, ProxyInit, ProxyTypes } from "./managers/_proxy.ts";

@@ -30,6 +30,7 @@ import { signalName } from "../_internal/signal_table.ts";
 import "../_internal/process/exit.ts"; // joins children at exit
 import { INSPECT } from "../_internal/sync/hold.ts";
 import "../_internal/shareables.ts";
+import { lazyModulesInUse, preloadLazyModules } from "../_internal/lazy.ts";
 
 /** Options of {@linkcode Process}, Python's keyword arguments. */
 export interface ProcessOptions {
@@ -62,6 +63,8 @@ interface Assignment {
   kwargs?: Record<string, unknown>;
   cls?: ClassRef;
   fields?: Record<string, unknown>;
+  /** The lazy parts of the library loaded by the parent (to preload). */
+  lazy?: string[];
 }
 
 /** This process's identity, shared by its threads (the process table holds it). */
@@ -282,6 +285,8 @@ export class Process {
     };
     if (s.spec) a.target = s.spec;
     if (s.kwargs) a.kwargs = s.kwargs;
+    const lazy = lazyModulesInUse();
+    if (lazy.length) a.lazy = lazy;
     if (s.cls) {
       a.cls = s.cls;
       a.fields = { ...this } as Record<string, unknown>;
@@ -777,6 +782,8 @@ export async function runChild(
   };
   if (a.target) s.spec = a.target;
   if (a.kwargs) s.kwargs = a.kwargs;
+  // Sync calls in the target find loaded what the parent had loaded.
+  preloadLazyModules(a.lazy);
   try {
     await preloaded();
     const Cls = a.cls

@@ -1,3 +1,4 @@
+import { lazyModulesInUse, preloadLazyModules } from "../_internal/lazy.ts";
 import { RuntimeError } from "../_internal/errors.ts";
 import { heap } from "../_internal/sync/heap.ts";
 import { deadlineOf, remaining, toMs } from "../_internal/sync/timeout.ts";
@@ -64,6 +65,8 @@ interface Assignment {
   target?: TargetSpec;
   args: unknown[];
   kwargs?: Record<string, unknown>;
+  /** The lazy parts of the library loaded by the starter (to preload). */
+  lazy?: string[];
 }
 
 /** A Thread's own state, kept outside the object so its own fields are the user's. */
@@ -200,6 +203,8 @@ export class Thread {
     const assignment: Assignment = { args: s.args };
     if (s.spec) assignment.target = s.spec;
     if (s.kwargs) assignment.kwargs = s.kwargs;
+    const lazy = lazyModulesInUse();
+    if (lazy.length) assignment.lazy = lazy;
     if (s.cls) {
       assignment.cls = s.cls;
       assignment.fields = { ...this } as Record<string, unknown>;
@@ -558,6 +563,8 @@ export async function runAssignment(
     s.args = a.args;
     if (a.target) s.spec = a.target;
     if (a.kwargs) s.kwargs = a.kwargs;
+    // Sync calls in the target find loaded what the starter had loaded.
+    preloadLazyModules(a.lazy);
     await preloaded();
     if (a.cls) {
       const Cls = await findClass(a.cls, Thread, "Thread subclass");

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { EOFError } from "../../_internal/errors.ts";
+import { EOFError, RuntimeError } from "../../_internal/errors.ts";
 import { currentProcess } from "../process.ts";
 import { RemoteError } from "./_errors.ts";
 import { tuple } from "./_token.ts";
@@ -105,13 +105,16 @@ export class Link {
   readonly #idle: WireConn[] = [];
   readonly #busy = new Set<WireConn>();
   #decrefs: string[] = [];
+  /** The connections of proxies that have their own. */
+  readonly pinned: Set<{ close(): void }> = new Set();
 
   constructor(address: Address, authkey: Uint8Array) {
     this.address = address;
     this.authkey = authkey.slice();
   }
 
-  async #open(): Promise<WireConn> {
+  /** Opens a connection for method calls (`accept_connection`). */
+  async open(): Promise<WireConn> {
     const c = await transport().dial(this.address, this.authkey);
     try {
       await dispatch(c, null, "accept_connection", [connectionName()]);
@@ -122,7 +125,8 @@ export class Link {
     return c;
   }
 
-  #openSync(): WireConn {
+  /** Blocking {@linkcode open}. */
+  openSync(): WireConn {
     const c = transport().dialSync(this.address, this.authkey);
     try {
       dispatchSync(c, null, "accept_connection", [connectionName()]);
@@ -136,7 +140,7 @@ export class Link {
   /** Sends one method call and returns the raw `(kind, result)` reply. */
   async call(request: unknown): Promise<[unknown, unknown]> {
     if (this.#decrefs.length) await this.flushDecrefs();
-    const c = this.#idle.pop() ?? await this.#open();
+    const c = this.#idle.pop() ?? await this.open();
     this.#busy.add(c);
     try {
       await c.send(request);
@@ -154,7 +158,7 @@ export class Link {
   /** Blocking {@linkcode call}. */
   callSync(request: unknown): [unknown, unknown] {
     if (this.#decrefs.length) this.flushDecrefsSync();
-    const c = this.#idle.pop() ?? this.#openSync();
+    const c = this.#idle.pop() ?? this.openSync();
     this.#busy.add(c);
     try {
       c.sendSync(request);
@@ -227,6 +231,7 @@ export class Link {
   /** Closes the idle connections (a busy one closes when its call ends). */
   close(): void {
     for (const c of this.#idle.splice(0)) c.close();
+    for (const p of [...this.pinned]) p.close();
   }
 
   /** Closes every connection, failing the calls in flight. */
@@ -235,6 +240,75 @@ export class Link {
     for (const c of this.#busy) c.close();
     this.#busy.clear();
     this.#decrefs = [];
+  }
+}
+
+/**
+ * One connection of its own, for a proxy whose referent tracks owners (an
+ * RLock, a Condition): as a CPython thread's calls go over that thread's
+ * connection, this proxy's calls go over this one, one at a time, so the
+ * server sees one owner. Calls made while one is in flight wait for it.
+ */
+export class Pinned {
+  readonly #link: Link;
+  #conn: WireConn | null = null;
+  #tail: Promise<unknown> = Promise.resolve();
+  #busy = false;
+
+  constructor(link: Link) {
+    this.#link = link;
+    link.pinned.add(this);
+  }
+
+  /** Sends one method call on this proxy's connection. */
+  call(request: unknown): Promise<[unknown, unknown]> {
+    const run = async (): Promise<[unknown, unknown]> => {
+      this.#busy = true;
+      try {
+        this.#conn ??= await this.#link.open();
+        await this.#conn.send(request);
+        return replyOf(await this.#conn.recv());
+      } catch (e) {
+        this.#drop();
+        throw lost(e);
+      } finally {
+        this.#busy = false;
+      }
+    };
+    const result = this.#tail.then(run, run);
+    this.#tail = result.catch(() => {});
+    return result;
+  }
+
+  /**
+   * Blocking {@linkcode call}.
+   * @throws {RuntimeError} If an async call of this proxy is in flight.
+   */
+  callSync(request: unknown): [unknown, unknown] {
+    if (this.#busy) {
+      throw new RuntimeError(
+        "Cannot make a Sync call on this proxy while an async call of it is in flight (its calls share one connection, as a thread's)",
+      );
+    }
+    try {
+      this.#conn ??= this.#link.openSync();
+      this.#conn.sendSync(request);
+      return replyOf(this.#conn.recvSync());
+    } catch (e) {
+      this.#drop();
+      throw lost(e);
+    }
+  }
+
+  #drop(): void {
+    this.#conn?.close();
+    this.#conn = null;
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.#drop();
+    this.#link.pinned.delete(this);
   }
 }
 

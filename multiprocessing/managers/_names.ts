@@ -7,7 +7,13 @@
 /** `notify_all` → `notifyAll`; dunder names are left alone. */
 export function camelCase(name: string): string {
   if (name.startsWith("__") || !name.includes("_")) return name;
-  return name.replace(/_+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  // Leading underscores stay (`_h` is `_h`, Python's private convention).
+  const lead = /^_*/.exec(name)![0];
+  return lead +
+    name.slice(lead.length).replace(
+      /_+([a-z0-9])/g,
+      (_, c: string) => c.toUpperCase(),
+    );
 }
 
 /**

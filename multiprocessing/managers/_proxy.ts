@@ -17,25 +17,32 @@ import {
   SHARE,
   type ShareRecord,
 } from "../../_internal/codec/shareable.ts";
-import { currentProcess } from "../process.ts";
-import { convertToError, type Link, linkTo } from "./_client.ts";
-import {
-  proxyFromPy,
-  type ProxyRecord,
-  proxyToPy,
-  type Token,
-  tokenFromPy,
-  tuple,
-} from "./_token.ts";
+import { lazyModule } from "../../_internal/lazy.ts";
+import type { Link, Pinned } from "./_client.ts";
+import type { Token } from "./_token.ts";
 import { type Address, asAddress } from "./_transport.ts";
-import { mapValue } from "./_values.ts";
-import "./_wire.ts";
+
+/**
+ * What reaches the server (client, pickle, wire) loads lazily: every
+ * thread and process loads this module (the codec rebuilds proxies), most
+ * never use a manager. A proxy made or rebuilt starts the load; a Worker
+ * or child awaits it before its target runs.
+ */
+export const proxyImpl = lazyModule(
+  "multiprocessing.managers",
+  () => import("./_proxy_impl.ts"),
+  "await an async call of the proxy first, or import @pyconc/std/multiprocessing",
+);
 
 /** How a proxy class is made from a token (internal). */
 export interface ProxyInit {
+  /** The object's token. */
   readonly token: Token;
+  /** The key connections to its server authenticate with. */
   readonly authkey: Uint8Array;
+  /** The methods the server exposes for it (null: unknown). */
   readonly exposed: readonly string[] | null;
+  /** The proxy classes of its manager's typeids. */
   readonly types: ProxyTypes | null;
 }
 
@@ -50,9 +57,32 @@ export type ProxyClass = {
 export type ProxyTypes = ReadonlyMap<string, ProxyClass>;
 
 const INTERNAL = Symbol("proxy internal");
-const finalizer = new FinalizationRegistry<{ link: Link; id: string }>(
-  ({ link, id }) => link.queueDecref(id),
-);
+
+/**
+ * Typeids whose referents track their owner (an RLock, a Condition over
+ * one): their proxies call over a connection of their own.
+ */
+export const OWNED: ReadonlySet<string> = new Set(["RLock", "Condition"]);
+
+/** What gives a proxy's reference back: kept apart from the proxy. */
+export interface Cell {
+  readonly address: Address;
+  readonly authkey: Uint8Array;
+  readonly id: string;
+  readonly typeid: string;
+  /** The link to its server, once the heavy part is loaded. */
+  link: Link | null;
+  /** Its own connection, when its referent tracks owners. */
+  pinned: Pinned | null;
+  /** The reference taken later for a proxy rebuilt before the load. */
+  ready: Promise<void> | null;
+}
+
+const finalizer = new FinalizationRegistry<Cell>((cell) => {
+  const impl = proxyImpl.loaded;
+  if (impl) impl.queueDecref(cell, cell.typeid);
+  else void proxyImpl.then((m) => m.queueDecref(cell, cell.typeid));
+});
 
 /** Proxy classes by CPython name, for proxies received without a manager. */
 const byPyName = new Map<string, ProxyClass>();
@@ -68,7 +98,8 @@ export function registerProxyClass(
   for (const t of typeids) byTypeid.set(t, cls);
 }
 
-function classFor(
+/** The proxy class for a typeid (and CPython proxy type name). */
+export function classFor(
   typeid: string,
   pyName: string | null,
   types: ProxyTypes | null,
@@ -81,14 +112,14 @@ function classFor(
     byPyName.get("AutoProxy")!;
 }
 
-interface State {
+/** A proxy's state (internal). */
+export interface State {
   readonly token: Token;
   readonly authkey: Uint8Array;
   readonly exposed: readonly string[] | null;
   readonly types: ProxyTypes | null;
-  readonly link: Link;
   released: boolean;
-  readonly cell: { link: Link; id: string };
+  readonly cell: Cell;
 }
 
 /**
@@ -115,17 +146,26 @@ export class BaseProxy {
 
   /** @internal Proxies are made by managers, not by users. */
   constructor(init: ProxyInit) {
-    const link = linkTo(init.token.address, init.authkey);
-    const cell = { link, id: init.token.id };
+    const cell: Cell = {
+      address: init.token.address,
+      authkey: init.authkey.slice(),
+      id: init.token.id,
+      typeid: init.token.typeid,
+      link: null,
+      pinned: null,
+      ready: null,
+    };
     this.#s = {
       token: init.token,
-      authkey: init.authkey.slice(),
+      authkey: cell.authkey,
       exposed: init.exposed,
       types: init.types,
-      link,
       released: false,
       cell,
     };
+    const impl = proxyImpl.loaded;
+    if (impl) impl.attach(cell, cell.typeid);
+    else void proxyImpl.load().catch(() => {});
     finalizer.register(this, cell, this);
   }
 
@@ -158,55 +198,25 @@ export class BaseProxy {
     args: readonly unknown[] = [],
     kwds: Record<string, unknown> = {},
   ): Promise<unknown> {
-    const s = this.#live();
-    const request = tuple(
-      s.token.id,
-      methodname,
-      tuple(...(toWire(args) as unknown[])),
-      toWire(kwds),
-    );
-    const [kind, result] = await s.link.call(request);
-    return await this.#unwrap(kind, result, false);
+    this.#live();
+    const impl = await proxyImpl.load();
+    return await impl.callMethod(this, methodname, args, kwds);
   }
 
-  /** Blocking {@linkcode callMethod}. */
+  /**
+   * Blocking {@linkcode callMethod}.
+   * @throws {RuntimeError} If this thread has not loaded the managers'
+   *   client yet (a proxy received by a Sync call in a thread that never
+   *   used a manager): await an async call first.
+   */
   callMethodSync(
     methodname: string,
     args: readonly unknown[] = [],
     kwds: Record<string, unknown> = {},
   ): unknown {
-    const s = this.#live();
-    const request = tuple(
-      s.token.id,
-      methodname,
-      tuple(...(toWire(args) as unknown[])),
-      toWire(kwds),
-    );
-    const [kind, result] = s.link.callSync(request);
-    return this.#unwrap(kind, result, true);
-  }
-
-  #unwrap(kind: unknown, result: unknown, sync: true): unknown;
-  #unwrap(kind: unknown, result: unknown, sync: false): Promise<unknown>;
-  #unwrap(kind: unknown, result: unknown, sync: boolean): unknown {
-    const s = this.#s;
-    if (kind === "#RETURN") {
-      return sync
-        ? fromWireSync(result, s.authkey, s.types)
-        : fromWire(result, s.authkey, s.types);
-    }
-    if (kind === "#PROXY") {
-      const [exposed, tokenPy] = result as [readonly string[], unknown];
-      const t = tokenFromPy(tokenPy);
-      // As CPython: the token's address is the one this proxy reached.
-      const token = { ...t, address: s.token.address };
-      const cls = classFor(token.typeid, null, s.types);
-      const p = new cls({ token, authkey: s.authkey, exposed, types: s.types });
-      return sync ? p : Promise.resolve(p);
-    }
-    const err = convertToError(kind, result);
-    if (sync) throw err;
-    return Promise.reject(err);
+    this.#live();
+    const impl = proxyImpl.get(`call '${methodname}' of a proxy`);
+    return impl.callMethodSync(this, methodname, args, kwds);
   }
 
   /** Python's `_getvalue()`: a local copy of the referent. */
@@ -249,9 +259,8 @@ export class BaseProxy {
     if (s.released) return;
     s.released = true;
     finalizer.unregister(this);
-    try {
-      await s.link.request("decref", [s.token.id]);
-    } catch { /* the server may be gone, as CPython's _decref */ }
+    const impl = await proxyImpl.load();
+    await impl.decref(s.cell, s.token.typeid);
   }
 
   /** Blocking {@linkcode [Symbol.asyncDispose]}. */
@@ -260,12 +269,13 @@ export class BaseProxy {
     if (s.released) return;
     s.released = true;
     finalizer.unregister(this);
-    try {
-      s.link.requestSync("decref", [s.token.id]);
-    } catch { /* the server may be gone */ }
+    const impl = proxyImpl.loaded;
+    if (impl) impl.decrefSync(s.cell, s.token.typeid);
+    // Not loaded yet: its reference is given back once it is.
+    else void proxyImpl.then((m) => m.decref(s.cell, s.token.typeid));
   }
 
-  /** Travels by reference: the receiver reaches the same object. */
+  /** @internal Travels by reference: the receiver reaches the same object. */
   [SHARE](): ShareRecord {
     const s = this.#live();
     return {
@@ -296,126 +306,23 @@ registerShareable(SHARE_TAG, (data) => {
   };
   const token = { typeid: d.typeid, address: asAddress(d.address), id: d.id };
   const cls = classFor(d.typeid, d.pyName, null);
-  // The receiver takes its own reference, as CPython's RebuildProxy.
-  linkTo(token.address, d.authkey).requestSync("incref", [token.id]);
-  return new cls({
+  const p = new cls({
     token,
     authkey: d.authkey,
     exposed: d.exposed,
     types: null,
   });
+  // The receiver takes its own reference, as CPython's RebuildProxy; before
+  // the client is loaded, right after (its calls wait for it).
+  const impl = proxyImpl.loaded;
+  if (impl) impl.increfSync(token, d.authkey);
+  else {
+    stateOf(p).cell.ready = proxyImpl.then((m) => m.incref(token, d.authkey));
+  }
+  return p;
 });
 
 /** The proxy's state (for subclasses in this folder). */
 export function stateOf(p: BaseProxy): State {
   return p[INTERNAL];
-}
-
-/** The record CPython pickles a proxy as. */
-export function recordOf(p: BaseProxy): ProxyRecord {
-  const s = stateOf(p);
-  const pyName = (p.constructor as ProxyClass).pyName;
-  const kwds: Record<string, unknown> = {};
-  if (pyName === "AutoProxy" && s.exposed) kwds.exposed = tuple(...s.exposed);
-  return { proxytype: pyName, token: s.token, kwds };
-}
-
-/** Replaces proxies inside an outgoing value with their pickled form. */
-export function toWire(v: unknown): unknown {
-  return mapValue(
-    v,
-    (node) => node instanceof BaseProxy ? proxyToPy(recordOf(node)) : undefined,
-  );
-}
-
-function processAuthkey(): Uint8Array {
-  try {
-    return currentProcess().authkey;
-  } catch {
-    return new Uint8Array(0);
-  }
-}
-
-function rebuild(
-  rec: ProxyRecord,
-  exposed: readonly string[] | null,
-  authkey: Uint8Array,
-  types: ProxyTypes | null,
-): BaseProxy {
-  const key = rec.kwds.authkey instanceof Uint8Array
-    ? rec.kwds.authkey
-    : authkey ?? processAuthkey();
-  const cls = classFor(rec.token.typeid, rec.proxytype, types);
-  return new cls({ token: rec.token, authkey: key, exposed, types });
-}
-
-function recordsIn(v: unknown): ProxyRecord[] {
-  const recs: ProxyRecord[] = [];
-  mapValue(v, (node) => {
-    const rec = proxyFromPy(node);
-    if (rec === null) return undefined;
-    recs.push(rec);
-    return node;
-  });
-  return recs;
-}
-
-function swapRecords(v: unknown, proxies: BaseProxy[]): unknown {
-  let i = 0;
-  return mapValue(
-    v,
-    (node) => proxyFromPy(node) === null ? undefined : proxies[i++],
-  );
-}
-
-function exposedOf(rec: ProxyRecord): readonly string[] | null {
-  return Array.isArray(rec.kwds.exposed) ? rec.kwds.exposed as string[] : null;
-}
-
-/**
- * Replaces pickled proxies inside an incoming value with proxies, each
- * taking its own reference (CPython's `RebuildProxy`; an AutoProxy without
- * its exposed methods asks the server for them, as CPython's `AutoProxy`).
- */
-export async function fromWire(
-  v: unknown,
-  authkey: Uint8Array,
-  types: ProxyTypes | null,
-): Promise<unknown> {
-  const recs = recordsIn(v);
-  if (recs.length === 0) return v;
-  const proxies: BaseProxy[] = [];
-  for (const rec of recs) {
-    const link = linkTo(rec.token.address, authkey);
-    let exposed = exposedOf(rec);
-    if (exposed === null && rec.proxytype === "AutoProxy") {
-      const m = await link.request("get_methods", [proxyToPy(rec).args![1]]);
-      exposed = Array.isArray(m) ? m as string[] : null;
-    }
-    await link.request("incref", [rec.token.id]);
-    proxies.push(rebuild(rec, exposed, authkey, types));
-  }
-  return swapRecords(v, proxies);
-}
-
-/** Blocking {@linkcode fromWire}. */
-export function fromWireSync(
-  v: unknown,
-  authkey: Uint8Array,
-  types: ProxyTypes | null,
-): unknown {
-  const recs = recordsIn(v);
-  if (recs.length === 0) return v;
-  const proxies: BaseProxy[] = [];
-  for (const rec of recs) {
-    const link = linkTo(rec.token.address, authkey);
-    let exposed = exposedOf(rec);
-    if (exposed === null && rec.proxytype === "AutoProxy") {
-      const m = link.requestSync("get_methods", [proxyToPy(rec).args![1]]);
-      exposed = Array.isArray(m) ? m as string[] : null;
-    }
-    link.requestSync("incref", [rec.token.id]);
-    proxies.push(rebuild(rec, exposed, authkey, types));
-  }
-  return swapRecords(v, proxies);
 }

@@ -138,11 +138,70 @@ export function userPublicMethods(obj: unknown): string[] {
   return [...names];
 }
 
+const paramCache = new WeakMap<object, string[] | null>();
+
+/**
+ * The parameter names of a function, read from its source (`get(block =
+ * true, timeout = null)` → `["block", "timeout"]`); null when they cannot be
+ * read simply (destructuring, native code).
+ */
+// deno-lint-ignore no-explicit-any
+export function paramNames(fn: (...a: any[]) => unknown): string[] | null {
+  const cached = paramCache.get(fn);
+  if (cached !== undefined) return cached;
+  let names: string[] | null = null;
+  const src = Function.prototype.toString.call(fn);
+  const open = src.indexOf("(");
+  if (open >= 0 && !/^\s*(async\s+)?\w+\s*=>/.test(src)) {
+    let depth = 0, end = -1;
+    for (let i = open; i < src.length; i++) {
+      const ch = src[i];
+      if (ch === "(" || ch === "[" || ch === "{") depth++;
+      else if (ch === ")" || ch === "]" || ch === "}") {
+        if (--depth === 0) {
+          end = i;
+          break;
+        }
+      }
+    }
+    if (end > open) {
+      const parts: string[] = [];
+      let d = 0, cur = "";
+      for (const ch of src.slice(open + 1, end)) {
+        if (ch === "(" || ch === "[" || ch === "{") d++;
+        if (ch === ")" || ch === "]" || ch === "}") d--;
+        if (ch === "," && d === 0) {
+          parts.push(cur);
+          cur = "";
+        } else cur += ch;
+      }
+      if (cur.trim() !== "") parts.push(cur);
+      const out: string[] = [];
+      for (const part of parts) {
+        const m =
+          /^\s*(?:\.\.\.)?([A-Za-z_$][\w$]*)\s*(?::[^=]*)?(?:=[\s\S]*)?$/
+            .exec(part);
+        if (m === null) {
+          out.length = 0;
+          names = null;
+          break;
+        }
+        out.push(m[1]!);
+      }
+      if (parts.length === 0 || out.length > 0) names = out;
+    }
+  }
+  paramCache.set(fn, names);
+  return names;
+}
+
 /**
  * Calls method `name` of a user object: the exact name, else its
  * camelCased form (a CPython client calls `get_count`, the JS class has
- * `getCount`). Keyword arguments arrive as one final plain object, as a
- * target's `kwargs` (API.md convention 3).
+ * `getCount`). Keyword arguments bind to the method's parameters by name
+ * (`timeout=` or its camelCased form), as Python binds them; those that
+ * match no parameter arrive as one final plain object, as a target's
+ * `kwargs` (API.md convention 3).
  */
 export function callUser(
   obj: unknown,
@@ -154,6 +213,24 @@ export function callUser(
   let fn = o?.[name];
   if (typeof fn !== "function") fn = o?.[camelCase(name)];
   if (typeof fn !== "function") throw new AttributeErrorLike(name);
-  const all = Object.keys(kwds).length > 0 ? [...args, kwds] : args;
-  return (fn as (...a: unknown[]) => unknown).apply(obj, [...all]);
+  const f = fn as (...a: unknown[]) => unknown;
+  const keys = Object.keys(kwds);
+  if (keys.length === 0) return f.apply(obj, [...args]);
+  const all = [...args];
+  const rest: Record<string, unknown> = {};
+  const params = paramNames(f);
+  for (const k of keys) {
+    let i = params?.indexOf(k) ?? -1;
+    if (i < 0) i = params?.indexOf(camelCase(k)) ?? -1;
+    if (i < 0) {
+      rest[k] = kwds[k];
+      continue;
+    }
+    if (i < args.length) {
+      throw new TypeError(`${name}() got multiple values for argument '${k}'`);
+    }
+    all[i] = kwds[k];
+  }
+  if (Object.keys(rest).length > 0) all.push(rest);
+  return f.apply(obj, all);
 }

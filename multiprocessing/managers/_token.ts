@@ -13,8 +13,11 @@ const MODULE = "multiprocessing.managers";
 
 /** `multiprocessing.managers.Token`. */
 export interface Token {
+  /** The typeid the object was created by. */
   readonly typeid: string;
+  /** The server's address. */
   readonly address: Address;
+  /** The object's id in the server. */
   readonly id: string;
 }
 

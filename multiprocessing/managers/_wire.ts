@@ -1,7 +1,7 @@
 /**
  * The real transport of managers: `multiprocessing.connection` sockets
- * (CPython's frames and pickle), CPython's HMAC challenge on every
- * connection.
+ * (CPython's frames, pickle protocol 4 out and any protocol in), CPython's
+ * HMAC challenge on every connection.
  *
  * @module
  */
@@ -14,7 +14,6 @@ import {
   Listener,
   type SocketConnection,
 } from "../connection/mod.ts";
-import { dumps, loads } from "../../pickle/mod.ts";
 import {
   type Address,
   setTransportLoader,
@@ -22,40 +21,6 @@ import {
   type WireConn,
   type WireListener,
 } from "./_transport.ts";
-
-/**
- * A socket connection carrying pickles: `pickle.dumps(obj)` (protocol 4,
- * as CPython's `ForkingPickler`) in one frame, any protocol on receipt.
- */
-class PickleConn implements WireConn {
-  readonly #c: SocketConnection;
-  constructor(c: SocketConnection) {
-    this.#c = c;
-  }
-  get socket(): SocketConnection {
-    return this.#c;
-  }
-  get closed(): boolean {
-    return this.#c.closed;
-  }
-  send(obj: unknown): Promise<void> {
-    // Pickled before anything is written: a value that cannot be pickled
-    // throws here and the connection stays usable.
-    return this.#c.sendBytes(dumps(obj));
-  }
-  sendSync(obj: unknown): void {
-    this.#c.sendBytesSync(dumps(obj));
-  }
-  async recv(): Promise<unknown> {
-    return loads(await this.#c.recvBytes());
-  }
-  recvSync(): unknown {
-    return loads(this.#c.recvBytesSync());
-  }
-  close(): void {
-    this.#c.close();
-  }
-}
 
 class SocketListener implements WireListener {
   readonly #l: Listener;
@@ -67,8 +32,10 @@ class SocketListener implements WireListener {
   get address(): Address {
     return this.#l.address;
   }
-  async accept(): Promise<WireConn> {
-    return new PickleConn(await this.#l.accept());
+  accept(): Promise<WireConn> {
+    // No authkey here: the server runs the challenge itself, as CPython's
+    // Server._handle_request does, so a failed client never fails accept.
+    return this.#l.accept();
   }
   close(): void {
     this.#l.close();
@@ -78,15 +45,12 @@ class SocketListener implements WireListener {
 /** The socket transport. */
 export const socketTransport: Transport = {
   listen: (address, backlog) => new SocketListener(address, backlog),
-  dial: async (address, authkey) =>
-    new PickleConn(await Client(address, { authkey })),
-  dialSync: (address, authkey) =>
-    new PickleConn(ClientSync(address, { authkey })),
+  dial: (address, authkey) => Client(address, { authkey }),
+  dialSync: (address, authkey) => ClientSync(address, { authkey }),
   async serverAuth(conn, authkey) {
     // CPython's Server._handle_request: deliver, then answer.
-    const sock = (conn as PickleConn).socket;
-    await deliverChallenge(sock, authkey);
-    await answerChallenge(sock, authkey);
+    await deliverChallenge(conn as SocketConnection, authkey);
+    await answerChallenge(conn as SocketConnection, authkey);
   },
 };
 

@@ -16,7 +16,7 @@ import {
 import { dropLinks, linkTo } from "./_client.ts";
 import { AutoProxy, type BaseProxy } from "./proxies.ts";
 import type { ProxyClass, ProxyTypes } from "./_proxy.ts";
-import { toWire } from "./_proxy.ts";
+import { toWire } from "./_proxy_impl.ts";
 import {
   type ClientTypeEntry,
   localServerRegistry,
@@ -202,22 +202,25 @@ export class Server {
  * here and the other way round. Values that cross are the pickle subset
  * of API.md § pickle.
  *
- * @example A CPython-style remote queue
+ * @example A registered class served by a started server
  * ```ts
- * import { BaseManager } from "@pyconc/std/multiprocessing";
+ * import { AutoProxy, BaseManager } from "@pyconc/std/multiprocessing";
  * import assert from "node:assert/strict";
  *
- * class QueueManager extends BaseManager {}
- * QueueManager.register("getQueue", function getQueue() {
- *   // Runs in the server process: one queue for every client.
- *   const g = globalThis as { q?: unknown };
- *   return g.q ??= { items: [] as unknown[], put(x: unknown) { this.items.push(x); }, size() { return this.items.length; } };
+ * class CounterManager extends BaseManager {}
+ * // Sent by its source to the server process: self-contained.
+ * CounterManager.register("Counter", class Counter {
+ *   n = 0;
+ *   incr(k = 1) {
+ *     return this.n += k;
+ *   }
  * });
- * await using m = new QueueManager({ address: ["127.0.0.1", 0] });
+ * await using m = new CounterManager({ address: ["127.0.0.1", 0] });
  * await m.start();
- * const q = await m.create("getQueue");
- * await q.callMethod("put", ["job"]);
- * assert.equal(await q.callMethod("size"), 1);
+ * const c = await m.create<AutoProxy>("Counter");
+ * assert.equal(await c.incr(), 1);
+ * assert.equal(await c.incr(2), 3);
+ * assert.equal(c.incrSync(), 4);
  * ```
  */
 export class BaseManager {
@@ -228,6 +231,7 @@ export class BaseManager {
   readonly #shutdownTimeout: number;
 
   /**
+   * Creates a manager (not started nor connected).
    * @throws {TypeError} If `authkey` is not a Uint8Array.
    * @throws {ValueError} If `serializer` is not "pickle".
    */

@@ -10,15 +10,19 @@
  * @module
  */
 
-import { PyObject } from "./_token.ts";
 import { proxyMethodName } from "./_names.ts";
-import { BaseProxy, type ProxyInit, registerProxyClass } from "./_proxy.ts";
+import {
+  BaseProxy,
+  proxyImpl,
+  type ProxyInit,
+  registerProxyClass,
+} from "./_proxy.ts";
 
 export { BaseProxy };
 
-/** Python's `slice(start, stop)`, as pickle carries it. */
-function pySlice(start?: number | null, stop?: number | null): PyObject {
-  return new PyObject("builtins", "slice", [start ?? null, stop ?? null, null]);
+/** Python's `slice(start, stop)`, as pickle carries it (client loaded). */
+function pySlice(start?: number | null, stop?: number | null): unknown {
+  return proxyImpl.get("slice a list proxy").pySlice(start, stop);
 }
 
 const MISSING = Symbol("missing");
@@ -40,6 +44,7 @@ const MISSING = Symbol("missing");
  * ```
  */
 export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "DictProxy";
   /** `d[k]`. @throws {KeyError} If `k` is missing. */
   getItem(k: K): Promise<V> {
@@ -180,6 +185,7 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
  * ```
  */
 export class ListProxy<T = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ListProxy";
   /** `l[i]`. @throws {IndexError} If out of range. */
   getItem(i: number): Promise<T> {
@@ -222,8 +228,11 @@ export class ListProxy<T = unknown> extends BaseProxy {
     return this.callMethodSync("__len__") as number;
   }
   /** `l[a:b]` (a list). */
-  slice(a?: number | null, b?: number | null): Promise<T[]> {
-    return this.callMethod("__getitem__", [pySlice(a, b)]) as Promise<T[]>;
+  async slice(a?: number | null, b?: number | null): Promise<T[]> {
+    await proxyImpl.load();
+    return await this.callMethod("__getitem__", [pySlice(a, b)]) as Promise<
+      T[]
+    >;
   }
   /** Blocking {@linkcode slice}. */
   sliceSync(a?: number | null, b?: number | null): T[] {
@@ -235,6 +244,7 @@ export class ListProxy<T = unknown> extends BaseProxy {
     b: number | null | undefined,
     values: T[],
   ): Promise<void> {
+    await proxyImpl.load();
     await this.callMethod("__setitem__", [pySlice(a, b), values]);
   }
   /** Blocking {@linkcode setSlice}. */
@@ -353,9 +363,12 @@ const LOCAL_NAMES = new Set(["then", "toJSON", "constructor", "inspect"]);
  * ```
  */
 export class NamespaceProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "NamespaceProxy";
+  /** The namespace's attributes (each access is a round trip). */
   [key: string]: unknown;
 
+  /** @internal Proxies are made by managers, not by users. */
   constructor(init: ProxyInit) {
     super(init);
     // deno-lint-ignore no-this-alias
@@ -411,9 +424,11 @@ export class NamespaceProxy extends BaseProxy {
 
 /**
  * A proxy for a Lock, RLock, Semaphore or BoundedSemaphore in a manager
- * (Python's `AcquirerProxy`). The owner of an RLock is the connection
- * that acquired it: calls made one after another from one process reuse
- * one connection, so they act as one owner.
+ * (Python's `AcquirerProxy`). The server's RLock is owned by a connection,
+ * as CPython's by a thread: an RLock (or Condition) proxy calls over a
+ * connection of its own, one call at a time, so each such proxy object is
+ * one owner. Two async tasks that must be different owners use two proxies
+ * for the object (one received through a queue, for instance).
  *
  * @example A manager's lock
  * ```ts
@@ -428,6 +443,7 @@ export class NamespaceProxy extends BaseProxy {
  * ```
  */
 export class AcquirerProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "AcquirerProxy";
   /** `acquire(blocking=True, timeout=None)` → whether it was acquired. */
   acquire(blocking = true, timeout: number | null = null): Promise<boolean> {
@@ -483,6 +499,7 @@ function releaser(p: AcquirerProxy): AsyncDisposable & Disposable {
 
 /** A proxy for a Condition in a manager (Python's `ConditionProxy`). */
 export class ConditionProxy extends AcquirerProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ConditionProxy";
   /** `wait(timeout=None)` → false on timeout. */
   wait(timeout: number | null = null): Promise<boolean> {
@@ -559,6 +576,7 @@ export class ConditionProxy extends AcquirerProxy {
  * ```
  */
 export class EventProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "EventProxy";
   /** `is_set()`. */
   isSet(): Promise<boolean> {
@@ -596,6 +614,7 @@ export class EventProxy extends BaseProxy {
 
 /** A proxy for a Barrier in a manager (Python's `BarrierProxy`). */
 export class BarrierProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "BarrierProxy";
   /** `wait(timeout=None)` → this party's index. @throws {BrokenBarrierError} */
   wait(timeout: number | null = null): Promise<number> {
@@ -640,6 +659,7 @@ export class BarrierProxy extends BaseProxy {
  * `set(v)`, and `value` as a property (a blocking round trip).
  */
 export class ValueProxy<T = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ValueProxy";
   /** `get()`. */
   get(): Promise<T> {
@@ -668,6 +688,7 @@ export class ValueProxy<T = unknown> extends BaseProxy {
 
 /** A proxy for an `Array` in a manager (Python's `ArrayProxy`). */
 export class ArrayProxy<T = number> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ArrayProxy";
   /** `a[i]`. @throws {IndexError} If out of range. */
   getItem(i: number): Promise<T> {
@@ -705,6 +726,7 @@ export class ArrayProxy<T = number> extends BaseProxy {
 
 /** A proxy for an iterator in a manager (Python's `IteratorProxy`). */
 export class IteratorProxy<T = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "IteratorProxy";
   /** `next(it)`. @throws {StopIteration} At the end. */
   next(): Promise<T> {
@@ -733,10 +755,13 @@ export class IteratorProxy<T = unknown> extends BaseProxy {
  * (async) and `proxy[camelCase(name) + "Sync"]`, plus `callMethod`.
  */
 export class AutoProxy extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "AutoProxy";
+  /** The exposed methods, camelCased, each with a `Sync` form. */
   // deno-lint-ignore no-explicit-any
   [method: string]: any;
 
+  /** @internal Proxies are made by managers, not by users. */
   constructor(init: ProxyInit) {
     super(init);
     for (const name of init.exposed ?? []) {
@@ -770,6 +795,7 @@ export class AutoProxy extends BaseProxy {
  * ```
  */
 export class QueueProxy<T = unknown> extends BaseProxy {
+  /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "AutoProxy";
   /** `put(item, block=True, timeout=None)`. @throws {Full} */
   async put(

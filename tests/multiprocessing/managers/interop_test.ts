@@ -31,6 +31,11 @@ async function python(script: string): Promise<string> {
 }
 
 class CounterManager extends SyncManager {}
+// The server's one queue (a pyconc queue.Queue), as CPython's get_queue.
+CounterManager.register(
+  "get_queue",
+  new URL("./_fixtures.ts#getQueue", import.meta.url),
+);
 CounterManager.register(
   "Counter",
   class Counter {
@@ -60,6 +65,7 @@ from multiprocessing.managers import SyncManager
 multiprocessing.current_process().authkey = b'interop key'
 class CounterManager(SyncManager): pass
 CounterManager.register('Counter')
+CounterManager.register('get_queue')
 m = CounterManager(address=('127.0.0.1', ${port}), authkey=b'interop key')
 m.connect()
 d = m.dict({'a': 1, (1, 2): 'tuple'})
@@ -86,6 +92,12 @@ except queue.Empty:
 lk = m.RLock(); print(lk.acquire(), lk.acquire()); lk.release(); lk.release()
 e = m.Event(); e.set(); print(e.is_set(), e.wait(1))
 c = m.Counter(); print(c.incr(), c.incr(2), c.get_n())
+jobs = m.get_queue(); jobs.put(('job', 1)); jobs.put(b'raw')
+print(m.get_queue().get(), jobs.get(), jobs.qsize())
+try:
+    jobs.get(timeout=0.01)
+except queue.Empty:
+    print('Empty again')
 outer = m.dict(); outer['inner'] = l
 print(outer['inner'][:])
 print('iter', list(iter(m.dict({'k': 1}))))
@@ -102,6 +114,10 @@ print('objects', m._number_of_objects() > 0)
       "True True",
       "True True",
       "1 3 3",
+      // A pyconc queue.Queue stores items through the library's codec,
+      // where a tuple is an array: it comes back as a list.
+      "['job', 1] b'raw' 0",
+      "Empty again",
       "[1, 2, 3, 9]",
       "iter ['k']",
       "objects True",

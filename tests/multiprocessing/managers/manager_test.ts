@@ -398,3 +398,64 @@ mpTest(
     assert.match(await d.str(), /'a': 1/);
   },
 );
+
+mpTest(
+  "Proxies cross to Threads; Sync calls block only the calling thread",
+  async () => {
+    const { Thread } = await import("../../../threading/mod.ts");
+    await using m = await Manager();
+    const q = await m.Queue<number>();
+    const d = await m.dict<string, number>();
+    const t = new Thread({
+      target: (q: { getSync(): number }, d: DictProxy<string, number>) => {
+        d.setItemSync("got", q.getSync()); // blocks this thread only
+      },
+      args: [q, d],
+    });
+    t.start();
+    await q.put(7); // the main thread's event loop is free meanwhile
+    await t.join();
+    assert.equal(await d.getItem("got"), 7);
+  },
+);
+
+mpTest(
+  "An RLock proxy keeps one owner while other calls of the process come and go",
+  async () => {
+    await using m = await Manager();
+    const rlock = await m.RLock();
+    const ev = await m.Event();
+    const q = await m.Queue<number>();
+    assert.equal(await rlock.acquire(), true);
+    // Other calls in flight finish in between, on pooled connections.
+    const waiting = ev.wait(5);
+    const getting = q.get();
+    await q.put(1);
+    await ev.set();
+    assert.equal(await getting, 1);
+    assert.equal(await waiting, true);
+    await rlock.release(); // still the owner
+    await assert.rejects(rlock.release(), RuntimeError);
+    // A second proxy for the same RLock is another owner (as another thread).
+    await q.put(0);
+    const q2 = await m.Queue<unknown>();
+    await q2.put(rlock);
+    const other = await q2.get() as typeof rlock;
+    assert.equal(await rlock.acquire(), true);
+    assert.equal(await other.acquire(false), false);
+    await rlock.release();
+    assert.equal(await other.acquire(false), true);
+    await other.release();
+    // A Condition: a waiter and a notifier, each with its own proxy.
+    const cond = await m.Condition();
+    await q2.put(cond);
+    const notifier = await q2.get() as typeof cond;
+    await cond.acquire();
+    const waited = cond.wait(10);
+    await notifier.acquire(); // the waiter released the lock while waiting
+    await notifier.notify();
+    await notifier.release();
+    assert.equal(await waited, true);
+    await cond.release();
+  },
+);

@@ -1,0 +1,110 @@
+/**
+ * Lazily loaded parts of the library: a light module that every thread and
+ * process loads (a class the codec must rebuild synchronously) keeps its
+ * heavy part (wire, pickle…) behind a dynamic `import()`, started when it
+ * is first needed.
+ *
+ * A load in flight is tracked as a preload (`_internal/threads/targets.ts`):
+ * a Worker or child process awaits them after decoding its target's
+ * arguments, so Sync calls inside the target find the heavy part loaded.
+ * The names of the parts loaded in a thread travel with the threads and
+ * processes it starts, which load them before their target runs too.
+ *
+ * @module
+ */
+
+import { RuntimeError } from "./errors.ts";
+import { trackPreload } from "./threads/targets.ts";
+
+/** One lazily loaded module. */
+export class LazyModule<T> {
+  /** Its name in the registry (what travels to other threads). */
+  readonly name: string;
+  readonly #load: () => Promise<T>;
+  readonly #hint: string;
+  #value: T | undefined;
+  #loading: Promise<T> | undefined;
+
+  /**
+   * @param name Its registry name.
+   * @param load Imports it (`() => import("./heavy.ts")`).
+   * @param hint What to do when it is needed synchronously before it loaded.
+   */
+  constructor(name: string, load: () => Promise<T>, hint: string) {
+    this.name = name;
+    this.#load = load;
+    this.#hint = hint;
+  }
+
+  /** The module if loaded in this thread, else undefined. */
+  get loaded(): T | undefined {
+    return this.#value;
+  }
+
+  /**
+   * Marks it loaded: called by the module itself as it is evaluated, so a
+   * thread that imported it statically has it at once.
+   */
+  provide(m: T): void {
+    this.#value = m;
+    this.#loading ??= Promise.resolve(m);
+  }
+
+  /** Loads it (once), as a tracked preload. */
+  load(): Promise<T> {
+    if (this.#loading === undefined) {
+      this.#loading = this.#load().then((m) => this.#value = m);
+      trackPreload(this.#loading);
+    }
+    return this.#loading;
+  }
+
+  /**
+   * Runs `fn` once the module is loaded, as a tracked preload (work a
+   * synchronous caller must leave for later, awaited before a target runs).
+   */
+  then(fn: (m: T) => unknown): Promise<void> {
+    const p = this.load().then(fn).then(() => {});
+    trackPreload(p);
+    return p;
+  }
+
+  /**
+   * The module, for a synchronous caller; starts loading it if not loaded.
+   * @throws {RuntimeError} If it is not loaded in this thread yet.
+   */
+  get(what: string): T {
+    if (this.#value !== undefined) return this.#value;
+    this.load().catch(() => {}); // its failure shows on the next use
+    throw new RuntimeError(
+      `Cannot ${what} synchronously: ${this.name} is not loaded in this thread yet (${this.#hint})`,
+    );
+  }
+}
+
+const registry = new Map<string, LazyModule<unknown>>();
+
+/** Makes and registers a lazily loaded module. */
+export function lazyModule<T>(
+  name: string,
+  load: () => Promise<T>,
+  hint: string,
+): LazyModule<T> {
+  const m = new LazyModule(name, load, hint);
+  registry.set(name, m as LazyModule<unknown>);
+  return m;
+}
+
+/** The names of the lazy modules loaded (or loading) in this thread. */
+export function lazyModulesInUse(): string[] {
+  const names: string[] = [];
+  for (const [name, m] of registry) {
+    if (m.loaded !== undefined) names.push(name);
+  }
+  return names;
+}
+
+/** Starts loading the named lazy modules (unknown names are ignored). */
+export function preloadLazyModules(names: readonly string[] | undefined): void {
+  for (const name of names ?? []) registry.get(name)?.load().catch(() => {});
+}

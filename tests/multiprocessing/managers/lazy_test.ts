@@ -1,0 +1,80 @@
+/**
+ * The managers' client loads lazily: every thread and process loads the
+ * proxy classes (the codec rebuilds proxies), only those that use a
+ * manager load the client, pickle and the wire.
+ */
+import assert from "node:assert/strict";
+import {
+  Manager,
+  Process,
+  Queue as MpQueue,
+} from "../../../multiprocessing/mod.ts";
+import { Thread } from "../../../threading/mod.ts";
+import { Queue } from "../../../queue/mod.ts";
+import { encode } from "../../../_internal/codec/encode.ts";
+import { mpTest, runScript } from "../_helpers.ts";
+
+mpTest(
+  "A program that never imported the managers rebuilds a proxy; its Sync calls say to load the client first, then work",
+  async () => {
+    await using m = await Manager();
+    const l = await m.list<number>([0]);
+    const { bytes } = encode(l, "process");
+    const stdin = btoa(String.fromCharCode(...bytes));
+    const r = await runScript("proxy_lazy_client.ts", { stdin });
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out);
+    assert.equal(report.loadedAtStart, false);
+    assert.match(report.syncError, /^RuntimeError: Cannot call 'append'/);
+    assert.match(report.syncError, /await an async call of the proxy first/);
+    assert.deepEqual(report.copy, [0, 2, 3]);
+    assert.deepEqual(await l.copy(), [0, 2, 3]);
+    // The child gave its reference back: only l holds the list.
+    assert.equal(await m.numberOfObjects(), 1);
+  },
+);
+
+mpTest(
+  "A Process target makes Sync calls on a proxy it receives through a plain queue (the client preloads before the target runs)",
+  async () => {
+    await using m = await Manager();
+    const l = await m.list<number>();
+    const q = new MpQueue<unknown>();
+    const p = new Process({
+      target: (q: { getSync(): { appendSync(v: number): void } }) => {
+        q.getSync().appendSync(7);
+      },
+      args: [q],
+    });
+    p.start();
+    await q.put(l);
+    await p.join();
+    assert.equal(p.exitcode, 0);
+    assert.deepEqual(await l.copy(), [7]);
+    q.close();
+    await q.joinThread();
+  },
+);
+
+mpTest(
+  "A Thread target makes Sync calls on proxies in its args and from a queue.Queue",
+  async () => {
+    await using m = await Manager();
+    const d = await m.dict<string, number>();
+    const q = new Queue<unknown>();
+    const t = new Thread({
+      target: (
+        d: { setItemSync(k: string, v: number): void },
+        q: { getSync(): { setItemSync(k: string, v: number): void } },
+      ) => {
+        d.setItemSync("args", 1);
+        q.getSync().setItemSync("queued", 2);
+      },
+      args: [d, q],
+    });
+    t.start();
+    await q.put(d);
+    await t.join();
+    assert.deepEqual(await d.copy(), { args: 1, queued: 2 });
+  },
+);
