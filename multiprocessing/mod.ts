@@ -103,6 +103,11 @@ export {
   ValueProxy,
 } from "./managers/proxies.ts";
 export {
+  AsyncResultProxy,
+  type PoolIterator,
+  PoolProxy,
+} from "./managers/pool_proxy.ts";
+export {
   AttributeError,
   RemoteError,
   StopIteration,

@@ -267,7 +267,7 @@ export class Process {
     if (s.kind !== "child" || s.started) {
       throw new RuntimeError("cannot start a process twice");
     }
-    if (identity().daemon) {
+    if (identity().daemon && !daemonMayStart) {
       throw new RuntimeError(
         "daemonic processes are not allowed to have children",
       );
@@ -565,7 +565,7 @@ export function startWorkerChild(
   args: unknown[],
   name: string,
 ): { pid: number; entry: number } {
-  if (identity().daemon) {
+  if (identity().daemon && !daemonMayStart) {
     throw new RuntimeError(
       "daemonic processes are not allowed to have children",
     );
@@ -582,6 +582,8 @@ export function startWorkerChild(
     target: describeTarget(target),
     args,
   };
+  const lazy = lazyModulesInUse();
+  if (lazy.length) a.lazy = lazy;
   return launch(encode(a, "process").bytes, true);
 }
 
@@ -739,6 +741,20 @@ export function reportChildError(e: unknown): void {
     ? (e.stack ?? `${e.name}: ${e.message}`)
     : `Uncaught ${String(e)}`;
   console.error(`Process ${name}:\n${text}`);
+}
+
+/** Whether this daemonic process may start children anyway. */
+let daemonMayStart = false;
+
+/**
+ * @internal Lets this daemonic process start children: a manager's server
+ * (daemonic so that it dies with its parent, where CPython's manager is
+ * shut down as its parent exits) runs a Pool. CPython's rule prevents
+ * orphans; here a daemonic child dies with its parent even when the parent
+ * is killed, so none can be left.
+ */
+export function allowDaemonChildren(): void {
+  daemonMayStart = true;
 }
 
 /**

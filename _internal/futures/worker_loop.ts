@@ -22,6 +22,8 @@ import { encode } from "../codec/encode.ts";
 import {
   loadTarget,
   loadTargetSync,
+  preloaded,
+  preloading,
   type TargetFunction,
   type TargetSpec,
 } from "../threads/targets.ts";
@@ -288,22 +290,31 @@ export async function runWorkerLoop(host: WorkerHost): Promise<void> {
           h.bytes(ptr, argsAt + w.load(F.ARGS_LEN)).subarray(argsAt),
           sabs,
         ) as unknown[];
+      let early: unknown[] | undefined;
       if (nSabs === 0 && !isThenable(fn)) {
-        const r = call(fn, decodeArgs([]), chunk);
-        if (!isThenable(r)) return settle(true, r);
-        return Promise.resolve(r).then(
-          (v) => settle(true, v),
-          (e) => settle(false, e),
-        );
+        early = decodeArgs([]);
+        if (!preloading()) {
+          const r = call(fn, early, chunk);
+          if (!isThenable(r)) return settle(true, r);
+          return Promise.resolve(r).then(
+            (v) => settle(true, v),
+            (e) => settle(false, e),
+          );
+        }
       }
       return (async () => {
         const sabs = nSabs === 0 ? [] : await sabsOf(ids);
         const f = await fn;
+        const args = early ?? decodeArgs(sabs);
+        // A value in the args may have started loading a lazy part of the
+        // library (a manager's proxy, its client): the task's Sync calls
+        // need it, as a Process target's do.
+        await preloaded();
         // The call itself in a task's own callback (see the loop below).
         return await new Promise<unknown>((resolve, reject) =>
           setImmediate(() => {
             try {
-              resolve(call(f, decodeArgs(sabs), chunk));
+              resolve(call(f, args, chunk));
             } catch (e) {
               reject(e);
             }

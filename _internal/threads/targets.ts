@@ -113,9 +113,15 @@ function explaining(fn: TargetFunction, name: string): TargetFunction {
   };
 }
 
-function compile(spec: { source: string; name: string }): TargetFunction {
-  let fn = compiled.get(spec.source);
-  if (fn !== undefined) return fn;
+/**
+ * Rebuilds a function from its source text, as is: its own source is the
+ * one sent, so it can be sent on again (a manager's Pool passes a client's
+ * function to its workers).
+ * @throws {TypeError} If the source is not a function.
+ */
+export function functionFromSource(
+  spec: { source: string; name: string },
+): TargetFunction {
   let raw: unknown;
   try {
     raw = (0, eval)(`(${spec.source}\n)`);
@@ -127,7 +133,13 @@ function compile(spec: { source: string; name: string }): TargetFunction {
   if (typeof raw !== "function") {
     throw new TypeError(`Cannot rebuild function ${spec.name} from its source`);
   }
-  fn = explaining(raw as TargetFunction, spec.name);
+  return raw as TargetFunction;
+}
+
+function compile(spec: { source: string; name: string }): TargetFunction {
+  let fn = compiled.get(spec.source);
+  if (fn !== undefined) return fn;
+  fn = explaining(functionFromSource(spec), spec.name);
   compiled.set(spec.source, fn);
   return fn;
 }
@@ -182,6 +194,11 @@ export function loadTargetSync(spec: TargetSpec): TargetFunction {
 export function preload(spec: TargetSpec): void {
   if (spec.kind !== "module" || imported.has(key(spec))) return;
   trackPreload(importTarget(spec));
+}
+
+/** Whether a background load is in flight. */
+export function preloading(): boolean {
+  return pending.size > 0;
 }
 
 /** Waits for every background target load started so far. */

@@ -10,6 +10,7 @@
 import { ValueError } from "../../_internal/errors.ts";
 import { Empty, Full } from "../../_internal/queue/errors.ts";
 import { BrokenBarrierError } from "../../_internal/sync/barrier_core.ts";
+import { TimeoutError } from "../errors.ts";
 import { AttributeError, RemoteError, StopIteration } from "./_errors.ts";
 import { PyObject } from "./_token.ts";
 
@@ -19,6 +20,10 @@ export function toPyError(e: unknown): unknown {
   if (e instanceof Full) return new PyObject("queue", "Full", []);
   if (e instanceof BrokenBarrierError) {
     return new PyObject("threading", "BrokenBarrierError", []);
+  }
+  if (e instanceof TimeoutError) {
+    // An AsyncResult's get(timeout) in a served Pool.
+    return new PyObject("multiprocessing.context", "TimeoutError", [e.message]);
   }
   if (e instanceof Error && e.constructor === RangeError) {
     return new ValueError(e.message);
@@ -34,6 +39,9 @@ export function fromPyError(result: unknown): Error {
     if (q === "_queue.Empty" || q === "queue.Empty") return new Empty();
     if (q === "queue.Full") return new Full();
     if (q === "threading.BrokenBarrierError") return new BrokenBarrierError();
+    if (q === "multiprocessing.context.TimeoutError") {
+      return new TimeoutError(String(result.args?.[0] ?? ""));
+    }
     return new RemoteError(
       `${q}(${(result.args ?? []).map((a) => String(a)).join(", ")})`,
     );

@@ -18,6 +18,7 @@ import {
   ServerSemaphore,
 } from "./_server_sync.ts";
 import { ServerArray, ServerNamespace, ServerValue } from "./_server_values.ts";
+import { ServerPool } from "./_server_pool.ts";
 
 /** Creates a referent from a create request (the server resolves proxies). */
 export type Factory = (
@@ -105,6 +106,19 @@ export const EXPOSED: Readonly<Record<string, readonly string[]>> = {
   ValueProxy: ["get", "set"],
   ArrayProxy: ["__len__", "__getitem__", "__setitem__"],
   IteratorProxy: ["__next__", "send", "throw", "close"],
+  PoolProxy: [
+    "apply",
+    "apply_async",
+    "close",
+    "imap",
+    "imap_unordered",
+    "join",
+    "map",
+    "map_async",
+    "starmap",
+    "starmap_async",
+    "terminate",
+  ],
 };
 
 /** The SyncManager's typeids, as CPython registers them. */
@@ -200,6 +214,16 @@ export function syncManagerRegistry(): Map<string, ServerTypeEntry> {
     }, EXPOSED.NamespaceProxy!),
   );
   r.set("Iterator", entry(null, EXPOSED.IteratorProxy!));
+  r.set(
+    "Pool",
+    entry((a, k) => new ServerPool(a, k), EXPOSED.PoolProxy!, {
+      apply_async: "AsyncResult",
+      map_async: "AsyncResult",
+      starmap_async: "AsyncResult",
+      imap: "Iterator",
+      imap_unordered: "Iterator",
+    }),
+  );
   r.set("AsyncResult", entry(null, null));
   return r;
 }

@@ -15,6 +15,7 @@ import { serverRegistryOf, type TypeSpec } from "./_registry_spec.ts";
 import { ServerCore } from "./_server.ts";
 import type { Address } from "./_transport.ts";
 import "./_wire.ts";
+import { allowDaemonChildren } from "../process.ts";
 
 /** Runs a manager's server in this process until it is shut down. */
 export async function runServer(
@@ -30,6 +31,9 @@ export async function runServer(
   try {
     Deno.addSignalListener("SIGINT", ignore);
   } catch { /* not permitted: keep the default */ }
+  // The server is daemonic (it dies with its parent); a Pool it serves
+  // starts worker processes, which die with it.
+  allowDaemonChildren();
   try {
     if (initializer !== null) {
       await (await loadTarget(initializer))(...initargs);

@@ -19,6 +19,11 @@ import {
 } from "./_proxy.ts";
 
 export { BaseProxy };
+export {
+  AsyncResultProxy,
+  type PoolIterator,
+  PoolProxy,
+} from "./pool_proxy.ts";
 
 /** Python's `slice(start, stop)`, as pickle carries it (client loaded). */
 function pySlice(start?: number | null, stop?: number | null): unknown {

@@ -27,6 +27,7 @@ import {
   QueueProxy,
   ValueProxy,
 } from "./proxies.ts";
+import { AsyncResultProxy, PoolProxy } from "./pool_proxy.ts";
 import type { ProxyClass } from "./_proxy.ts";
 
 for (
@@ -41,6 +42,7 @@ for (
     [ValueProxy, "ValueProxy"],
     [ArrayProxy, "ArrayProxy"],
     [IteratorProxy, "IteratorProxy"],
+    [PoolProxy, "PoolProxy"],
   ] as [ProxyClass, string][]
 ) {
   setDefaultExposed(cls, EXPOSED[name]!);
@@ -198,6 +200,18 @@ export class SyncManager extends BaseManager {
   ): ArrayProxy<T> {
     return this.createSync("Array", typecode, [...sequence]);
   }
+  /**
+   * A `multiprocessing.Pool(processes)` in the server (its worker
+   * processes are the server's children); `processes` defaults to
+   * `cpuCount()`.
+   */
+  Pool(processes: number | null = null): Promise<PoolProxy> {
+    return this.create("Pool", processes);
+  }
+  /** Blocking {@linkcode Pool}. */
+  PoolSync(processes: number | null = null): PoolProxy {
+    return this.createSync("Pool", processes);
+  }
 }
 
 const BUILTIN: [string, ProxyClass][] = [
@@ -220,7 +234,10 @@ for (const [typeid, proxytype] of BUILTIN) {
   // The class methods above are the typed forms: no generated method.
   registerBuiltin(SyncManager, typeid, proxytype);
 }
+registerBuiltin(SyncManager, "Pool", PoolProxy);
 registerBuiltin(SyncManager, "Iterator", IteratorProxy);
+// What a Pool's *_async methods return (CPython: create_method=False).
+registerBuiltin(SyncManager, "AsyncResult", AsyncResultProxy);
 
 /**
  * Python's `multiprocessing.Manager()`: starts a {@linkcode SyncManager}

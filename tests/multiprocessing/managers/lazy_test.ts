@@ -6,8 +6,10 @@
 import assert from "node:assert/strict";
 import {
   Manager,
+  Pool,
   Process,
   Queue as MpQueue,
+  ThreadPool,
 } from "../../../multiprocessing/mod.ts";
 import { Thread } from "../../../threading/mod.ts";
 import { Queue } from "../../../queue/mod.ts";
@@ -76,5 +78,26 @@ mpTest(
     await q.put(d);
     await t.join();
     assert.deepEqual(await d.copy(), { args: 1, queued: 2 });
+  },
+);
+
+mpTest(
+  "Pool and ThreadPool tasks make Sync calls on a manager's proxies in their args",
+  async () => {
+    await using m = await Manager();
+    const l = await m.list<number>();
+    const task = (p: { appendSync(v: number): void }, v: number) => {
+      p.appendSync(v);
+      return v;
+    };
+    {
+      using pool = new Pool(1);
+      assert.deepEqual(await pool.starmap(task, [[l, 1], [l, 2]]), [1, 2]);
+    }
+    {
+      using pool = new ThreadPool(1);
+      assert.deepEqual(await pool.starmap(task, [[l, 3]]), [3]);
+    }
+    assert.deepEqual((await l.copy()).sort(), [1, 2, 3]);
   },
 );
