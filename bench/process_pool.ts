@@ -8,7 +8,7 @@
  */
 
 import { ProcessPoolExecutor } from "../concurrent_futures/mod.ts";
-import { Pool } from "../multiprocessing/mod.ts";
+import { Barrier, Pool } from "../multiprocessing/mod.ts";
 import { spareReady, useSpares } from "../_internal/process/launch.ts";
 import { type BenchCase, median } from "./_harness.ts";
 
@@ -27,13 +27,30 @@ const work = (n: number) => {
 };
 
 /**
+ * Returns once both workers of a new 2-worker pool run. The second worker
+ * starts (cold) at the second submit, and two trivial submits may both run
+ * on the first: its boot (≈ 20 ms of CPU, far more on a loaded machine)
+ * would fall into the first measured round. CPython's fork-based pool
+ * starts both workers at the first submit (≈ 2 ms each).
+ */
+async function bothRunning(pool: ProcessPoolExecutor): Promise<void> {
+  const meet = new Barrier(3);
+  const arrive = (b: Barrier) => {
+    b.waitSync();
+  };
+  const both = [pool.submit(arrive, meet), pool.submit(arrive, meet)];
+  await meet.wait();
+  await Promise.all(both);
+}
+
+/**
  * `map` of a trivial function over 20k items on 2 workers; items/s, best
  * of 5. The blocking form, as CPython's `map` iterator blocks.
  */
 function mapThroughput(chunksize: number): () => Promise<number> {
   return async () => {
     await using pool = new ProcessPoolExecutor(2);
-    await Promise.all([pool.submit(trivial, 0), pool.submit(trivial, 0)]);
+    await bothRunning(pool);
     const items = [...Array(ITEMS).keys()];
     let best = 0;
     for (let r = 0; r < 5; r++) {
@@ -50,6 +67,7 @@ function mapThroughput(chunksize: number): () => Promise<number> {
 /** 8 CPU-bound calls: map on 2 workers vs one after another; × serial. */
 async function cpuSpeedup(): Promise<number> {
   await using pool = new ProcessPoolExecutor(2);
+  await bothRunning(pool);
   await Promise.all([pool.submit(work, 1000), pool.submit(work, 1000)]);
   let best = 0;
   for (let r = 0; r < 2; r++) {

@@ -30,8 +30,13 @@ export interface ShutdownOptions {
   cancelFutures?: boolean;
 }
 
-/** The outcome of one call of a chunk: `[true, value]` or `[false, error]`. */
-export type ChunkOutcome = [ok: boolean, value: unknown];
+/**
+ * The outcomes of a chunk of calls: each call's value in call order, and
+ * the indices (ascending) of the calls that threw, whose slot holds the
+ * error. Two arrays per chunk, nothing per call: a chunk of trivial calls
+ * costs its values only (allocation, encoding, decoding).
+ */
+export type ChunkOutcome = [values: unknown[], failed: number[]];
 
 /** Splits `map`'s rest arguments into iterables and options. */
 function mapArguments(
@@ -155,7 +160,7 @@ export abstract class Executor {
   protected submitChunk(
     fn: TargetFunction | URL | string,
     chunk: unknown[][],
-  ): Future<ChunkOutcome[]> | undefined {
+  ): Future<ChunkOutcome> | undefined {
     void fn, chunk;
     return undefined;
   }
@@ -363,11 +368,10 @@ function resultOrCancelSync(
 }
 
 /** Yields a chunk's outcomes: values, or throws a failed call's error. */
-function* unpack(outcomes: ChunkOutcome[]): Generator<unknown> {
-  for (const [ok, value] of outcomes) {
-    if (!ok) throw value;
-    yield value;
-  }
+function* unpack([values, failed]: ChunkOutcome): Generator<unknown> {
+  const end = failed.length > 0 ? failed[0]! : values.length;
+  for (let i = 0; i < end; i++) yield values[i];
+  if (end < values.length) throw values[end];
 }
 
 async function* results<R>(
@@ -381,7 +385,7 @@ async function* results<R>(
     while (units.length > 0) {
       const u = units.pop()!;
       const value = await resultOrCancel(u.f, left(deadline, timed));
-      if (u.chunk) yield* unpack(value as ChunkOutcome[]) as Generator<R>;
+      if (u.chunk) yield* unpack(value as ChunkOutcome) as Generator<R>;
       else yield value as R;
     }
   } finally {
@@ -399,7 +403,7 @@ function* resultsSync<R>(
     while (units.length > 0) {
       const u = units.pop()!;
       const value = resultOrCancelSync(u.f, left(deadline, timed));
-      if (u.chunk) yield* unpack(value as ChunkOutcome[]) as Generator<R>;
+      if (u.chunk) yield* unpack(value as ChunkOutcome) as Generator<R>;
       else yield value as R;
     }
   } finally {

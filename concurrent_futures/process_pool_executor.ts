@@ -196,8 +196,8 @@ export class ProcessPoolExecutor extends Executor {
   protected override submitChunk(
     fn: TargetFunction | URL | string,
     chunk: unknown[][],
-  ): Future<ChunkOutcome[]> {
-    return this.#o.submit<ChunkOutcome[]>(fn, chunk, true);
+  ): Future<ChunkOutcome> {
+    return this.#o.submit<ChunkOutcome>(fn, chunk, true);
   }
 
   /**

@@ -481,8 +481,8 @@ export class ThreadPoolExecutor extends Executor {
   protected override submitChunk(
     fn: TargetFunction | URL | string,
     chunk: unknown[][],
-  ): Future<ChunkOutcome[]> {
-    return this.#o.submit<ChunkOutcome[]>(fn, chunk, true);
+  ): Future<ChunkOutcome> {
+    return this.#o.submit<ChunkOutcome>(fn, chunk, true);
   }
 
   /**

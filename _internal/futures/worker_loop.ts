@@ -190,26 +190,35 @@ export async function runWorkerLoop(host: WorkerHost): Promise<void> {
     chunk: boolean,
   ): unknown => {
     if (!chunk) return fn(...args);
-    // A chunk: run each call in turn, keeping each outcome.
-    const outcomes: [boolean, unknown][] = [];
+    // A chunk: run each call in turn, keeping each outcome (the values,
+    // and which calls threw: see ChunkOutcome in concurrent_futures).
+    const values: unknown[] = new Array(args.length);
+    const failed: number[] = [];
     const next = (i: number): unknown => {
       for (; i < args.length; i++) {
         let r: unknown;
         try {
           r = fn(...(args[i] as unknown[]));
         } catch (e) {
-          outcomes.push([false, e]);
+          values[i] = e;
+          failed.push(i);
           continue;
         }
         if (isThenable(r)) {
+          const at = i;
           return (r as Promise<unknown>).then(
-            (v) => outcomes.push([true, v]),
-            (e) => outcomes.push([false, e]),
-          ).then(() => next(i + 1));
+            (v) => {
+              values[at] = v;
+            },
+            (e) => {
+              values[at] = e;
+              failed.push(at);
+            },
+          ).then(() => next(at + 1));
         }
-        outcomes.push([true, r]);
+        values[i] = r;
       }
-      return outcomes;
+      return [values, failed];
     };
     return next(0);
   };
