@@ -92,9 +92,11 @@ function finish(code: number): never {
 }
 
 if (w.load(R.STATE) !== RecordState.ASSIGNED) { // a spare
-  const { loadAhead, parseModulesArg } = await import("./module_preload.ts");
   await warmUp();
-  await loadAhead(parseModulesArg(modulesArg));
+  try {
+    const { loadAhead, parseModulesArg } = await import("./module_preload.ts");
+    await loadAhead(parseModulesArg(modulesArg));
+  } catch { /* nothing loaded ahead: the target's import loads it */ }
 }
 if (
   w.compareExchange(R.STATE, RecordState.BOOTING, RecordState.IDLE) ===
