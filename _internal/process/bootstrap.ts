@@ -95,7 +95,10 @@ if (w.load(R.STATE) !== RecordState.ASSIGNED) { // a spare
   await warmUp();
   try {
     const { loadAhead, parseModulesArg } = await import("./module_preload.ts");
-    await loadAhead(parseModulesArg(modulesArg));
+    await loadAhead(
+      parseModulesArg(modulesArg),
+      () => w.load(R.STATE) === RecordState.ASSIGNED,
+    );
   } catch { /* nothing loaded ahead: the target's import loads it */ }
 }
 if (

@@ -128,10 +128,16 @@ export function deferrable(url: string): boolean {
  * Loads the modules ahead without evaluating them (those whose graph is
  * not known to be free of top-level await are skipped). Errors are left
  * for the real import to report.
+ * @param urls The modules, most recent first.
+ * @param stop Whether to stop (the spare got its assignment: loading more
+ *   would only delay it).
  */
-export async function loadAhead(urls: readonly string[]): Promise<void> {
+export async function loadAhead(
+  urls: readonly string[],
+  stop: () => boolean = () => false,
+): Promise<void> {
   for (const url of urls) {
-    if (!deferrable(url)) continue;
+    if (stop() || !deferrable(url)) continue;
     try {
       await import.defer(url);
     } catch { /* the target's import reports it */ }

@@ -485,3 +485,32 @@ Deno.test("deferrable(): only graphs known to have no top-level await", async ()
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("loadAhead(): loads a module without running its top level; its import runs it once", async () => {
+  const { loadAhead } = await import(
+    "../../_internal/process/module_preload.ts"
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const g = globalThis as { preloadRuns?: number };
+    g.preloadRuns = 0;
+    const url = `file://${dir}/side.ts`;
+    await Deno.writeTextFile(
+      `${dir}/side.ts`,
+      `(globalThis as { preloadRuns?: number }).preloadRuns! += 1;\n` +
+        `export const x = 1;`,
+    );
+    await loadAhead([url, `file://${dir}/missing.ts`]);
+    assert.equal(g.preloadRuns, 0);
+    const m = await import(url);
+    assert.equal(m.x, 1);
+    assert.equal(g.preloadRuns, 1);
+    // Told to stop: nothing more is loaded (and still nothing runs).
+    await Deno.writeTextFile(`${dir}/other.ts`, `export const y = 2;`);
+    await loadAhead([`file://${dir}/other.ts`], () => true);
+    assert.equal(g.preloadRuns, 1);
+    delete g.preloadRuns;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
