@@ -154,14 +154,17 @@ export abstract class Executor {
    * cannot return `undefined` (the default), and `map` submits call by call.
    *
    * @param fn The callable.
-   * @param chunk Argument lists.
+   * @param chunk Argument lists (with `flat`, single arguments).
+   * @param flat Whether each call takes one argument, `chunk[i]` itself
+   *   (a map over one iterable: no list per call).
    * @returns a future of the outcomes, or undefined.
    */
   protected submitChunk(
     fn: TargetFunction | URL | string,
-    chunk: unknown[][],
+    chunk: unknown[],
+    flat = false,
   ): Future<ChunkOutcome> | undefined {
-    void fn, chunk;
+    void fn, chunk, flat;
     return undefined;
   }
 
@@ -176,7 +179,9 @@ export abstract class Executor {
   ): Unit[] {
     const units: Unit[] = [];
     try {
-      if (chunksize > 1) {
+      if (chunksize > 1 && iterables.length === 1) {
+        this.#submitFlat(fn, iterables[0]!, chunksize, units);
+      } else if (chunksize > 1) {
         let chunk: unknown[][] = [];
         const flush = (): boolean => {
           const f = this.submitChunk(fn, chunk);
@@ -227,6 +232,40 @@ export abstract class Executor {
       throw e;
     }
     return units;
+  }
+
+  /**
+   * `#submitAll` over one iterable: chunks of single arguments (no list
+   * per call; call by call where the executor has no chunks).
+   */
+  #submitFlat(
+    fn: Target,
+    iterable: Iterable<unknown>,
+    chunksize: number,
+    units: Unit[],
+  ): void {
+    let chunk: unknown[] = [];
+    let chunked = true;
+    const one = (v: unknown) =>
+      units.push({ f: this.submit(fn as TargetFunction, v), chunk: false });
+    const flush = (): void => {
+      const f = chunked ? this.submitChunk(fn, chunk, true) : undefined;
+      if (f !== undefined) units.push({ f, chunk: true });
+      else {
+        chunked = false;
+        for (const v of chunk) one(v);
+      }
+      chunk = [];
+    };
+    for (const v of iterable) {
+      if (!chunked) {
+        one(v);
+        continue;
+      }
+      chunk.push(v);
+      if (chunk.length === chunksize) flush();
+    }
+    if (chunk.length > 0) flush();
   }
 
   /**

@@ -25,7 +25,17 @@ import {
   type TargetFunction,
   type TargetSpec,
 } from "../threads/targets.ts";
-import { Broken, F, INLINE, Outcome, T, W, WState, X } from "./layout.ts";
+import {
+  Broken,
+  CHUNK_FLAT,
+  F,
+  INLINE,
+  Outcome,
+  T,
+  W,
+  WState,
+  X,
+} from "./layout.ts";
 import {
   claim,
   publish,
@@ -187,9 +197,10 @@ export async function runWorkerLoop(host: WorkerHost): Promise<void> {
   const call = (
     fn: TargetFunction,
     args: unknown[],
-    chunk: boolean,
+    chunk: number,
   ): unknown => {
-    if (!chunk) return fn(...args);
+    if (chunk === 0) return fn(...args);
+    const flat = chunk === CHUNK_FLAT;
     // A chunk: run each call in turn, keeping each outcome (the values,
     // and which calls threw: see ChunkOutcome in concurrent_futures).
     const values: unknown[] = new Array(args.length);
@@ -198,7 +209,7 @@ export async function runWorkerLoop(host: WorkerHost): Promise<void> {
       for (; i < args.length; i++) {
         let r: unknown;
         try {
-          r = fn(...(args[i] as unknown[]));
+          r = flat ? fn(args[i]) : fn(...(args[i] as unknown[]));
         } catch (e) {
           values[i] = e;
           failed.push(i);
@@ -291,7 +302,7 @@ export async function runWorkerLoop(host: WorkerHost): Promise<void> {
       const argsAt = F.WORDS * 4 + nSabs * 4;
       const fn = fnFor(w.load(F.TARGET));
       const ids = h.int32(ptr, F.WORDS + nSabs).subarray(F.WORDS);
-      const chunk = w.load(F.CHUNK) !== 0;
+      const chunk = w.load(F.CHUNK);
       const decodeArgs = (sabs: SharedArrayBuffer[]) =>
         decode(
           h.bytes(ptr, argsAt + w.load(F.ARGS_LEN)).subarray(argsAt),
