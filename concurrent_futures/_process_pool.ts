@@ -225,7 +225,12 @@ export class ProcessPoolOwner {
    * A work item in the queue and a future bound to it.
    * @throws {RuntimeError} After shutdown (the caller words its own error).
    */
-  submit<R>(fn: Target, args: unknown[], chunk: boolean): Future<R> {
+  submit<R>(
+    fn: Target,
+    args: unknown[],
+    chunk: boolean,
+    flat = false,
+  ): Future<R> {
     const core = this.core, h = this.h;
     if (core.broken()) throw core.brokenError();
     if (this.shutdown) {
@@ -234,7 +239,15 @@ export class ProcessPoolOwner {
     const target = this.#targetOf(fn);
     // Encode first: a value that cannot cross fails here, with nothing queued.
     const { bytes } = encode(args, "process");
-    const { ptr, w } = newWorkItem(h, target, bytes, [], chunk, this.port.ptr);
+    const { ptr, w } = newWorkItem(
+      h,
+      target,
+      bytes,
+      [],
+      chunk,
+      this.port.ptr,
+      flat,
+    );
     const f = new Future<R>();
     futureInternals().bind(f, h, ptr, w, this.port, noSabs);
     this.inflight.set(ptr, f as Future<unknown>);

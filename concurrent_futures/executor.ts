@@ -30,8 +30,13 @@ export interface ShutdownOptions {
   cancelFutures?: boolean;
 }
 
-/** The outcome of one call of a chunk: `[true, value]` or `[false, error]`. */
-export type ChunkOutcome = [ok: boolean, value: unknown];
+/**
+ * The outcomes of a chunk of calls: each call's value in call order, and
+ * the indices (ascending) of the calls that threw, whose slot holds the
+ * error. Two arrays per chunk, nothing per call: a chunk of trivial calls
+ * costs its values only (allocation, encoding, decoding).
+ */
+export type ChunkOutcome = [values: unknown[], failed: number[]];
 
 /** Splits `map`'s rest arguments into iterables and options. */
 function mapArguments(
@@ -149,14 +154,17 @@ export abstract class Executor {
    * cannot return `undefined` (the default), and `map` submits call by call.
    *
    * @param fn The callable.
-   * @param chunk Argument lists.
+   * @param chunk Argument lists (with `flat`, single arguments).
+   * @param flat Whether each call takes one argument, `chunk[i]` itself
+   *   (a map over one iterable: no list per call).
    * @returns a future of the outcomes, or undefined.
    */
   protected submitChunk(
     fn: TargetFunction | URL | string,
-    chunk: unknown[][],
-  ): Future<ChunkOutcome[]> | undefined {
-    void fn, chunk;
+    chunk: unknown[],
+    flat = false,
+  ): Future<ChunkOutcome> | undefined {
+    void fn, chunk, flat;
     return undefined;
   }
 
@@ -171,7 +179,9 @@ export abstract class Executor {
   ): Unit[] {
     const units: Unit[] = [];
     try {
-      if (chunksize > 1) {
+      if (chunksize > 1 && iterables.length === 1) {
+        this.#submitFlat(fn, iterables[0]!, chunksize, units);
+      } else if (chunksize > 1) {
         let chunk: unknown[][] = [];
         const flush = (): boolean => {
           const f = this.submitChunk(fn, chunk);
@@ -222,6 +232,40 @@ export abstract class Executor {
       throw e;
     }
     return units;
+  }
+
+  /**
+   * `#submitAll` over one iterable: chunks of single arguments (no list
+   * per call; call by call where the executor has no chunks).
+   */
+  #submitFlat(
+    fn: Target,
+    iterable: Iterable<unknown>,
+    chunksize: number,
+    units: Unit[],
+  ): void {
+    let chunk: unknown[] = [];
+    let chunked = true;
+    const one = (v: unknown) =>
+      units.push({ f: this.submit(fn as TargetFunction, v), chunk: false });
+    const flush = (): void => {
+      const f = chunked ? this.submitChunk(fn, chunk, true) : undefined;
+      if (f !== undefined) units.push({ f, chunk: true });
+      else {
+        chunked = false;
+        for (const v of chunk) one(v);
+      }
+      chunk = [];
+    };
+    for (const v of iterable) {
+      if (!chunked) {
+        one(v);
+        continue;
+      }
+      chunk.push(v);
+      if (chunk.length === chunksize) flush();
+    }
+    if (chunk.length > 0) flush();
   }
 
   /**
@@ -363,11 +407,10 @@ function resultOrCancelSync(
 }
 
 /** Yields a chunk's outcomes: values, or throws a failed call's error. */
-function* unpack(outcomes: ChunkOutcome[]): Generator<unknown> {
-  for (const [ok, value] of outcomes) {
-    if (!ok) throw value;
-    yield value;
-  }
+function* unpack([values, failed]: ChunkOutcome): Generator<unknown> {
+  const end = failed.length > 0 ? failed[0]! : values.length;
+  for (let i = 0; i < end; i++) yield values[i];
+  if (end < values.length) throw values[end];
 }
 
 async function* results<R>(
@@ -381,7 +424,7 @@ async function* results<R>(
     while (units.length > 0) {
       const u = units.pop()!;
       const value = await resultOrCancel(u.f, left(deadline, timed));
-      if (u.chunk) yield* unpack(value as ChunkOutcome[]) as Generator<R>;
+      if (u.chunk) yield* unpack(value as ChunkOutcome) as Generator<R>;
       else yield value as R;
     }
   } finally {
@@ -399,7 +442,7 @@ function* resultsSync<R>(
     while (units.length > 0) {
       const u = units.pop()!;
       const value = resultOrCancelSync(u.f, left(deadline, timed));
-      if (u.chunk) yield* unpack(value as ChunkOutcome[]) as Generator<R>;
+      if (u.chunk) yield* unpack(value as ChunkOutcome) as Generator<R>;
       else yield value as R;
     }
   } finally {

@@ -190,14 +190,16 @@ export class ProcessPoolExecutor extends Executor {
    * A chunk of `map` calls as one work item (see `MapOptions.chunksize`).
    *
    * @param fn The callable.
-   * @param chunk Argument lists.
+   * @param chunk Argument lists (with `flat`, single arguments).
+   * @param flat Whether each call takes one argument, `chunk[i]` itself.
    * @returns a future of the calls' outcomes.
    */
   protected override submitChunk(
     fn: TargetFunction | URL | string,
-    chunk: unknown[][],
-  ): Future<ChunkOutcome[]> {
-    return this.#o.submit<ChunkOutcome[]>(fn, chunk, true);
+    chunk: unknown[],
+    flat = false,
+  ): Future<ChunkOutcome> {
+    return this.#o.submit<ChunkOutcome>(fn, chunk, true, flat);
   }
 
   /**

@@ -165,7 +165,12 @@ class PoolOwner {
   }
 
   /** Python's `submit`: a work item in the queue, a future bound to it. */
-  submit<R>(fn: Target, args: unknown[], chunk: boolean): Future<R> {
+  submit<R>(
+    fn: Target,
+    args: unknown[],
+    chunk: boolean,
+    flat = false,
+  ): Future<R> {
     if (this.shutdown) {
       throw new RuntimeError("cannot schedule new futures after shutdown");
     }
@@ -175,7 +180,15 @@ class PoolOwner {
     // Encode first: a value that cannot cross fails here, with nothing queued.
     const { bytes, sabs } = encode(args, "share");
     const ids = sabs.length === 0 ? [] : sabs.map((s) => this.#sabIdOf(s));
-    const { ptr, w } = newWorkItem(h, target, bytes, ids, chunk, this.port.ptr);
+    const { ptr, w } = newWorkItem(
+      h,
+      target,
+      bytes,
+      ids,
+      chunk,
+      this.port.ptr,
+      flat,
+    );
     const f = new Future<R>();
     futureInternals().bind(f, h, ptr, w, this.port, this.sab);
     core.queue.put(ptr);
@@ -475,14 +488,16 @@ export class ThreadPoolExecutor extends Executor {
    * A chunk of `map` calls as one work item (see `MapOptions.chunksize`).
    *
    * @param fn The callable.
-   * @param chunk Argument lists.
+   * @param chunk Argument lists (with `flat`, single arguments).
+   * @param flat Whether each call takes one argument, `chunk[i]` itself.
    * @returns a future of the calls' outcomes.
    */
   protected override submitChunk(
     fn: TargetFunction | URL | string,
-    chunk: unknown[][],
-  ): Future<ChunkOutcome[]> {
-    return this.#o.submit<ChunkOutcome[]>(fn, chunk, true);
+    chunk: unknown[],
+    flat = false,
+  ): Future<ChunkOutcome> {
+    return this.#o.submit<ChunkOutcome>(fn, chunk, true, flat);
   }
 
   /**

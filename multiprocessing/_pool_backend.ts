@@ -18,7 +18,7 @@ import { ProcessError } from "./errors.ts";
 export interface PoolBackend {
   /** One call (`chunk` false) or a chunk of calls as one task. */
   submit<R>(fn: Target, args: unknown[], chunk: false): Future<R>;
-  submit(fn: Target, args: unknown[][], chunk: true): Future<ChunkOutcome[]>;
+  submit(fn: Target, args: unknown[][], chunk: true): Future<ChunkOutcome>;
   /** No more tasks; workers leave once the queued ones are done. */
   close(): void;
   /** Workers stop now; unfinished tasks fail. */
@@ -72,7 +72,7 @@ export class ProcessBackend implements PoolBackend {
 
 /** ThreadPoolExecutor with its chunked submit reachable. */
 class ChunkingThreadPool extends ThreadPoolExecutor {
-  chunk(fn: Target, args: unknown[][]): Future<ChunkOutcome[]> {
+  chunk(fn: Target, args: unknown[][]): Future<ChunkOutcome> {
     return this.submitChunk(fn, args);
   }
 }

@@ -95,12 +95,8 @@ export class AsyncResult<T = unknown> {
         if (this.#ready) return;
         const [done, chunk] = outcomeOf(f);
         if (!done) return this.#set(false, chunk);
-        const outcomes = chunk as ChunkOutcome[];
-        const out: unknown[] = [];
-        for (const [ok, v] of outcomes) {
-          if (!ok) return this.#set(false, v);
-          out.push(v);
-        }
+        const [out, failed] = chunk as ChunkOutcome;
+        if (failed.length > 0) return this.#set(false, out[failed[0]!]);
         values[i] = out;
         if (--left === 0) this.#set(true, values.flat());
       })

@@ -45,8 +45,9 @@ export class IMapIterator<T = unknown>
   /** Completed chunks not read yet (unordered), in completion order. */
   readonly #completed: AnyFuture[] = [];
   #left: number;
-  /** Outcomes of the chunk being read. */
-  #buffer: ChunkOutcome[] = [];
+  /** Outcomes of the chunk being read, and the next to read. */
+  #buffer: ChunkOutcome = [[], []];
+  #at = 0;
   /** An error the iterable threw, raised after the items before it. */
   #tail: { error: unknown } | undefined;
   #wake: (() => void) | undefined;
@@ -89,13 +90,19 @@ export class IMapIterator<T = unknown>
     } catch (e) {
       // A chunk lost as a whole (its worker died, or it was cancelled):
       // one error in its place.
-      this.#buffer = [[false, e]];
+      this.#buffer = [[e], [0]];
     }
+    this.#at = 0;
   }
 
   #step(): IteratorResult<T> {
-    const [ok, value] = this.#buffer.shift()!;
-    if (!ok) throw value;
+    const [values, failed] = this.#buffer;
+    const i = this.#at++;
+    const value = values[i];
+    if (failed.length > 0 && failed[0] === i) {
+      failed.shift();
+      throw value;
+    }
     return { done: false, value: value as T };
   }
 
@@ -116,7 +123,7 @@ export class IMapIterator<T = unknown>
    * @throws A call's own error, at its place.
    */
   nextSync(timeout: number | null = null): IteratorResult<T> {
-    if (this.#buffer.length > 0) return this.#step();
+    if (this.#at < this.#buffer[0].length) return this.#step();
     if (this.#left === 0) return this.#end();
     const deadline = deadlineOf(toMs(timeout));
     const ports = portsOf(this.#chunks);
@@ -135,7 +142,7 @@ export class IMapIterator<T = unknown>
    * @throws A call's own error, at its place.
    */
   async next(timeout: number | null = null): Promise<IteratorResult<T>> {
-    if (this.#buffer.length > 0) return this.#step();
+    if (this.#at < this.#buffer[0].length) return this.#step();
     if (this.#left === 0) return this.#end();
     const ms = toMs(timeout);
     const ports = portsOf(this.#chunks);

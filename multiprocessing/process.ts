@@ -19,6 +19,7 @@ import {
 import { Registry } from "../_internal/threads/registry.ts";
 import { ProcessTable } from "../_internal/process/table.ts";
 import { launch } from "../_internal/process/launch.ts";
+import { noteTargetModule } from "../_internal/process/module_preload.ts";
 import {
   pollAsync,
   pollSync,
@@ -294,6 +295,7 @@ export class Process {
     // Encode first: a value that cannot cross fails here, with nothing started.
     const { bytes } = encode(a, "process");
     const { pid, entry } = launch(bytes, s.daemon);
+    if (s.spec?.kind === "module") noteTargetModule(s.spec.url);
     s.pid = pid;
     s.entry = entry;
     s.started = true;

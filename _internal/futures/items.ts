@@ -9,7 +9,7 @@
 
 import type { Heap } from "../sync/heap.ts";
 import type { WaitWords } from "../sync/words.ts";
-import { F, FTag, MIN_ARGS_BYTES, T, X } from "./layout.ts";
+import { CHUNK_FLAT, F, FTag, MIN_ARGS_BYTES, T, X } from "./layout.ts";
 import type { PoolCore } from "./pool_core.ts";
 
 /**
@@ -39,6 +39,7 @@ export function newWorkItem(
   sabIds: readonly number[],
   chunk: boolean,
   port: number,
+  flat = false,
 ): { ptr: number; w: WaitWords } {
   const n = sabIds.length;
   // Room for the arguments, which a small result replaces (INLINE).
@@ -55,7 +56,7 @@ export function newWorkItem(
   i32[F.TARGET] = target;
   i32[F.N_SABS] = n;
   i32[F.ARGS_LEN] = bytes.length;
-  if (chunk) i32[F.CHUNK] = 1;
+  if (chunk) i32[F.CHUNK] = flat ? CHUNK_FLAT : 1;
   i32[F.PORT] = port;
   h.retain(ptr); // the work item's reference (the future holds the other)
   return { ptr, w };

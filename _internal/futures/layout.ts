@@ -79,11 +79,20 @@ export const F = {
   TARGET: HEADER + 9,
   N_SABS: HEADER + 10,
   ARGS_LEN: HEADER + 11,
-  /** Python's `chunksize`: arguments hold an array of argument lists. */
+  /**
+   * Python's `chunksize`: arguments hold an array of argument lists (1),
+   * or of single arguments ({@linkcode CHUNK_FLAT}).
+   */
   CHUNK: HEADER + 12,
   /** Fixed words; the arguments start here. */
   WORDS: HEADER + 13,
 } as const;
+
+/**
+ * `F.CHUNK` of a chunk of one-argument calls (a `map` over one iterable):
+ * the arguments travel as one array of values, no list per call.
+ */
+export const CHUNK_FLAT = 2;
 
 /**
  * `F.RESULT_PTR` of an outcome stored in the future's region itself, where

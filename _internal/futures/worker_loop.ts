@@ -27,7 +27,17 @@ import {
   type TargetFunction,
   type TargetSpec,
 } from "../threads/targets.ts";
-import { Broken, F, INLINE, Outcome, T, W, WState, X } from "./layout.ts";
+import {
+  Broken,
+  CHUNK_FLAT,
+  F,
+  INLINE,
+  Outcome,
+  T,
+  W,
+  WState,
+  X,
+} from "./layout.ts";
 import {
   claim,
   publish,
@@ -189,29 +199,39 @@ export async function runWorkerLoop(host: WorkerHost): Promise<void> {
   const call = (
     fn: TargetFunction,
     args: unknown[],
-    chunk: boolean,
+    chunk: number,
   ): unknown => {
-    if (!chunk) return fn(...args);
-    // A chunk: run each call in turn, keeping each outcome.
-    const outcomes: [boolean, unknown][] = [];
+    if (chunk === 0) return fn(...args);
+    const flat = chunk === CHUNK_FLAT;
+    // A chunk: run each call in turn, keeping each outcome (the values,
+    // and which calls threw: see ChunkOutcome in concurrent_futures).
+    const values: unknown[] = new Array(args.length);
+    const failed: number[] = [];
     const next = (i: number): unknown => {
       for (; i < args.length; i++) {
         let r: unknown;
         try {
-          r = fn(...(args[i] as unknown[]));
+          r = flat ? fn(args[i]) : fn(...(args[i] as unknown[]));
         } catch (e) {
-          outcomes.push([false, e]);
+          values[i] = e;
+          failed.push(i);
           continue;
         }
         if (isThenable(r)) {
+          const at = i;
           return (r as Promise<unknown>).then(
-            (v) => outcomes.push([true, v]),
-            (e) => outcomes.push([false, e]),
-          ).then(() => next(i + 1));
+            (v) => {
+              values[at] = v;
+            },
+            (e) => {
+              values[at] = e;
+              failed.push(at);
+            },
+          ).then(() => next(at + 1));
         }
-        outcomes.push([true, r]);
+        values[i] = r;
       }
-      return outcomes;
+      return [values, failed];
     };
     return next(0);
   };
@@ -284,7 +304,7 @@ export async function runWorkerLoop(host: WorkerHost): Promise<void> {
       const argsAt = F.WORDS * 4 + nSabs * 4;
       const fn = fnFor(w.load(F.TARGET));
       const ids = h.int32(ptr, F.WORDS + nSabs).subarray(F.WORDS);
-      const chunk = w.load(F.CHUNK) !== 0;
+      const chunk = w.load(F.CHUNK);
       const decodeArgs = (sabs: SharedArrayBuffer[]) =>
         decode(
           h.bytes(ptr, argsAt + w.load(F.ARGS_LEN)).subarray(argsAt),

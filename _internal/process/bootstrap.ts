@@ -14,8 +14,15 @@ import { libc } from "../ffi/libc.ts";
 import { closeFd, dupHigh, exitNow, pidfdOpen, pollAsync } from "./os.ts";
 import { R, RecordState } from "./record.ts";
 
-const [heapName, recordArg, ppidArg, trackerArg, spawnedBy, lifelineArg] =
-  Deno.args;
+const [
+  heapName,
+  recordArg,
+  ppidArg,
+  trackerArg,
+  spawnedBy,
+  lifelineArg,
+  modulesArg,
+] = Deno.args;
 const ppid = Number(ppidArg);
 
 // The parent: a daemonic child (and a spare) dies with it, even if it is
@@ -84,7 +91,16 @@ function finish(code: number): never {
   exitNow(code);
 }
 
-if (w.load(R.STATE) !== RecordState.ASSIGNED) await warmUp(); // a spare
+if (w.load(R.STATE) !== RecordState.ASSIGNED) { // a spare
+  await warmUp();
+  try {
+    const { loadAhead, parseModulesArg } = await import("./module_preload.ts");
+    await loadAhead(
+      parseModulesArg(modulesArg),
+      () => w.load(R.STATE) === RecordState.ASSIGNED,
+    );
+  } catch { /* nothing loaded ahead: the target's import loads it */ }
+}
 if (
   w.compareExchange(R.STATE, RecordState.BOOTING, RecordState.IDLE) ===
     RecordState.BOOTING

@@ -8,7 +8,9 @@
  * record (Python's forkserver keeps a server process ready for the same
  * reason): `Process.start()` writes the assignment into the spare's record
  * and wakes it, and a new spare is spawned after the caller's synchronous
- * work. The spare is a child like any other: it dies with its parent
+ * work. A spare also loads the modules of the latest module-reference
+ * targets ahead, without running them (see module_preload.ts). The spare
+ * is a child like any other: it dies with its parent
  * (it watches the parent's pidfd), and the parent kills it at exit.
  *
  * @module
@@ -30,6 +32,7 @@ import { programHeap } from "./program_heap.ts";
 import { ChildFlag, ProcessTable } from "./table.ts";
 import { trackerFdForChild } from "./tracker.ts";
 import { newRecord, R, RecordState } from "./record.ts";
+import { recentModulesArg } from "./module_preload.ts";
 
 export { R, RecordState };
 
@@ -79,6 +82,8 @@ function spawnChild(
     // child may use it only if that is the main thread (it ends last).
     isMainThread ? "main" : "worker",
     String(LIFELINE_FD_IN_CHILD),
+    // The modules of recent targets: a spare loads them ahead (unevaluated).
+    recentModulesArg(),
   ];
   let pid: number;
   try {

@@ -884,3 +884,41 @@ Deno.test("ThreadPoolExecutor: an Executor, with the abstract interface", () => 
   using pool = new ThreadPoolExecutor(1);
   assert.ok(pool instanceof Executor);
 });
+
+threadTest(
+  "ThreadPoolExecutor.map over one iterable with chunksize: each item is the one argument; a failing call throws at its place",
+  async () => {
+    await using pool = new ThreadPoolExecutor({ maxWorkers: 2 });
+    // One iterable: each item is the one argument, arrays included.
+    const pairs = Array.from({ length: 10 }, (_, i) => [i, i + 1]);
+    const size = (p: number[]) => {
+      if (p[0] === 4 || p[0] === 7) throw new RangeError(`bad ${p[0]}`);
+      return p.length * 100 + p[0]!;
+    };
+    for (const chunksize of [1, 3, 10, 64]) {
+      const got: unknown[] = [];
+      const it = pool.mapSync(size, pairs, { chunksize });
+      for (;;) {
+        try {
+          const r = it.next();
+          if (r.done) break;
+          got.push(r.value);
+        } catch (e) {
+          assert.ok(e instanceof RangeError);
+          got.push(e.message);
+          break; // as Python's map: the iterator ends with the error
+        }
+      }
+      assert.deepEqual(
+        got,
+        [200, 201, 202, 203, "bad 4"],
+        `chunksize ${chunksize}`,
+      );
+      const all: unknown[] = [];
+      for await (const r of pool.map((x: unknown) => x, pairs, { chunksize })) {
+        all.push(r);
+      }
+      assert.deepEqual(all, pairs);
+    }
+  },
+);

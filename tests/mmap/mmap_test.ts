@@ -364,6 +364,38 @@ Deno.test("mmap test_read_invalid_arg: read() of a non-integer is a TypeError", 
   assert.throws(() => m.read([1, 2, 3]), TypeError);
 });
 
+Deno.test("mmap.readInto() copies from the position into the buffer and advances", () => {
+  using m = new mmap(-1, 10);
+  m.write(b("0123456789"));
+  m.seek(3);
+  const into = new Uint8Array(4);
+  assert.equal(m.readInto(into), 4);
+  assert.equal(s(into), "3456");
+  assert.equal(m.tell(), 7);
+  // Near the end: fewer bytes, the rest of the buffer untouched.
+  into.fill(0x2e);
+  assert.equal(m.readInto(into), 3);
+  assert.equal(s(into), "789.");
+  assert.equal(m.readInto(into), 0);
+  assert.equal(m.tell(), 10);
+  // Any view or an ArrayBuffer, at its own offset.
+  m.seek(0);
+  const ab = new ArrayBuffer(6);
+  assert.equal(m.readInto(new DataView(ab, 2, 2)), 2);
+  assert.equal(s(new Uint8Array(ab)), "\0\0" + "01" + "\0\0");
+  assert.equal(m.readInto(ab), 6);
+  assert.equal(s(new Uint8Array(ab)), "234567");
+});
+
+Deno.test("mmap.readInto() refuses what is not bytes-like, and a closed map", () => {
+  const m = new mmap(-1, 4);
+  // @ts-expect-error: testing a bad argument
+  assert.throws(() => m.readInto("abcd"), TypeError);
+  assert.equal(m.tell(), 0);
+  m.close();
+  assert.throws(() => m.readInto(new Uint8Array(4)), ValueError);
+});
+
 /** Python's list slicing, as the reference for extended slices. */
 function pySlice<T>(
   list: T[],

@@ -330,15 +330,19 @@ mpTest(
     assert.deepEqual(got.sort((a, b) => a - b), items.map((x) => x * x));
     const got2 = [...pool.imapUnordered(sqr, items, 7)];
     assert.deepEqual(got2.sort((a, b) => a - b), items.map((x) => x * x));
-    // The one that finishes first comes first: "wait" waits for "set",
-    // which runs on the other worker.
+    // The one that finishes first comes first: "wait" (submitted first)
+    // waits for an event set only once "done" came back from the other
+    // worker.
     const ev = new Event();
-    const order = [...pool.imapUnordered(([ev, what]: [Event, string]) => {
-      if (what === "set") ev.set();
-      else ev.waitSync(30);
+    const it = pool.imapUnordered(([ev, what]: [Event, string]) => {
+      if (what === "wait") ev.waitSync(30);
       return what;
-    }, [[ev, "wait"], [ev, "set"]] as [Event, string][])];
-    assert.deepEqual(order, ["set", "wait"]);
+    }, [[ev, "wait"], [ev, "done"]] as [Event, string][]);
+    const order = [it.nextSync().value];
+    ev.set();
+    order.push(it.nextSync().value);
+    assert.deepEqual(order, ["done", "wait"]);
+    assert.equal(it.nextSync().done, true);
     pool.close();
     await pool.join();
   },
@@ -769,5 +773,39 @@ mpTest(
     await t.join();
     assert.deepEqual(await out.get(), [3, 6, 9]);
     assert.equal(await out.get(), 2);
+  },
+);
+
+mpTest(
+  "Pool: a failing call of a chunk fails at its place; imap goes on after it; map fails as a whole",
+  async () => {
+    const pool = new Pool(2);
+    const failAt4 = (x: number) => {
+      if (x === 4 || x === 6) throw new RangeError(`bad ${x}`);
+      return x * 10;
+    };
+    const items = Array.from({ length: 8 }, (_, i) => i);
+    for (const chunksize of [1, 3, 8]) {
+      const it = pool.imap(failAt4, items, chunksize);
+      const got: unknown[] = [];
+      for (let i = 0; i < items.length; i++) {
+        try {
+          got.push(it.nextSync().value);
+        } catch (e) {
+          assert.ok(e instanceof RangeError);
+          got.push(e.message);
+        }
+      }
+      assert.deepEqual(got, [0, 10, 20, 30, "bad 4", 50, "bad 6", 70]);
+      assert.equal(it.nextSync().done, true);
+      // The first failure to arrive (Python's MapResult); within one
+      // chunk, the first in call order.
+      await assert.rejects(() => pool.map(failAt4, items, chunksize), {
+        name: "RangeError",
+        message: chunksize === 8 ? "bad 4" : /^bad [46]$/,
+      });
+    }
+    pool.close();
+    await pool.join();
   },
 );

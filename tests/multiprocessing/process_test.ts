@@ -422,3 +422,120 @@ Deno.test("the background reaper looks again until no joined child is left to re
   }
   assert.equal(n, looks);
 });
+
+/** The lines the _preload/marks*.ts modules appended (the process names). */
+function marks(): string[] {
+  try {
+    return Deno.readTextFileSync(`/tmp/pyconc-preload-${Deno.pid}.log`)
+      .split("\n").filter((l) => l !== "");
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+}
+
+for (const file of ["marks.ts", "marks_tla.ts"]) {
+  mpTest(
+    `Process: a spare loads the latest target module ahead without running its top level (${file})`,
+    async () => {
+      const { spareReady } = await import("../../_internal/process/launch.ts");
+      const target = new URL(`./_preload/${file}#noop`, import.meta.url);
+      const log = `/tmp/pyconc-preload-${Deno.pid}.log`;
+      await Deno.remove(log).catch(() => {});
+      try {
+        const names: string[] = [];
+        // Module target, then a function target on the spare that loaded
+        // the module ahead, then the module target again on such a spare.
+        for (const t of [target, () => {}, target]) {
+          assert.ok(await spareReady());
+          const p = new Process({ target: t });
+          p.start();
+          await p.join();
+          assert.equal(p.exitcode, 0);
+          if (t === target) names.push(p.name);
+        }
+        // The top level ran once per child that ran the target, after the
+        // child's identity was set; never in the other child or a spare.
+        assert.deepEqual(marks(), names);
+      } finally {
+        await Deno.remove(log).catch(() => {});
+      }
+    },
+  );
+}
+
+Deno.test("deferrable(): only graphs known to have no top-level await", async () => {
+  const { deferrable } = await import(
+    "../../_internal/process/module_preload.ts"
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const lib = new URL("../../multiprocessing/mod.ts", import.meta.url).href;
+    const files: Record<string, string> = {
+      "plain.ts": `import { f } from "./dep.ts";\nimport "${lib}";\n` +
+        `import * as path from "node:path";\nexport const g = f;`,
+      "dep.ts": `export function f() { return 1; }`,
+      "tla_dep.ts": `import "./tla.ts";\nexport const x = 1;`,
+      "tla.ts": `await Promise.resolve();\nexport const x = 1;`,
+      "async_fn.ts": `export async function f() { await 1; }`,
+      "remote.ts": `export * from "https://example.invalid/x.ts";`,
+      "hidden.ts": `import /* a */ "./tla.ts";`,
+      "missing.ts": `import "./nope.ts";`,
+    };
+    for (const [name, text] of Object.entries(files)) {
+      await Deno.writeTextFile(`${dir}/${name}`, text);
+    }
+    const url = (name: string) => `file://${dir}/${name}`;
+    assert.equal(deferrable(url("plain.ts")), true);
+    assert.equal(deferrable(url("dep.ts")), true);
+    for (
+      const name of [
+        "tla_dep.ts",
+        "tla.ts",
+        "async_fn.ts",
+        "remote.ts",
+        "hidden.ts",
+        "missing.ts",
+      ]
+    ) {
+      assert.equal(deferrable(url(name)), false, name);
+    }
+    assert.equal(
+      deferrable(
+        new URL("../../_internal/process/bootstrap.ts", import.meta.url).href,
+      ),
+      false,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("loadAhead(): loads a module without running its top level; its import runs it once", async () => {
+  const { loadAhead } = await import(
+    "../../_internal/process/module_preload.ts"
+  );
+  const dir = await Deno.makeTempDir();
+  try {
+    const g = globalThis as { preloadRuns?: number };
+    g.preloadRuns = 0;
+    const url = `file://${dir}/side.ts`;
+    await Deno.writeTextFile(
+      `${dir}/side.ts`,
+      `(globalThis as { preloadRuns?: number }).preloadRuns! += 1;\n` +
+        `export const x = 1;`,
+    );
+    await loadAhead([url, `file://${dir}/missing.ts`]);
+    assert.equal(g.preloadRuns, 0);
+    const m = await import(url);
+    assert.equal(m.x, 1);
+    assert.equal(g.preloadRuns, 1);
+    // Told to stop: nothing more is loaded (and still nothing runs).
+    await Deno.writeTextFile(`${dir}/other.ts`, `export const y = 2;`);
+    await loadAhead([`file://${dir}/other.ts`], () => true);
+    assert.equal(g.preloadRuns, 1);
+    delete g.preloadRuns;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
