@@ -211,11 +211,14 @@ leakTest(
   "SocketConnection.close() while an async receive waits fails it with OSError",
   async () => {
     const [a, c] = await pair();
-    const pending = c.recvBytes();
-    const polled = c.poll(null);
+    // Both checks are attached before the close: a rejection that waited
+    // for its handler across a turn of the event loop would be uncaught.
+    const failed = Promise.all([
+      assert.rejects(c.recvBytes(), OSError),
+      assert.rejects(c.poll(null), OSError),
+    ]);
     c.close();
-    await assert.rejects(pending, OSError);
-    await assert.rejects(polled, OSError);
+    await failed;
     a.close();
   },
 );
