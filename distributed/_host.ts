@@ -129,7 +129,7 @@ export class Host {
       });
       this.#schedule(100);
       while (!this.#stopping) {
-        const free = this.#size * 2 - this.#held.size;
+        const free = this.#size - this.#held.size;
         if (free <= 0) {
           await new Promise<void>((r) => this.#room = r);
           this.#room = undefined;
@@ -328,7 +328,7 @@ export class Host {
       this.#minVisibility = Math.min(this.#minVisibility, header.visibilityMs);
       if (p.millisecondsSinceLastDelivery < header.visibilityMs) continue;
       const exhausted = p.deliveriesCounter >= 1 + header.maxRetries;
-      if (!exhausted && this.#held.size >= this.#size * 2) continue;
+      if (!exhausted && this.#held.size >= this.#size) continue;
       const claimed = await this.#conn.run((c) =>
         c.xClaim(stream, GROUP, this.#consumer, header.visibilityMs, [entry])
       );

@@ -101,3 +101,41 @@ export class RedisServer {
     return this.kill();
   }
 }
+
+/** Starts a worker host program (`distributed/worker.ts`) as a child. */
+export function startHost(
+  url: string,
+  queue = "pyconc",
+  extra: string[] = ["--threads", "1"],
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      "--config",
+      new URL("../../deno.json", import.meta.url).pathname,
+      new URL("../../distributed/worker.ts", import.meta.url).pathname,
+      "--url",
+      url,
+      "--queue",
+      queue,
+      ...extra,
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+}
+
+/** The connections a server has, besides the one asking. */
+export async function clientCount(port: number): Promise<number> {
+  const r = await new Deno.Command("redis-cli", {
+    args: ["-p", String(port), "CLIENT", "LIST"],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const lines = new TextDecoder().decode(r.stdout).split("\n").filter((l) =>
+    l.includes("cmd=") && !l.includes("cmd=client|list")
+  );
+  return lines.length;
+}
