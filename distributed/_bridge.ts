@@ -335,6 +335,7 @@ class TaskService implements Service {
       }
       try {
         this.#blk ??= await this.#conn.blocking();
+        if (this.#closing && this.#inflight.size === 0) break;
         const first = await this.#blk.run((c) => c.blPop(this.#replyKey, 0));
         if (first === null) continue;
         this.#handle(bytes(first.element));
@@ -435,6 +436,10 @@ class QueueService implements Service {
   /** Runs a blocking command on a dedicated connection. */
   async #blocking<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
     const c = this.#idleConns.pop() ?? await this.#conn.blocking();
+    if (this.#closing) {
+      c.close();
+      throw new ConnectionError("The queue was closed");
+    }
     this.#busy.add(c);
     let ok = false;
     try {

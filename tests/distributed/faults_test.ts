@@ -117,12 +117,12 @@ Deno.test({
       // No host runs: the task waits in Redis; a getter waits on the queue.
       assert.equal(q.qsize(), 0);
       const f = ex.submit((x: number) => x, 1);
-      const g = q.get();
+      const g = assert.rejects(q.get(), ConnectionError);
       await srv.kill();
       const err = await f.exception();
       assert.ok(err instanceof ConnectionError, String(err));
       assert.match((err as Error).message, new RegExp(`${port}`));
-      await assert.rejects(g, ConnectionError);
+      await g;
       // While it is away, calls fail at once.
       await assert.rejects(
         ex.submit((x: number) => x, 2).result(),
