@@ -91,6 +91,16 @@ let counter = 0;
  * assert.equal(await ex.submit((a: number, b: number) => a + b, 1, 2), 3);
  * await host.stop();
  * ```
+ *
+ * @example Redis unreachable: futures fail clearly, nothing hangs
+ * ```ts
+ * import { ClusterExecutor, ConnectionError } from "@pyconc/std/distributed";
+ * import assert from "node:assert/strict";
+ *
+ * await using ex = new ClusterExecutor({ url: "redis://127.0.0.1:1" });
+ * const err = await ex.submit((x: number) => x, 1).exception();
+ * assert.ok(err instanceof ConnectionError);
+ * ```
  */
 export class ClusterExecutor extends Executor {
   readonly #link: Link;

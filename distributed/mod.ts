@@ -25,6 +25,20 @@
 export * from "./cluster_executor.ts";
 export * from "./queue.ts";
 export { worker, type WorkerHost, type WorkerOptions } from "./worker.ts";
-export { BrokenExecutor } from "../concurrent_futures/errors.ts";
-export { ConnectionError, ValueError } from "../_internal/errors.ts";
+export {
+  BrokenExecutor,
+  type ChunkOutcome,
+  Executor,
+  Future,
+  type MapOptions,
+  type ShutdownOptions,
+  type Target,
+  type TargetFunction,
+} from "../concurrent_futures/mod.ts";
+export {
+  ConnectionError,
+  OSError,
+  RuntimeError,
+  ValueError,
+} from "../_internal/errors.ts";
 export { Empty, Full } from "../_internal/queue/errors.ts";

@@ -54,6 +54,15 @@ let counter = 0;
  * q.taskDone();
  * await q.join();
  * ```
+ *
+ * @example Redis unreachable: calls fail clearly, nothing hangs
+ * ```ts
+ * import { ConnectionError, Queue } from "@pyconc/std/distributed";
+ * import assert from "node:assert/strict";
+ *
+ * await using q = new Queue<number>("jobs", { url: "redis://127.0.0.1:1" });
+ * assert.throws(() => q.getSync(), ConnectionError);
+ * ```
  */
 export class Queue<T = unknown> {
   readonly #link: Link;

@@ -79,6 +79,15 @@ function size(v: unknown, name: string): number | null {
  * assert.deepEqual(await Array.fromAsync(ex.map((x: number) => x * x, [1, 2, 3])), [1, 4, 9]);
  * await host.stop();
  * ```
+ *
+ * @example Redis unreachable: `done` rejects
+ * ```ts
+ * import { ConnectionError, worker } from "@pyconc/std/distributed";
+ * import assert from "node:assert/strict";
+ *
+ * const host = worker({ url: "redis://127.0.0.1:1", threads: 1 });
+ * await assert.rejects(host.done, ConnectionError);
+ * ```
  */
 export function worker(options: WorkerOptions = {}): WorkerHost {
   const processes = size(options.processes, "processes");

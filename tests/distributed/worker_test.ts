@@ -16,7 +16,8 @@ import {
 const TASKS = new URL("./_tasks.ts", import.meta.url).href;
 
 Deno.test({
-  name: "worker(): a host in this process runs tasks (async use); stop() ends it cleanly",
+  name:
+    "worker(): a host in this process runs tasks (async use); stop() ends it cleanly",
   ignore: !HAVE_REDIS,
   fn: async () => {
     await using srv = await RedisServer.start();
@@ -42,7 +43,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "worker program: SIGTERM finishes the task it holds, takes no new one, exits 0; processes mode runs tasks",
+  name:
+    "worker program: SIGTERM finishes the task it holds, takes no new one, exits 0; processes mode runs tasks",
   ignore: !HAVE_REDIS,
   fn: async () => {
     await using srv = await RedisServer.start();
