@@ -19,6 +19,7 @@ const groups: Record<string, () => Promise<{ cases: BenchCase[] }>> = {
   subprocess: () => import("./subprocess.ts"),
   multiprocessing: () => import("./multiprocessing.ts"),
   concurrent_futures: () => import("./concurrent_futures.ts"),
+  process_pool: () => import("./process_pool.ts"),
 };
 
 const wanted = Deno.args.length > 0 ? Deno.args : Object.keys(groups);

@@ -1,6 +1,7 @@
 /**
  * Python's `concurrent.futures` for Deno: run calls on a pool of threads
- * (Workers, with real parallelism) and get their results as Futures.
+ * (Workers, with real parallelism) or of processes (`ProcessPoolExecutor`,
+ * child `deno` processes) and get their results as Futures.
  *
  * `executor.submit(fn, ...args)` returns a {@linkcode Future}, which is
  * `PromiseLike` (`await future`) and has Python's `result()`/`exception()`
@@ -12,7 +13,8 @@
  * so it cannot use closure variables) or a module reference
  * (`new URL("./tasks.ts#fib", import.meta.url)`); arguments and results are
  * structured-clone data. Timeouts are in seconds. Threads need
- * `--allow-read` (to load the library's Worker module).
+ * `--allow-read` (to load the library's Worker module); processes need
+ * `--allow-run`, `--allow-ffi` and `--allow-read` (as multiprocessing's).
  *
  * @example Python's `ProcessPoolExecutor` example, on threads
  * ```ts
@@ -47,6 +49,10 @@ export {
   ThreadPoolExecutor,
   type ThreadPoolExecutorOptions,
 } from "./thread_pool_executor.ts";
+export {
+  ProcessPoolExecutor,
+  type ProcessPoolExecutorOptions,
+} from "./process_pool_executor.ts";
 export {
   ALL_COMPLETED,
   type DoneAndNotDoneFutures,

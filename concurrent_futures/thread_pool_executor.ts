@@ -10,16 +10,9 @@ import {
 import { E, Registry, State } from "../_internal/threads/registry.ts";
 import { MAX_SLOTS, Pool, S } from "../_internal/threads/pool.ts";
 import { sendSabs } from "../_internal/threads/spawn.ts";
-import {
-  F,
-  FTag,
-  MIN_ARGS_BYTES,
-  T,
-  W,
-  WState,
-  X,
-} from "../_internal/futures/layout.ts";
+import { W, WState, X } from "../_internal/futures/layout.ts";
 import { Port } from "../_internal/futures/port.ts";
+import { newTargetBlock, newWorkItem } from "../_internal/futures/items.ts";
 import { PoolCore } from "../_internal/futures/pool_core.ts";
 import { SENTINEL } from "../_internal/futures/work_queue.ts";
 import { addLivenessCheck, SLICE_MS } from "../_internal/futures/liveness.ts";
@@ -166,15 +159,7 @@ class PoolOwner {
     const key = fn instanceof URL ? fn.href : fn;
     let t = this.targets.get(key);
     if (t !== undefined) return t;
-    const spec = describeTarget(fn, "fn");
-    const bytes = encode(spec).bytes;
-    const h = this.h, x = this.core.x;
-    t = h.alloc(T.WORDS * 4 + bytes.length, false);
-    const words = h.int32(t, T.WORDS);
-    words[T.NEXT] = x.load(X.TARGETS);
-    words[T.LEN] = bytes.length;
-    h.u8.set(bytes, t * 16 + T.WORDS * 4);
-    x.store(X.TARGETS, t);
+    t = newTargetBlock(this.core, encode(describeTarget(fn, "fn")).bytes);
     this.targets.set(key, t);
     return t;
   }
@@ -189,25 +174,8 @@ class PoolOwner {
     const target = this.#targetOf(fn);
     // Encode first: a value that cannot cross fails here, with nothing queued.
     const { bytes, sabs } = encode(args, "share");
-    const n = sabs.length;
-    const ids = n === 0 ? [] : sabs.map((s) => this.#sabIdOf(s));
-    // Room for the arguments, which a small result replaces (INLINE).
-    const ptr = h.allocObject(
-      FTag.FUTURE,
-      F.WORDS + n + Math.ceil(Math.max(bytes.length, MIN_ARGS_BYTES) / 4),
-    );
-    const w = h.words(ptr, F.WORDS + n);
-    // Plain writes: no other thread sees the region before the queue's
-    // put, whose atomic operations publish them.
-    const i32 = w.i32;
-    for (let i = 0; i < n; i++) i32[F.WORDS + i] = ids[i]!;
-    h.u8.set(bytes, ptr * 16 + (F.WORDS + n) * 4);
-    i32[F.TARGET] = target;
-    i32[F.N_SABS] = n;
-    i32[F.ARGS_LEN] = bytes.length;
-    if (chunk) i32[F.CHUNK] = 1;
-    i32[F.PORT] = this.port.ptr;
-    h.retain(ptr); // the work item's reference (the future holds the other)
+    const ids = sabs.length === 0 ? [] : sabs.map((s) => this.#sabIdOf(s));
+    const { ptr, w } = newWorkItem(h, target, bytes, ids, chunk, this.port.ptr);
     const f = new Future<R>();
     futureInternals().bind(f, h, ptr, w, this.port, this.sab);
     core.queue.put(ptr);

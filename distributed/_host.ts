@@ -17,6 +17,7 @@ import { encode } from "../_internal/codec/encode.ts";
 import type { TargetSpec } from "../_internal/threads/targets.ts";
 import type { Executor } from "../concurrent_futures/executor.ts";
 import { ThreadPoolExecutor } from "../concurrent_futures/thread_pool_executor.ts";
+import { ProcessPoolExecutor } from "../concurrent_futures/process_pool_executor.ts";
 import { BrokenExecutor } from "../concurrent_futures/errors.ts";
 import { bytes, Conn, str } from "./_redis.ts";
 import {
@@ -65,20 +66,20 @@ function localTarget(
   return raw as (...a: unknown[]) => unknown;
 }
 
-let warned = false;
-
-/** Makes the local pool. */
+/**
+ * Makes the local pool: processes by default (CPU-bound tasks run in
+ * parallel, and a task that crashes takes down only its pool worker),
+ * threads on request.
+ */
 function makePool(o: HostOptions): { pool: Executor; size: number } {
-  const cpus = navigator.hardwareConcurrency || 1;
-  if (o.processes !== null && !warned) {
-    warned = true;
-    console.warn(
-      "pyconc distributed worker: processes mode needs ProcessPoolExecutor, " +
-        "which this build lacks; running tasks on a thread pool of the same size",
-    );
+  if (o.threads !== null) {
+    return {
+      pool: new ThreadPoolExecutor({ maxWorkers: o.threads }),
+      size: o.threads,
+    };
   }
-  const size = o.threads ?? o.processes ?? cpus;
-  return { pool: new ThreadPoolExecutor({ maxWorkers: size }), size };
+  const size = o.processes ?? (navigator.hardwareConcurrency || 1);
+  return { pool: new ProcessPoolExecutor({ maxWorkers: size }), size };
 }
 
 /** A running host. */

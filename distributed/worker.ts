@@ -8,8 +8,8 @@
  * ```
  *
  * Options: `--url` (default `redis://127.0.0.1:6379`), `--queue` (default
- * `pyconc`), `--processes N` or `--threads N` (the local pool's size;
- * default: the number of CPUs). On SIGTERM or SIGINT the host stops taking
+ * `pyconc`), `--processes N` (a process pool, the default, with N = the
+ * number of CPUs) or `--threads N` (a thread pool). On SIGTERM or SIGINT the host stops taking
  * tasks, finishes the ones it holds and exits; a host killed outright
  * leaves its tasks to be claimed again by another host (at least once).
  *
@@ -28,12 +28,14 @@ export interface WorkerOptions {
   /** The task queue to serve. @default "pyconc" */
   queue?: string;
   /**
-   * Run tasks on a process pool of this size. This build has no
-   * ProcessPoolExecutor yet: a thread pool of the same size runs them (a
-   * warning says so).
+   * Run tasks on a `ProcessPoolExecutor` of this size (the default, with
+   * the CPU count). @default the CPU count
    */
   processes?: number | null;
-  /** Run tasks on a thread pool of this size. @default the CPU count */
+  /**
+   * Run tasks on a `ThreadPoolExecutor` of this size instead (tasks share
+   * this process; lighter to start).
+   */
   threads?: number | null;
 }
 

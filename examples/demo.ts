@@ -181,3 +181,35 @@ const work = (out: Float64Array, i: number, n: number) => {
   });
   void ms;
 }
+
+// 6. multiprocessing.Pool: the seed's recommended way to use processes.
+{
+  const task = (from: number) => {
+    const isPrime = (n: number): boolean => {
+      if (n < 2) return false;
+      for (let d = 2; d * d <= n; d++) if (n % d === 0) return false;
+      return true;
+    };
+    let count = 0;
+    for (let n = from; n < from + 250_000; n++) if (isPrime(n)) count++;
+    return count;
+  };
+  const starts = Array.from({ length: 16 }, (_, i) => 10_000_000 + i * 250_000);
+  let serialCount = 0;
+  const serial = await time(() => {
+    for (const s of starts) serialCount += task(s);
+  });
+  using pool = new mp.Pool(2); // `with Pool(2) as pool:` (terminates at the end)
+  pool.mapSync((x: number) => x, [0, 1], 1); // its workers are up
+  let poolCount = 0;
+  const pooled = await time(async () => {
+    for await (const c of pool.imapUnordered(task, starts)) poolCount += c;
+  });
+  console.log(
+    `multiprocessing    Pool(2).imapUnordered, 16 prime-count tasks: ${
+      pooled.toFixed(0)
+    } ms, serial ${serial.toFixed(0)} ms → ${
+      (serial / pooled).toFixed(2)
+    }×, same count: ${poolCount === serialCount}`,
+  );
+}

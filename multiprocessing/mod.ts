@@ -1,7 +1,8 @@
 /**
  * Python's `multiprocessing` module for Deno: processes (child `deno`
- * processes), and the synchronisation primitives, queues, pipes and shared
- * values that work across them, on shared memory.
+ * processes), pools of them (`Pool`, and `ThreadPool` on threads), and the
+ * synchronisation primitives, queues, pipes and shared values that work
+ * across them, on shared memory.
  *
  * Every blocking method comes in two forms: `join()` returns a Promise and
  * never blocks the event loop; `joinSync()` blocks the calling thread.
@@ -51,6 +52,14 @@ export { RawValue, type SharedCtypeOptions, Value } from "./value.ts";
 export { Array, RawArray, type SizeOrInit } from "./array.ts";
 export type { ElementOf, RawOf, Typecode } from "./_sharedctypes.ts";
 export { Connection, Pipe } from "./connection.ts";
+export {
+  Pool,
+  type PoolOptions,
+  ThreadPool,
+  type ThreadPoolOptions,
+} from "./pool.ts";
+export { type AsyncCallbacks, AsyncResult } from "./async_result.ts";
+export { IMapIterator } from "./imap_iterator.ts";
 export { Queue } from "./queue.ts";
 export { JoinableQueue } from "./joinable_queue.ts";
 export { SimpleQueue } from "./simple_queue.ts";

@@ -547,6 +547,38 @@ export class Process {
   }
 }
 
+/**
+ * @internal Starts a daemonic child that runs `target(...args)` without a
+ * Process object (pool workers): the caller owns the returned table entry
+ * and releases it once the child is reaped, so that its descriptors close
+ * at once rather than when an object is collected.
+ * @returns the child's pid and table entry.
+ */
+export function startWorkerChild(
+  target: Target,
+  args: unknown[],
+  name: string,
+): { pid: number; entry: number } {
+  if (identity().daemon) {
+    throw new RuntimeError(
+      "daemonic processes are not allowed to have children",
+    );
+  }
+  cleanup();
+  const me = identity();
+  const a: Assignment = {
+    name,
+    daemon: true,
+    authkey: me.authkey,
+    identity: [...me.identity, ProcessTable.get().nextNumber()],
+    parentPid: Deno.pid,
+    parentName: me.name,
+    target: describeTarget(target),
+    args,
+  };
+  return launch(encode(a, "process").bytes, true);
+}
+
 /** Ties the table entry's reference to the Process object's life. */
 function releaseWithObject(p: Process, entry: number): void {
   heap().hold(p, entry);
@@ -769,12 +801,19 @@ export async function runChild(
   }
 }
 
+/** The pool worker loop (a spare loads it ahead: pools start faster). */
+const POOL_WORKER = new URL(
+  "../concurrent_futures/_process_worker.ts",
+  import.meta.url,
+).href;
+
 /**
  * @internal Runs the code paths of a child's start once, so that a spare
  * waiting for work has them compiled already (V8 compiles a function on
- * its first call: ≈ 1 ms of a warm start otherwise).
+ * its first call: ≈ 1 ms of a warm start otherwise), and loads the pool
+ * worker loop (a new pool's first worker is usually the spare).
  */
-export function warmUp(): void {
+export async function warmUp(): Promise<void> {
   const sample: Assignment = {
     name: "Process-1",
     daemon: false,
@@ -787,6 +826,13 @@ export function warmUp(): void {
   };
   const back = decode(encode(sample, "process").bytes.slice()) as Assignment;
   void loadTarget(back.target!);
+  try {
+    await loadTarget({
+      kind: "module",
+      url: POOL_WORKER,
+      name: "processWorker",
+    });
+  } catch { /* loaded again, and reported, if a pool needs it */ }
 }
 
 /**

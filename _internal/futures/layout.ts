@@ -142,6 +142,8 @@ export const WState = {
   EXITED: 2,
   /** It died (Deno.exit, close, out of memory): the pool is broken. */
   DEAD: 3,
+  /** It left after its `maxTasks` items: a new worker takes its place. */
+  RETIRED: 4,
 } as const;
 
 /** Why a pool is broken (word `BROKEN`). */
@@ -157,6 +159,14 @@ export const BROKEN_MESSAGES: Record<number, string> = {
     "A thread initializer failed, the thread pool is not usable anymore",
   [Broken.DIED]:
     "A thread of the thread pool died abruptly (it called Deno.exit() or close(), or ran out of memory), the thread pool is not usable anymore",
+};
+
+/** CPython's messages for a broken process pool, by reason. */
+export const PROCESS_BROKEN_MESSAGES: Record<number, string> = {
+  [Broken.INITIALIZER]:
+    "A process in the process pool was terminated abruptly while the future was running or pending (its initializer failed).",
+  [Broken.DIED]:
+    "A process in the process pool was terminated abruptly while the future was running or pending.",
 };
 
 /** Target blocks: `[next, length, ...encoded TargetSpec]`. */

@@ -32,12 +32,14 @@ export class PoolCore {
   readonly queue: WorkQueue;
   readonly maxWorkers: number;
   readonly #brokenError: BrokenErrorFactory;
+  readonly #messages: Record<number, string>;
 
   private constructor(
     h: Heap,
     ptr: number,
     maxWorkers: number,
     brokenError: BrokenErrorFactory,
+    messages: Record<number, string>,
   ) {
     this.h = h;
     this.ptr = ptr;
@@ -45,6 +47,7 @@ export class PoolCore {
     this.x = h.words(ptr, X.WORDS + maxWorkers * W.WORDS);
     this.queue = new WorkQueue(h, ptr, X.QUEUE);
     this.#brokenError = brokenError;
+    this.#messages = messages;
   }
 
   /** A fresh pool state (one reference: the owner's). */
@@ -52,11 +55,12 @@ export class PoolCore {
     h: Heap,
     maxWorkers: number,
     brokenError: BrokenErrorFactory,
+    messages: Record<number, string> = BROKEN_MESSAGES,
   ): PoolCore {
     const ptr = h.allocObject(FTag.EXECUTOR, X.WORDS + maxWorkers * W.WORDS);
     h.int32(ptr, X.WORDS)[X.MAX_WORKERS] = maxWorkers;
     WorkQueue.init(h, ptr, X.QUEUE);
-    return new PoolCore(h, ptr, maxWorkers, brokenError);
+    return new PoolCore(h, ptr, maxWorkers, brokenError, messages);
   }
 
   /** Attaches a pool state (a worker does; it brings its own reference). */
@@ -64,10 +68,11 @@ export class PoolCore {
     h: Heap,
     ptr: number,
     brokenError: BrokenErrorFactory,
+    messages: Record<number, string> = BROKEN_MESSAGES,
   ): PoolCore {
     h.checkTag(ptr, FTag.EXECUTOR, "executor");
     const max = Atomics.load(h.int32(ptr, X.WORDS), X.MAX_WORKERS);
-    return new PoolCore(h, ptr, max, brokenError);
+    return new PoolCore(h, ptr, max, brokenError, messages);
   }
 
   /** The index of field `f` of worker `k`'s record. */
@@ -82,7 +87,7 @@ export class PoolCore {
 
   /** The message of a broken pool. */
   brokenMessage(): string {
-    return BROKEN_MESSAGES[this.broken()] ?? "The pool is broken";
+    return this.#messages[this.broken()] ?? "The pool is broken";
   }
 
   /** A new error for a broken pool. */
@@ -105,10 +110,11 @@ export class PoolCore {
    * Fails every queued item with the broken pool's error; puts back the
    * sentinels it met, plus one so that every worker wakes and leaves.
    */
-  failQueued(): void {
+  failQueued(with_?: () => Error): void {
     const q = this.queue;
     let sentinels = 1;
     let error: Error | undefined;
+    const make = with_ ?? (() => this.brokenError());
     for (;;) {
       const p = q.getNowait();
       if (p < 0) break;
@@ -116,7 +122,7 @@ export class PoolCore {
         sentinels++;
         continue;
       }
-      error ??= this.brokenError();
+      error ??= make();
       const w = this.h.words(p, F.WORDS);
       failItem(this.h, p, w, error);
       pushToPort(this.h, p, w); // hands over the queue's reference
@@ -126,11 +132,12 @@ export class PoolCore {
 
   /**
    * Declares worker `k` dead if it was starting or running (once, whoever
-   * notices first): fails the item it ran, breaks the pool, drops the
-   * references the worker held.
+   * notices first): fails the item it ran (with `error`, by default the
+   * broken pool's), breaks the pool unless `keepPool` (multiprocessing's
+   * Pool replaces the worker instead), drops the references the worker held.
    * @returns false if it had left normally or was declared dead already.
    */
-  declareDead(k: number): boolean {
+  declareDead(k: number, error?: Error, keepPool = false): boolean {
     const x = this.x, i = this.rec(k, W.STATE);
     let s = x.load(i);
     while (s === WState.NONE || s === WState.RUNNING) {
@@ -146,14 +153,28 @@ export class PoolCore {
         this.h,
         cur,
         w,
-        this.#brokenError(BROKEN_MESSAGES[Broken.DIED]!),
+        error ?? this.#brokenError(this.#messages[Broken.DIED]!),
       );
       pushToPort(this.h, cur, w); // hands over the queue's reference
       this.h.release(cur); // the worker's hold on its current item
     }
-    this.break(Broken.DIED);
+    if (!keepPool) this.break(Broken.DIED);
     this.h.release(this.ptr); // the worker's reference
     return true;
+  }
+
+  /**
+   * Makes worker `k`'s record ready for a new worker (the old one is gone
+   * for good: exited, retired or declared dead).
+   */
+  resetRecord(k: number): void {
+    this.x.store(this.rec(k, W.CURRENT), 0);
+    this.x.store(this.rec(k, W.STATE), WState.NONE);
+  }
+
+  /** Worker `k`'s record state (a {@linkcode WState}). */
+  workerState(k: number): number {
+    return this.x.load(this.rec(k, W.STATE));
   }
 }
 

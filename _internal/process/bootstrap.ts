@@ -84,7 +84,7 @@ function finish(code: number): never {
   exitNow(code);
 }
 
-if (w.load(R.STATE) !== RecordState.ASSIGNED) warmUp(); // a spare
+if (w.load(R.STATE) !== RecordState.ASSIGNED) await warmUp(); // a spare
 if (
   w.compareExchange(R.STATE, RecordState.BOOTING, RecordState.IDLE) ===
     RecordState.BOOTING

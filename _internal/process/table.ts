@@ -353,6 +353,33 @@ export class ProcessTable {
     }
   }
 
+  /** Whether the child has been reaped (its entry may be released for good). */
+  isReaped(ptr: number): boolean {
+    return this.entry(ptr).load(C.STATE) === ChildState.REAPED;
+  }
+
+  /**
+   * Waits until the child is reaped (ended and its teardown over), without
+   * blocking the event loop.
+   * @returns false if `ms` passed first.
+   */
+  async waitReaped(ptr: number, ms: number): Promise<boolean> {
+    const deadline = deadlineOf(ms);
+    const e = this.entry(ptr);
+    this.#h.retain(ptr);
+    try {
+      for (;;) {
+        this.poll(ptr);
+        if (e.load(C.STATE) === ChildState.REAPED) return true;
+        const left = remaining(deadline);
+        if (left <= 0) return false;
+        await pollAsync(this.#waitFd(e), left);
+      }
+    } finally {
+      this.#h.release(ptr);
+    }
+  }
+
   /**
    * Reaps the children that have finished: those gone already, or with
    * `ms`, waiting up to that long for their teardown.

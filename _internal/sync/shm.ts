@@ -43,7 +43,8 @@ function timespec(ms: number, into: BigInt64Array): void {
 export class ShmWords extends WaitWords {
   /** The address of word 0. */
   readonly #base: bigint;
-  readonly #ts = new BigInt64Array(2);
+  /** The timeout of a blocking wait (made on first use: most words never wait). */
+  #ts: BigInt64Array | undefined;
 
   /**
    * @param i32 The words (an Int32Array over the mapped ArrayBuffer).
@@ -66,8 +67,9 @@ export class ShmWords extends WaitWords {
       if (left <= 0) return "timed-out";
       let ts: Deno.PointerValue = null;
       if (left !== Infinity) {
-        timespec(left, this.#ts);
-        ts = Deno.UnsafePointer.of(this.#ts);
+        const into = this.#ts ??= new BigInt64Array(2);
+        timespec(left, into);
+        ts = Deno.UnsafePointer.of(into);
       }
       const r = f.syscall6(
         SYS_FUTEX,

@@ -44,7 +44,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "worker program: SIGTERM finishes the task it holds, takes no new one, exits 0; processes mode runs tasks",
+    "worker program: SIGTERM finishes the task it holds, takes no new one, exits 0",
   ignore: !HAVE_REDIS,
   fn: async () => {
     await using srv = await RedisServer.start();
@@ -52,7 +52,7 @@ Deno.test({
     const started = new Queue<number>("started", { url });
     const go = new Queue<number>("go", { url });
     const ex = new ClusterExecutor({ url, queue: "term" });
-    const host = startHost(url, "term", ["--processes", "1"]);
+    const host = startHost(url, "term", ["--threads", "1"]);
     try {
       const held = ex.submit(`${TASKS}#announceThenWait`, url, "started", "go");
       assert.equal(await started.get(), host.pid);
@@ -76,6 +76,36 @@ Deno.test({
       await ex.shutdown({ cancelFutures: true });
       await started.close();
       await go.close();
+    }
+    assertNoThreads();
+    assert.equal(await clientCount(srv.port), 0, "redis connections left");
+  },
+});
+
+Deno.test({
+  name:
+    "worker program: --processes runs tasks in pool processes, children of the host",
+  ignore: !HAVE_REDIS,
+  fn: async () => {
+    await using srv = await RedisServer.start();
+    const url = srv.url;
+    const host = startHost(url, "procs", ["--processes", "2"]);
+    try {
+      await using ex = new ClusterExecutor({ url, queue: "procs" });
+      const [pid, ppid] = await ex.submit(() => [Deno.pid, Deno.ppid]);
+      assert.notEqual(pid, host.pid);
+      assert.equal(ppid, host.pid);
+      assert.deepEqual(
+        [...ex.mapSync((x: number) => x * 2, [1, 2, 3, 4], { chunksize: 2 })],
+        [2, 4, 6, 8],
+      );
+      const err = await ex.submit(`${TASKS}#failingTask`, "in a process")
+        .exception();
+      assert.ok(err instanceof ValueError);
+      assert.match((err as Error).stack!, /failingTask/);
+    } finally {
+      host.kill("SIGTERM");
+      assert.equal((await host.status).code, 0);
     }
     assertNoThreads();
     assert.equal(await clientCount(srv.port), 0, "redis connections left");

@@ -39,3 +39,8 @@ export class AsyncExiter extends Process {
     Deno.exit(5);
   }
 }
+
+/** A module-reference target for pools. */
+export function add(a: number, b: number): number {
+  return a + b;
+}
