@@ -295,7 +295,7 @@ export class Host {
       this.#tick().catch(() => {}).finally(() => {
         const v = this.#minVisibility;
         this.#schedule(
-          v === Infinity ? 500 : Math.min(Math.max(v / 4, 50), 5000),
+          v === Infinity ? 500 : Math.min(Math.max(v / 5, 50), 5000),
         );
       });
     }, ms);

@@ -3,6 +3,7 @@ import {
   BrokenExecutor,
   ClusterExecutor,
   ConnectionError,
+  Empty,
   Queue,
   worker,
 } from "../../distributed/mod.ts";
@@ -16,6 +17,18 @@ import {
 } from "./_redis_server.ts";
 
 const TASKS = new URL("./_tasks.ts", import.meta.url).href;
+
+/** Calls `fn` until it does not fail with ConnectionError. */
+async function retrying<T>(fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof ConnectionError)) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
 
 Deno.test({
   name:
@@ -46,6 +59,7 @@ Deno.test({
       await go.put(1);
       assert.equal(await f, b.pid);
     } finally {
+      await go.put(1); // never leave a run waiting (shutdown waits for it)
       await ex.shutdown({ cancelFutures: true });
       await started.close();
       await go.close();
@@ -56,6 +70,47 @@ Deno.test({
       if (b !== undefined) {
         b.kill("SIGTERM");
         assert.equal((await b.status).code, 0);
+      }
+    }
+    assertNoThreads();
+    assert.equal(await clientCount(srv.port), 0, "redis connections left");
+  },
+});
+
+Deno.test({
+  name:
+    "ClusterExecutor: a live host's heartbeats keep a task longer than visibilityTimeout from running twice",
+  ignore: !HAVE_REDIS,
+  fn: async () => {
+    await using srv = await RedisServer.start();
+    const url = srv.url;
+    const started = new Queue<number>("started", { url });
+    const go = new Queue<number>("go", { url });
+    const ex = new ClusterExecutor({
+      url,
+      queue: "beat",
+      visibilityTimeout: 2,
+    });
+    // Two hosts: the idle one would claim the task if its claim went stale.
+    const hosts = [startHost(url, "beat"), startHost(url, "beat")];
+    try {
+      const f = ex.submit(`${TASKS}#announceThenWait`, url, "started", "go");
+      const pid = await started.get();
+      assert.ok(hosts.some((h) => h.pid === pid));
+      // Beyond two visibility timeouts: no second run starts anywhere.
+      await assert.rejects(started.get(true, 5), Empty);
+      await go.put(1);
+      assert.equal(await f, pid);
+    } finally {
+      // Never leave a run waiting (shutdown waits for it), even on failure.
+      await go.put(1);
+      await go.put(1);
+      await ex.shutdown({ cancelFutures: true });
+      await started.close();
+      await go.close();
+      for (const h of hosts) {
+        h.kill("SIGTERM");
+        assert.equal((await h.status).code, 0);
       }
     }
     assertNoThreads();
@@ -129,21 +184,16 @@ Deno.test({
         ConnectionError,
       );
       assert.throws(() => q.getSync(false), ConnectionError);
-      // Back on the same port: the client connects again.
+      // Back on the same port: each Redis thread connects again (its
+      // client's own retry loop, ≤ 1 s apart); until then calls fail fast.
       srv = await RedisServer.start(port);
       host = startHost(url, "lost");
-      for (;;) {
-        try {
-          await q.put(5);
-          break;
-        } catch (e) {
-          if (!(e instanceof ConnectionError)) throw e;
-          // Reconnection is the client's own retry loop (≤ 1 s apart).
-          await new Promise((r) => setTimeout(r, 100));
-        }
-      }
+      await retrying(() => q.put(5));
       assert.equal(q.getSync(), 5);
-      assert.equal(await ex.submit((x: number) => x + 1, 2), 3);
+      assert.equal(
+        await retrying(() => ex.submit((x: number) => x + 1, 2).result()),
+        3,
+      );
     } finally {
       await ex.shutdown();
       await q.close();
