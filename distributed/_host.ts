@@ -36,6 +36,9 @@ export interface HostOptions {
   threads: number | null;
 }
 
+/** Entries a host holds per pool slot (running or waiting to run). */
+const PREFETCH = 4;
+
 /** A task this host holds. */
 interface Held {
   header: TaskHeader;
@@ -45,8 +48,27 @@ function buf(u8: Uint8Array): Buffer {
   return Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength);
 }
 
-/** Rebuilds a target for the local pool. */
+/**
+ * Rebuilt functions by source: the pool keeps one target block per
+ * function object, so the same source must give the same object.
+ */
+const rebuilt = new Map<string, (...a: unknown[]) => unknown>();
+
+/** Rebuilds a target for the local pool (once per source). */
 function localTarget(
+  spec: TargetSpec,
+): string | ((...a: unknown[]) => unknown) {
+  if (spec.kind === "module") return rebuild(spec);
+  let fn = rebuilt.get(spec.source);
+  if (fn === undefined) {
+    fn = rebuild(spec) as (...a: unknown[]) => unknown;
+    if (rebuilt.size >= 1000) rebuilt.clear();
+    rebuilt.set(spec.source, fn);
+  }
+  return fn;
+}
+
+function rebuild(
   spec: TargetSpec,
 ): string | ((...a: unknown[]) => unknown) {
   if (spec.kind === "module") {
@@ -91,6 +113,10 @@ export class Host {
   readonly #pool: Executor;
   readonly #size: number;
   readonly #held = new Map<string, Held>();
+  /** Delivered entries not claimed yet, in order. */
+  readonly #backlog: [string, TaskHeader, Uint8Array][] = [];
+  /** Tasks claimed and running on the pool. */
+  #running = 0;
   /** Headers of other hosts' pending tasks, by entry id. */
   readonly #seen = new Map<string, TaskHeader>();
   #stopping = false;
@@ -130,7 +156,9 @@ export class Host {
       });
       this.#schedule(100);
       while (!this.#stopping) {
-        const free = this.#size - this.#held.size;
+        // A few entries in hand beyond the pool's size hide the round
+        // trips; they stay unclaimed (cancellable) until they run.
+        const free = this.#size * PREFETCH - this.#held.size;
         if (free <= 0) {
           await new Promise<void>((r) => this.#room = r);
           this.#room = undefined;
@@ -186,7 +214,10 @@ export class Host {
     }
   }
 
-  /** Claims and runs one delivered entry. */
+  /**
+   * Takes one delivered entry: it waits in the backlog, unclaimed (its
+   * client can still cancel it), until a pool slot is free.
+   */
   #start(
     entry: string,
     fields: Record<string, unknown>,
@@ -202,25 +233,47 @@ export class Host {
     }
     this.#minVisibility = Math.min(this.#minVisibility, header.visibilityMs);
     this.#held.set(entry, { header });
+    this.#backlog.push([entry, header, bytes(fields.a)]);
+    this.#pump();
+  }
+
+  /** Claims and runs backlog entries while pool slots are free. */
+  #pump(): void {
+    while (this.#running < this.#size && this.#backlog.length > 0) {
+      const [entry, header, args] = this.#backlog.shift()!;
+      this.#running++;
+      this.#claimAndRun(entry, header, args).finally(() => {
+        this.#running--;
+        this.#pump();
+      });
+    }
+  }
+
+  async #claimAndRun(
+    entry: string,
+    header: TaskHeader,
+    args: Uint8Array,
+  ): Promise<void> {
     const started = buf(encode(["s", header.id] satisfies Reply).bytes.slice());
-    this.#conn.run((c) =>
-      c.eval(CLAIM_LUA, {
-        keys: [this.#keys.state, header.reply],
-        arguments: [header.id, started],
-      })
-    ).then(async (ok: number) => {
+    try {
+      const ok = await this.#conn.run((c) =>
+        c.eval(CLAIM_LUA, {
+          keys: [this.#keys.state, header.reply],
+          arguments: [header.id, started],
+        })
+      );
       if (ok !== 1) {
-        await this.#ack(entry);
+        await this.#ack(entry); // cancelled, or answered already
         this.#release(entry);
         return;
       }
-      const [good, value] = await this.#run(header, bytes(fields.a));
+      const [good, value] = await this.#run(header, args);
       await this.#answer(entry, header, good, value);
-    }).catch((e: unknown) => {
+    } catch (e) {
       // Not answered: the task stays pending and is claimed again later.
       console.error(`pyconc worker: task ${header.id}:`, e);
       this.#release(entry);
-    });
+    }
   }
 
   async #run(
@@ -329,7 +382,7 @@ export class Host {
       this.#minVisibility = Math.min(this.#minVisibility, header.visibilityMs);
       if (p.millisecondsSinceLastDelivery < header.visibilityMs) continue;
       const exhausted = p.deliveriesCounter >= 1 + header.maxRetries;
-      if (!exhausted && this.#held.size >= this.#size) continue;
+      if (!exhausted && this.#held.size >= this.#size * PREFETCH) continue;
       const claimed = await this.#conn.run((c) =>
         c.xClaim(stream, GROUP, this.#consumer, header.visibilityMs, [entry])
       );
