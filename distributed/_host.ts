@@ -258,10 +258,19 @@ export class Host {
     try {
       const ok = await this.#conn.run((c) =>
         c.eval(CLAIM_LUA, {
-          keys: [this.#keys.state, header.reply],
-          arguments: [header.id, started],
+          keys: [this.#keys.state, header.reply, this.#keys.runs],
+          arguments: [header.id, started, String(header.maxRetries)],
         })
       );
+      if (ok === 2) {
+        const err = new BrokenExecutor(
+          `Task ${header.id} was claimed ${
+            header.maxRetries + 1
+          } times by worker hosts that died before answering (maxRetries=${header.maxRetries})`,
+        );
+        await this.#answer(entry, header, false, err);
+        return;
+      }
       if (ok !== 1) {
         await this.#ack(entry); // cancelled, or answered already
         this.#release(entry);
@@ -322,6 +331,7 @@ export class Host {
       c.multi()
         .rPush(header.reply, msg)
         .hDel(state, header.id)
+        .hDel(this.#keys.runs, header.id)
         .xAck(stream, GROUP, entry)
         .xDel(stream, entry)
         .exec()
@@ -381,25 +391,15 @@ export class Host {
       }
       this.#minVisibility = Math.min(this.#minVisibility, header.visibilityMs);
       if (p.millisecondsSinceLastDelivery < header.visibilityMs) continue;
-      const exhausted = p.deliveriesCounter >= 1 + header.maxRetries;
-      if (!exhausted && this.#held.size >= this.#size * PREFETCH) continue;
+      if (this.#held.size >= this.#size * PREFETCH) break;
       const claimed = await this.#conn.run((c) =>
         c.xClaim(stream, GROUP, this.#consumer, header.visibilityMs, [entry])
       );
       const got = claimed.find((m: unknown) => m !== null);
       if (got === undefined) continue; // another host was first
       this.#seen.delete(entry);
-      if (exhausted) {
-        this.#held.set(entry, { header });
-        const err = new BrokenExecutor(
-          `Task ${header.id} was claimed ${p.deliveriesCounter} times by worker hosts that died before answering (maxRetries=${header.maxRetries})`,
-        );
-        await this.#answer(entry, header, false, err).catch(() =>
-          this.#release(entry)
-        );
-      } else {
-        this.#start(entry, got.message, p.deliveriesCounter + 1);
-      }
+      // The claim script counts the runs and fails it past maxRetries.
+      this.#start(entry, got.message, p.deliveriesCounter + 1);
     }
   }
 }

@@ -12,6 +12,9 @@
  *   outcome is sent, in the same transaction that acknowledges the stream
  *   entry, so a task is answered at most once per run and run again only
  *   if its host died before answering;
+ * - `pyconc:Q:runs`, a hash task id → how many times a host claimed it to
+ *   run it (a host that dies after claiming leaves the count up), which
+ *   bounds the retries;
  * - `pyconc:Q:reply:CLIENT`, a list per client of codec-encoded
  *   {@linkcode Reply} messages.
  *
@@ -32,12 +35,14 @@ export const GROUP = "hosts";
 export function taskKeys(queue: string): {
   stream: string;
   state: string;
+  runs: string;
   reply: (client: string) => string;
 } {
   const base = `pyconc:${queue}`;
   return {
     stream: `${base}:tasks`,
     state: `${base}:state`,
+    runs: `${base}:runs`,
     reply: (client) => `${base}:reply:${client}`,
   };
 }
@@ -85,20 +90,24 @@ export type Reply =
   | [kind: "r", id: string, ok: boolean, outcome: Uint8Array];
 
 /**
- * A host claims a task before running it. KEYS: state, reply. ARGV: id, the
- * encoded "started" reply. Returns 1 if the host must run it (pending, or
- * claimed by a host that died), 0 if it must only be acknowledged
- * (cancelled, or answered already).
+ * A host claims a task before running it. KEYS: state, reply, runs. ARGV:
+ * id, the encoded "started" reply, maxRetries. Returns 1 if the host must
+ * run it (pending, or claimed by a host that died, within the retries), 2
+ * if it ran out of retries (the host fails it), 0 if it must only be
+ * acknowledged (cancelled, or answered already).
  */
 export const CLAIM_LUA = `
 local s = redis.call('HGET', KEYS[1], ARGV[1])
-if s == 'p' or s == 'r' then
-  redis.call('HSET', KEYS[1], ARGV[1], 'r')
-  redis.call('RPUSH', KEYS[2], ARGV[2])
-  return 1
+if s == 'c' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 0
 end
-if s == 'c' then redis.call('HDEL', KEYS[1], ARGV[1]) end
-return 0
+if s ~= 'p' and s ~= 'r' then return 0 end
+local n = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+if n > tonumber(ARGV[3]) + 1 then return 2 end
+redis.call('HSET', KEYS[1], ARGV[1], 'r')
+redis.call('RPUSH', KEYS[2], ARGV[2])
+return 1
 `;
 
 /**
