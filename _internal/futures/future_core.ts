@@ -53,7 +53,7 @@ export function startItem(h: Heap, ptr: number, w: WaitWords): boolean {
  * Moves a cancelled future to CANCELLED_AND_NOTIFIED and tells its owner.
  * @returns false if it was not (or no longer) cancelled.
  */
-function notice(h: Heap, ptr: number, w: WaitWords): boolean {
+export function notice(h: Heap, ptr: number, w: WaitWords): boolean {
   if (
     w.compareExchange(
       F.STATE,
