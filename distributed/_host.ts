@@ -296,12 +296,18 @@ export class Host {
       const outcomes = await Promise.allSettled(
         (list as unknown[][]).map((a) => this.#pool.submit(fn, ...a)),
       );
-      return [
-        true,
-        outcomes.map((o) =>
-          o.status === "fulfilled" ? [true, o.value] : [false, o.reason]
-        ),
-      ];
+      // The executor's ChunkOutcome: every call's value or error, and the
+      // indices of the calls that failed.
+      const values: unknown[] = [];
+      const failed: number[] = [];
+      outcomes.forEach((o, i) => {
+        if (o.status === "fulfilled") values.push(o.value);
+        else {
+          values.push(o.reason);
+          failed.push(i);
+        }
+      });
+      return [true, [values, failed]];
     } catch (e) {
       return [false, e];
     }

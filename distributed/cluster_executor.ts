@@ -190,14 +190,17 @@ export class ClusterExecutor extends Executor {
    * A chunk of `map` calls as one task.
    *
    * @param fn The callable.
-   * @param chunk Argument lists.
+   * @param chunk Argument lists (with `flat`, single arguments).
+   * @param flat Whether each call takes one argument, `chunk[i]` itself.
    * @returns a future of the calls' outcomes.
    */
   protected override submitChunk(
     fn: TargetFunction | URL | string,
-    chunk: unknown[][],
-  ): Future<ChunkOutcome[]> {
-    return this.#submit<ChunkOutcome[]>(fn, chunk, true);
+    chunk: unknown[],
+    flat = false,
+  ): Future<ChunkOutcome> {
+    const lists = flat ? chunk.map((x) => [x]) : chunk;
+    return this.#submit<ChunkOutcome>(fn, lists, true);
   }
 
   #stop(cancelFutures: boolean): void {
