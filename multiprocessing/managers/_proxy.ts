@@ -163,7 +163,7 @@ export class BaseProxy {
       released: false,
       cell,
     };
-    const impl = proxyImpl.loaded;
+    const impl = proxyImpl.use();
     if (impl) impl.attach(cell, cell.typeid);
     else void proxyImpl.load().catch(() => {});
     finalizer.register(this, cell, this);
@@ -314,7 +314,7 @@ registerShareable(SHARE_TAG, (data) => {
   });
   // The receiver takes its own reference, as CPython's RebuildProxy; before
   // the client is loaded, right after (its calls wait for it).
-  const impl = proxyImpl.loaded;
+  const impl = proxyImpl.use();
   if (impl) impl.increfSync(token, d.authkey);
   else {
     stateOf(p).cell.ready = proxyImpl.then((m) => m.incref(token, d.authkey));

@@ -17,6 +17,18 @@ import { encode } from "../../../_internal/codec/encode.ts";
 import { mpTest, runScript } from "../_helpers.ts";
 
 mpTest(
+  "Importing the managers is not using them: children are told to load the client only once a proxy exists",
+  async () => {
+    const r = await runScript("lazy_unused.ts");
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out);
+    assert.deepEqual(report.before, []);
+    assert.deepEqual(report.afterProcess, []);
+    assert.equal(report.after.length, 1);
+  },
+);
+
+mpTest(
   "A program that never imported the managers rebuilds a proxy; its Sync calls say to load the client first, then work",
   async () => {
     await using m = await Manager();
