@@ -7,6 +7,7 @@
  */
 
 import { ProcessError } from "../errors.ts";
+import { ValueError } from "../../_internal/errors.ts";
 import { currentProcess, Process } from "../process.ts";
 import { Listener } from "../connection/mod.ts";
 import {
@@ -238,7 +239,7 @@ export class BaseManager {
   constructor(options: BaseManagerOptions = {}) {
     const { address = null, authkey = null, serializer = "pickle" } = options;
     if (serializer !== "pickle") {
-      throw new RangeError(`serializer must be "pickle", not ${serializer}`);
+      throw new ValueError(`serializer must be "pickle", not ${serializer}`);
     }
     if (authkey !== null && !(authkey instanceof Uint8Array)) {
       throw new TypeError("authkey must be a Uint8Array");
@@ -587,6 +588,11 @@ export class BaseManager {
     await this.#process?.join(timeout);
   }
 
+  /** Like {@linkcode join}, blocking the calling thread. */
+  joinSync(timeout: number | null = null): void {
+    this.#process?.joinSync(timeout);
+  }
+
   /** The server process (after `start()`), else null. */
   get process(): Process | null {
     return this.#process;
@@ -595,6 +601,11 @@ export class BaseManager {
   /** Python's `__exit__`: `shutdown()`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.shutdown();
+  }
+
+  /** Python's `__exit__` for `using`: `shutdownSync()`. */
+  [Symbol.dispose](): void {
+    this.shutdownSync();
   }
 }
 

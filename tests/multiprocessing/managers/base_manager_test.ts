@@ -69,6 +69,30 @@ mpTest("_TestMyManager: await using a started manager", async () => {
 });
 
 mpTest(
+  "using a started manager shuts it down (Symbol.dispose); joinSync waits for the server",
+  async () => {
+    const manager = new MyManager();
+    await manager.start();
+    const proc = manager.process!;
+    {
+      using m = manager;
+      await common(m);
+    }
+    manager.joinSync(); // the server ended already: returns at once
+    assert.equal(proc.exitcode, 0);
+    assert.equal(proc.isAlive(), false);
+  },
+);
+
+Deno.test("BaseManager({ serializer }) other than pickle is a ValueError", () => {
+  assert.throws(
+    // @ts-expect-error: testing a bad argument
+    () => new BaseManager({ serializer: "xmlrpclib" }),
+    ValueError,
+  );
+});
+
+mpTest(
   "start() twice throws ProcessError; the initializer runs first in the server process",
   async () => {
     class Tagged extends BaseManager {}
