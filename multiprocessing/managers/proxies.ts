@@ -33,6 +33,86 @@ function pySlice(start?: number | null, stop?: number | null): unknown {
 const MISSING = Symbol("missing");
 
 /**
+ * What the indexable proxies share: Python's `x[k]`, `x[k] = v` and
+ * `len(x)`, each one round trip to the server (the base of
+ * {@linkcode ArrayProxy} and {@linkcode ContainerProxy}).
+ *
+ * @example
+ * ```ts
+ * import { Manager } from "@pyconc/std/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * await using manager = await Manager();
+ * const a = await manager.Array("i", [1, 2, 3]);
+ * await a.setItem(0, 7);
+ * assert.equal(await a.getItem(0), 7);
+ * assert.equal(a.lengthSync(), 3);
+ * ```
+ */
+export class ItemsProxy<K, V> extends BaseProxy {
+  /** `x[k]`. @throws {KeyError} For a missing key; {IndexError} out of range. */
+  getItem(k: K): Promise<V> {
+    return this.callMethod("__getitem__", [k]) as Promise<V>;
+  }
+  /** Blocking {@linkcode getItem}. */
+  getItemSync(k: K): V {
+    return this.callMethodSync("__getitem__", [k]) as V;
+  }
+  /** `x[k] = v`. @throws {IndexError} Out of range (lists and arrays). */
+  async setItem(k: K, v: V): Promise<void> {
+    await this.callMethod("__setitem__", [k, v]);
+  }
+  /** Blocking {@linkcode setItem}. */
+  setItemSync(k: K, v: V): void {
+    this.callMethodSync("__setitem__", [k, v]);
+  }
+  /** `len(x)`. */
+  length(): Promise<number> {
+    return this.callMethod("__len__") as Promise<number>;
+  }
+  /** Blocking {@linkcode length}. */
+  lengthSync(): number {
+    return this.callMethodSync("__len__") as number;
+  }
+}
+
+/**
+ * The containers' operators beyond {@linkcode ItemsProxy}: `del x[k]` and
+ * `m in x` (a key of a dict, an item of a list); the base of
+ * {@linkcode DictProxy} and {@linkcode ListProxy}.
+ *
+ * @example
+ * ```ts
+ * import { Manager } from "@pyconc/std/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * await using manager = await Manager();
+ * const l = await manager.list([1, 2]);
+ * assert.equal(await l.has(2), true);
+ * await l.delItem(0);
+ * assert.deepEqual(await l.copy(), [2]);
+ * ```
+ */
+export class ContainerProxy<K, V, M> extends ItemsProxy<K, V> {
+  /** `del x[k]`. @throws {KeyError} For a missing key; {IndexError} out of range. */
+  async delItem(k: K): Promise<void> {
+    await this.callMethod("__delitem__", [k]);
+  }
+  /** Blocking {@linkcode delItem}. */
+  delItemSync(k: K): void {
+    this.callMethodSync("__delitem__", [k]);
+  }
+  /** `m in x`. */
+  has(m: M): Promise<boolean> {
+    return this.callMethod("__contains__", [m]) as Promise<boolean>;
+  }
+  /** Blocking {@linkcode has}. */
+  hasSync(m: M): boolean {
+    return this.callMethodSync("__contains__", [m]) as boolean;
+  }
+}
+
+/**
  * A proxy for a `dict` in a manager (Python's `DictProxy`).
  *
  * @example A shared dict
@@ -48,49 +128,10 @@ const MISSING = Symbol("missing");
  * assert.deepEqual(await d.copy(), { a: 1, b: 2 });
  * ```
  */
-export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
+export class DictProxy<K = unknown, V = unknown>
+  extends ContainerProxy<K, V, K> {
   /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "DictProxy";
-  /** `d[k]`. @throws {KeyError} If `k` is missing. */
-  getItem(k: K): Promise<V> {
-    return this.callMethod("__getitem__", [k]) as Promise<V>;
-  }
-  /** Blocking {@linkcode getItem}. */
-  getItemSync(k: K): V {
-    return this.callMethodSync("__getitem__", [k]) as V;
-  }
-  /** `d[k] = v`. */
-  async setItem(k: K, v: V): Promise<void> {
-    await this.callMethod("__setitem__", [k, v]);
-  }
-  /** Blocking {@linkcode setItem}. */
-  setItemSync(k: K, v: V): void {
-    this.callMethodSync("__setitem__", [k, v]);
-  }
-  /** `del d[k]`. @throws {KeyError} If `k` is missing. */
-  async delItem(k: K): Promise<void> {
-    await this.callMethod("__delitem__", [k]);
-  }
-  /** Blocking {@linkcode delItem}. */
-  delItemSync(k: K): void {
-    this.callMethodSync("__delitem__", [k]);
-  }
-  /** `k in d`. */
-  has(k: K): Promise<boolean> {
-    return this.callMethod("__contains__", [k]) as Promise<boolean>;
-  }
-  /** Blocking {@linkcode has}. */
-  hasSync(k: K): boolean {
-    return this.callMethodSync("__contains__", [k]) as boolean;
-  }
-  /** `len(d)`. */
-  length(): Promise<number> {
-    return this.callMethod("__len__") as Promise<number>;
-  }
-  /** Blocking {@linkcode length}. */
-  lengthSync(): number {
-    return this.callMethodSync("__len__") as number;
-  }
   /** `d.get(k, default=None)`. */
   get(k: K, dflt: V | null = null): Promise<V | null> {
     return this.callMethod("get", [k, dflt]) as Promise<V | null>;
@@ -189,49 +230,9 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy {
  * assert.equal(await p.length(), 3);
  * ```
  */
-export class ListProxy<T = unknown> extends BaseProxy {
+export class ListProxy<T = unknown> extends ContainerProxy<number, T, T> {
   /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ListProxy";
-  /** `l[i]`. @throws {IndexError} If out of range. */
-  getItem(i: number): Promise<T> {
-    return this.callMethod("__getitem__", [i]) as Promise<T>;
-  }
-  /** Blocking {@linkcode getItem}. */
-  getItemSync(i: number): T {
-    return this.callMethodSync("__getitem__", [i]) as T;
-  }
-  /** `l[i] = v`. @throws {IndexError} If out of range. */
-  async setItem(i: number, v: T): Promise<void> {
-    await this.callMethod("__setitem__", [i, v]);
-  }
-  /** Blocking {@linkcode setItem}. */
-  setItemSync(i: number, v: T): void {
-    this.callMethodSync("__setitem__", [i, v]);
-  }
-  /** `del l[i]`. */
-  async delItem(i: number): Promise<void> {
-    await this.callMethod("__delitem__", [i]);
-  }
-  /** Blocking {@linkcode delItem}. */
-  delItemSync(i: number): void {
-    this.callMethodSync("__delitem__", [i]);
-  }
-  /** `v in l`. */
-  has(v: T): Promise<boolean> {
-    return this.callMethod("__contains__", [v]) as Promise<boolean>;
-  }
-  /** Blocking {@linkcode has}. */
-  hasSync(v: T): boolean {
-    return this.callMethodSync("__contains__", [v]) as boolean;
-  }
-  /** `len(l)`. */
-  length(): Promise<number> {
-    return this.callMethod("__len__") as Promise<number>;
-  }
-  /** Blocking {@linkcode length}. */
-  lengthSync(): number {
-    return this.callMethodSync("__len__") as number;
-  }
   /** `l[a:b]` (a list). */
   async slice(a?: number | null, b?: number | null): Promise<T[]> {
     await proxyImpl.load();
@@ -692,33 +693,9 @@ export class ValueProxy<T = unknown> extends BaseProxy {
 }
 
 /** A proxy for an `Array` in a manager (Python's `ArrayProxy`). */
-export class ArrayProxy<T = number> extends BaseProxy {
+export class ArrayProxy<T = number> extends ItemsProxy<number, T> {
   /** CPython\'s name of this proxy type. */
   static override readonly pyName: string = "ArrayProxy";
-  /** `a[i]`. @throws {IndexError} If out of range. */
-  getItem(i: number): Promise<T> {
-    return this.callMethod("__getitem__", [i]) as Promise<T>;
-  }
-  /** Blocking {@linkcode getItem}. */
-  getItemSync(i: number): T {
-    return this.callMethodSync("__getitem__", [i]) as T;
-  }
-  /** `a[i] = v`. */
-  async setItem(i: number, v: T): Promise<void> {
-    await this.callMethod("__setitem__", [i, v]);
-  }
-  /** Blocking {@linkcode setItem}. */
-  setItemSync(i: number, v: T): void {
-    this.callMethodSync("__setitem__", [i, v]);
-  }
-  /** `len(a)`. */
-  length(): Promise<number> {
-    return this.callMethod("__len__") as Promise<number>;
-  }
-  /** Blocking {@linkcode length}. */
-  lengthSync(): number {
-    return this.callMethodSync("__len__") as number;
-  }
   /** A local copy of the array's items. */
   copy(): Promise<T[]> {
     return this.getValue() as Promise<T[]>;
