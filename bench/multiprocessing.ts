@@ -22,6 +22,7 @@ import { type BenchCase, median } from "./_harness.ts";
 const STARTS = 20;
 const WARM_STARTS = 50;
 const INCREMENTS = 500_000; // per process
+const CHUNK = 64 << 10;
 const CHUNKS = 40_000; // of 64 KiB: 2.5 GiB
 const SHM_CYCLES = 20_000;
 const SMALL_ITEMS = 200_000;
@@ -88,28 +89,67 @@ async function valueUnderLock(): Promise<number> {
   return (2 * INCREMENTS) / seconds;
 }
 
-/** One process sends 64 KiB chunks through a Pipe, this one receives; MB/s. */
-async function pipeThroughput(): Promise<number> {
-  const [r, w] = Pipe(false);
+/**
+ * One process sends 64 KiB chunks through a Pipe, this one receives them
+ * (each into a new array, or with `into` into one reused buffer); MB/s.
+ */
+async function pipeThroughput(duplex: boolean, into = false): Promise<number> {
+  const [r, w] = Pipe(duplex);
   const start = new Barrier(2);
   const p = new Process({
-    target: (w: Connection, n: number, start: Barrier) => {
-      const chunk = new Uint8Array(64 << 10).fill(1);
+    target: (w: Connection, n: number, size: number, start: Barrier) => {
+      const chunk = new Uint8Array(size).fill(1);
       start.waitSync();
       for (let i = 0; i < n; i++) w.sendBytesSync(chunk);
     },
-    args: [w, CHUNKS, start],
+    args: [w, CHUNKS, CHUNK, start],
   });
   p.start();
   w.close();
   await start.wait();
+  const buf = new Uint8Array(CHUNK);
   const t0 = performance.now();
   let bytes = 0;
-  for (let i = 0; i < CHUNKS; i++) bytes += r.recvBytesSync().length;
+  if (into) {
+    for (let i = 0; i < CHUNKS; i++) bytes += r.recvBytesIntoSync(buf);
+  } else {
+    for (let i = 0; i < CHUNKS; i++) bytes += r.recvBytesSync().length;
+  }
   const seconds = (performance.now() - t0) / 1000;
   await p.join();
   r.close();
   return bytes / 1e6 / seconds;
+}
+
+/**
+ * CPython's side of the pipe cases: `Pipe(duplex)` (a socketpair, or
+ * without duplex an os.pipe), a child sends 64 KiB chunks, the main
+ * process receives each with `recv_bytes()` (or `recv_bytes_into` one
+ * reused bytearray); prints MB/s.
+ */
+function pythonPipe(duplex: boolean, into = false): string {
+  return `
+import multiprocessing as mp, time
+N = ${CHUNKS}
+def send(w, start):
+    chunk = b"\\x01" * ${CHUNK}
+    start.wait()
+    for _ in range(N):
+        w.send_bytes(chunk)
+if __name__ == "__main__":
+    r, w = mp.Pipe(${duplex ? "True" : "False"})
+    start = mp.Barrier(2)
+    p = mp.Process(target=send, args=(w, start)); p.start()
+    w.close()
+    buf = bytearray(${CHUNK})
+    start.wait()
+    t0 = time.perf_counter()
+    n = 0
+    for _ in range(N):
+        n += ${into ? "r.recv_bytes_into(buf)" : "len(r.recv_bytes())"}
+    dt = time.perf_counter() - t0
+    p.join()
+    print(n / 1e6 / dt)`;
 }
 
 /**
@@ -272,32 +312,28 @@ if __name__ == "__main__":
       (await queueThroughput(BIG_ITEMS, true)) * (1 << 20) / 1e6,
   },
   {
-    name: "Pipe, 64 KiB chunks one way",
+    name: "Pipe() duplex, 64 KiB chunks one way (CPython: socketpair)",
     unit: "MB/s",
     better: "higher",
-    goal: 1,
-    python: `
-import multiprocessing as mp, time
-N = ${CHUNKS}
-def send(w, start):
-    chunk = b"\\x01" * 65536
-    start.wait()
-    for _ in range(N):
-        w.send_bytes(chunk)
-if __name__ == "__main__":
-    r, w = mp.Pipe(False)
-    start = mp.Barrier(2)
-    p = mp.Process(target=send, args=(w, start)); p.start()
-    w.close()
-    start.wait()
-    t0 = time.perf_counter()
-    n = 0
-    for _ in range(N):
-        n += len(r.recv_bytes())
-    dt = time.perf_counter() - t0
-    p.join()
-    print(n / 1e6 / dt)`,
-    pyconc: pipeThroughput,
+    goal: 1.5,
+    python: pythonPipe(true),
+    pyconc: () => pipeThroughput(true),
+  },
+  {
+    name: "Pipe(false), 64 KiB chunks one way (CPython: os.pipe)",
+    unit: "MB/s",
+    better: "higher",
+    goal: 1.5,
+    python: pythonPipe(false),
+    pyconc: () => pipeThroughput(false),
+  },
+  {
+    name: "Pipe(false), 64 KiB chunks, recvBytesInto one reused buffer",
+    unit: "MB/s",
+    better: "higher",
+    goal: 1.5,
+    python: pythonPipe(false, true),
+    pyconc: () => pipeThroughput(false, true),
   },
   {
     name: "SharedMemory create+attach+close+unlink",
