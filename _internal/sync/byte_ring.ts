@@ -83,7 +83,7 @@ const BIG = 0x80000000;
 const SPIN = 2000;
 /** The bounds of the reader's adaptive spin (see `#spinForData`). */
 const SPIN_MIN = 50;
-const SPIN_MAX = 50000;
+const SPIN_MAX = 20000;
 
 /** One direction of a pipe, over `RING_WORDS` words and a data block. */
 export class ByteRing {
@@ -335,7 +335,9 @@ export class ByteRing {
         } else {
           const i = at & this.#mask;
           if (i + n <= this.#data.length) {
-            out = this.#data.slice(i, i + n); // one copy, no zero-fill first
+            // One pass: unlike slice() or new Uint8Array(n), this
+            // constructor does not zero the array before the copy.
+            out = new Uint8Array(this.#data.subarray(i, i + n));
           } else {
             out = new Uint8Array(n);
             this.#copyOut(out, 0, n, at);
