@@ -17,6 +17,7 @@ import {
 } from "../multiprocessing/mod.ts";
 import { SharedMemory } from "../multiprocessing/shared_memory/mod.ts";
 import { spareReady, useSpares } from "../_internal/process/launch.ts";
+import { programHeap } from "../_internal/process/program_heap.ts";
 import { type BenchCase, median } from "./_harness.ts";
 
 const STARTS = 20;
@@ -150,6 +151,30 @@ if __name__ == "__main__":
     dt = time.perf_counter() - t0
     p.join()
     print(n / 1e6 / dt)`;
+}
+
+/**
+ * The floor under `recvBytes`: each message lands in a fresh array, and a
+ * fresh 64 KiB array costs V8 an allocation whose memory is new to the
+ * process (page faults, and a GC to free it), where CPython's bytes
+ * object reuses the block the previous one freed. Copies 64 KiB chunks of
+ * shared memory into fresh arrays, with no pipe around it; MB/s.
+ */
+function freshArrayFloor(): number {
+  const h = programHeap();
+  const block = h.alloc(16 * CHUNK, false);
+  try {
+    const src = h.bytes(block, 16 * CHUNK).fill(1);
+    const t0 = performance.now();
+    let bytes = 0;
+    for (let i = 0; i < CHUNKS; i++) {
+      const at = (i & 15) * CHUNK;
+      bytes += new Uint8Array(src.subarray(at, at + CHUNK)).length;
+    }
+    return bytes / 1e6 / ((performance.now() - t0) / 1000);
+  } finally {
+    h.free(block);
+  }
 }
 
 /**
@@ -334,6 +359,27 @@ if __name__ == "__main__":
     goal: 1.5,
     python: pythonPipe(false, true),
     pyconc: () => pipeThroughput(false, true),
+  },
+  {
+    name:
+      "floor of recvBytes: a fresh 64 KiB array per chunk, copied from shared memory (CPython: bytes from an mmap)",
+    unit: "MB/s",
+    better: "higher",
+    python: `
+import mmap, time
+N, n = ${CHUNKS}, ${CHUNK}
+m = mmap.mmap(-1, 16 * n)
+m.write(b"\\x01" * (16 * n))
+mv = memoryview(m)
+t0 = time.perf_counter()
+b = 0
+for i in range(N):
+    at = (i & 15) * n
+    b += len(bytes(mv[at:at + n]))
+dt = time.perf_counter() - t0
+mv.release(); m.close()
+print(b / 1e6 / dt)`,
+    pyconc: freshArrayFloor,
   },
   {
     name: "SharedMemory create+attach+close+unlink",

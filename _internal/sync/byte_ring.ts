@@ -355,16 +355,17 @@ export class ByteRing {
 
   /**
    * Waits a little for the writer to publish (`WPOS` to move) without
-   * counting in as a waiter. The spin adapts as `WaitWords.spin` does:
+   * counting in as a waiter (the writer then makes no system call). The spin adapts as `WaitWords.spin` does:
    * longer after a spin that saw data come, shorter after one that
    * had to sleep anyway.
    * @returns whether data came.
    */
   #spinForData(): boolean {
+    // The ring is empty when WPOS equals RPOS, which only this reader moves.
     const a = this.#w.i32, i = this.#b + WPOS;
-    const seen = Atomics.load(a, i), limit = this.#spin;
+    const empty = this.#load(RPOS), limit = this.#spin;
     for (let s = 0; s < limit; s++) {
-      if (Atomics.load(a, i) !== seen) {
+      if (Atomics.load(a, i) !== empty) {
         if (limit < SPIN_MAX) this.#spin = limit * 2;
         return true;
       }
