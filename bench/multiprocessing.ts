@@ -17,11 +17,13 @@ import {
 } from "../multiprocessing/mod.ts";
 import { SharedMemory } from "../multiprocessing/shared_memory/mod.ts";
 import { spareReady, useSpares } from "../_internal/process/launch.ts";
+import { programHeap } from "../_internal/process/program_heap.ts";
 import { type BenchCase, median } from "./_harness.ts";
 
 const STARTS = 20;
 const WARM_STARTS = 50;
 const INCREMENTS = 500_000; // per process
+const CHUNK = 64 << 10;
 const CHUNKS = 40_000; // of 64 KiB: 2.5 GiB
 const SHM_CYCLES = 20_000;
 const SMALL_ITEMS = 200_000;
@@ -88,28 +90,91 @@ async function valueUnderLock(): Promise<number> {
   return (2 * INCREMENTS) / seconds;
 }
 
-/** One process sends 64 KiB chunks through a Pipe, this one receives; MB/s. */
-async function pipeThroughput(): Promise<number> {
-  const [r, w] = Pipe(false);
+/**
+ * One process sends 64 KiB chunks through a Pipe, this one receives them
+ * (each into a new array, or with `into` into one reused buffer); MB/s.
+ */
+async function pipeThroughput(duplex: boolean, into = false): Promise<number> {
+  const [r, w] = Pipe(duplex);
   const start = new Barrier(2);
   const p = new Process({
-    target: (w: Connection, n: number, start: Barrier) => {
-      const chunk = new Uint8Array(64 << 10).fill(1);
+    target: (w: Connection, n: number, size: number, start: Barrier) => {
+      const chunk = new Uint8Array(size).fill(1);
       start.waitSync();
       for (let i = 0; i < n; i++) w.sendBytesSync(chunk);
     },
-    args: [w, CHUNKS, start],
+    args: [w, CHUNKS, CHUNK, start],
   });
   p.start();
   w.close();
   await start.wait();
+  const buf = new Uint8Array(CHUNK);
   const t0 = performance.now();
   let bytes = 0;
-  for (let i = 0; i < CHUNKS; i++) bytes += r.recvBytesSync().length;
+  if (into) {
+    for (let i = 0; i < CHUNKS; i++) bytes += r.recvBytesIntoSync(buf);
+  } else {
+    for (let i = 0; i < CHUNKS; i++) bytes += r.recvBytesSync().length;
+  }
   const seconds = (performance.now() - t0) / 1000;
   await p.join();
   r.close();
   return bytes / 1e6 / seconds;
+}
+
+/**
+ * CPython's side of the pipe cases: `Pipe(duplex)` (a socketpair, or
+ * without duplex an os.pipe), a child sends 64 KiB chunks, the main
+ * process receives each with `recv_bytes()` (or `recv_bytes_into` one
+ * reused bytearray); prints MB/s.
+ */
+function pythonPipe(duplex: boolean, into = false): string {
+  return `
+import multiprocessing as mp, time
+N = ${CHUNKS}
+def send(w, start):
+    chunk = b"\\x01" * ${CHUNK}
+    start.wait()
+    for _ in range(N):
+        w.send_bytes(chunk)
+if __name__ == "__main__":
+    r, w = mp.Pipe(${duplex ? "True" : "False"})
+    start = mp.Barrier(2)
+    p = mp.Process(target=send, args=(w, start)); p.start()
+    w.close()
+    buf = bytearray(${CHUNK})
+    start.wait()
+    t0 = time.perf_counter()
+    n = 0
+    for _ in range(N):
+        n += ${into ? "r.recv_bytes_into(buf)" : "len(r.recv_bytes())"}
+    dt = time.perf_counter() - t0
+    p.join()
+    print(n / 1e6 / dt)`;
+}
+
+/**
+ * The floor under `recvBytes`: each message lands in a fresh array, and a
+ * fresh 64 KiB array costs V8 an allocation whose memory is new to the
+ * process (page faults, and a GC to free it), where CPython's bytes
+ * object reuses the block the previous one freed. Copies 64 KiB chunks of
+ * shared memory into fresh arrays, with no pipe around it; MB/s.
+ */
+function freshArrayFloor(): number {
+  const h = programHeap();
+  const block = h.alloc(16 * CHUNK, false);
+  try {
+    const src = h.bytes(block, 16 * CHUNK).fill(1);
+    const t0 = performance.now();
+    let bytes = 0;
+    for (let i = 0; i < CHUNKS; i++) {
+      const at = (i & 15) * CHUNK;
+      bytes += new Uint8Array(src.subarray(at, at + CHUNK)).length;
+    }
+    return bytes / 1e6 / ((performance.now() - t0) / 1000);
+  } finally {
+    h.free(block);
+  }
 }
 
 /**
@@ -272,32 +337,49 @@ if __name__ == "__main__":
       (await queueThroughput(BIG_ITEMS, true)) * (1 << 20) / 1e6,
   },
   {
-    name: "Pipe, 64 KiB chunks one way",
+    name: "Pipe() duplex, 64 KiB chunks one way (CPython: socketpair)",
     unit: "MB/s",
     better: "higher",
-    goal: 1,
+    goal: 1.5,
+    python: pythonPipe(true),
+    pyconc: () => pipeThroughput(true),
+  },
+  {
+    name: "Pipe(false), 64 KiB chunks one way (CPython: os.pipe)",
+    unit: "MB/s",
+    better: "higher",
+    goal: 1.5,
+    python: pythonPipe(false),
+    pyconc: () => pipeThroughput(false),
+  },
+  {
+    name: "Pipe(false), 64 KiB chunks, recvBytesInto one reused buffer",
+    unit: "MB/s",
+    better: "higher",
+    goal: 1.5,
+    python: pythonPipe(false, true),
+    pyconc: () => pipeThroughput(false, true),
+  },
+  {
+    name:
+      "floor of recvBytes: a fresh 64 KiB array per chunk, copied from shared memory (CPython: bytes from an mmap)",
+    unit: "MB/s",
+    better: "higher",
     python: `
-import multiprocessing as mp, time
-N = ${CHUNKS}
-def send(w, start):
-    chunk = b"\\x01" * 65536
-    start.wait()
-    for _ in range(N):
-        w.send_bytes(chunk)
-if __name__ == "__main__":
-    r, w = mp.Pipe(False)
-    start = mp.Barrier(2)
-    p = mp.Process(target=send, args=(w, start)); p.start()
-    w.close()
-    start.wait()
-    t0 = time.perf_counter()
-    n = 0
-    for _ in range(N):
-        n += len(r.recv_bytes())
-    dt = time.perf_counter() - t0
-    p.join()
-    print(n / 1e6 / dt)`,
-    pyconc: pipeThroughput,
+import mmap, time
+N, n = ${CHUNKS}, ${CHUNK}
+m = mmap.mmap(-1, 16 * n)
+m.write(b"\\x01" * (16 * n))
+mv = memoryview(m)
+t0 = time.perf_counter()
+b = 0
+for i in range(N):
+    at = (i & 15) * n
+    b += len(bytes(mv[at:at + n]))
+dt = time.perf_counter() - t0
+mv.release(); m.close()
+print(b / 1e6 / dt)`,
+    pyconc: freshArrayFloor,
   },
   {
     name: "SharedMemory create+attach+close+unlink",

@@ -237,8 +237,8 @@ export class Connection implements ConnectionInterface {
    */
   send(obj: unknown): Promise<void> {
     const ring = this.#sending();
-    const bytes = encode(obj, "process").bytes.slice();
-    return runAsync(ring.writing(bytes));
+    // Sent at once if there is room; copied only if the send must wait.
+    return runAsync(ring.writing(encode(obj, "process").bytes, false));
   }
 
   /** Like {@linkcode Connection.send}, blocking the calling thread. */
@@ -270,8 +270,8 @@ export class Connection implements ConnectionInterface {
    */
   sendBytes(buf: ArrayBufferView, offset = 0, size?: number): Promise<void> {
     const ring = this.#sending();
-    const bytes = sendSlice(buf, offset, size).slice();
-    return runAsync(ring.writing(bytes));
+    // Sent at once if there is room; copied only if the send must wait.
+    return runAsync(ring.writing(sendSlice(buf, offset, size), false));
   }
 
   /** Like {@linkcode Connection.sendBytes}, blocking the calling thread. */

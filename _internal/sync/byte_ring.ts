@@ -28,6 +28,17 @@
  * a busy channel makes no system calls. Closing a side sets a flag and
  * bumps the other side's event word, so a sleeper cannot miss it.
  *
+ * A reader that finds the ring empty first watches `WPOS` for a while
+ * without counting itself in (the writer usually answers within
+ * microseconds, and a writer that sees no waiter makes no system call).
+ * A writer that finds the ring full sleeps until half the ring is free
+ * (`WNEED`, or its message's size if larger), as a socket's writer does:
+ * the reader wakes it once per half ring instead of once per message, and
+ * it then fills the half in one go. A reader that stops before freeing
+ * that much leaves the writer to find the room it needs at its next
+ * periodic wake-up (shm.ts's `SLEEP_SLICE_MS`), where a socket's writer
+ * would sleep on.
+ *
  * @module
  */
 
@@ -53,9 +64,11 @@ const WLOCK_STAMP = 11;
 const RLOCK_STAMP = 12;
 /** Where the last big message's record ends (ring position). */
 const BIG_END = 13;
+/** The free bytes a sleeping writer waits for (see the module doc). */
+const WNEED = 14;
 
 /** Words a ring uses. */
-export const RING_WORDS = 14;
+export const RING_WORDS = 15;
 
 const WRITER_CLOSED = 1;
 const READER_CLOSED = 2;
@@ -65,6 +78,12 @@ const HEADER_BYTES = 8;
 const RECORD_BYTES = 16;
 /** The header's flag (in its high word) of a big message's record. */
 const BIG = 0x80000000;
+
+/** How many times a reader re-reads `WPOS` before it sleeps, to start with. */
+const SPIN = 2000;
+/** The bounds of the reader's adaptive spin (see `#spinForData`). */
+const SPIN_MIN = 50;
+const SPIN_MAX = 20000;
 
 /** One direction of a pipe, over `RING_WORDS` words and a data block. */
 export class ByteRing {
@@ -80,6 +99,8 @@ export class ByteRing {
   /** The writer's header (one writer at a time holds the write lock). */
   readonly #outHeader = new Uint8Array(RECORD_BYTES);
   readonly #outHeaderView = new DataView(this.#outHeader.buffer);
+  /** How long the reader spins for data now (adapted by outcome). */
+  #spin = SPIN;
 
   /**
    * @param words The window holding the ring's words.
@@ -165,8 +186,13 @@ export class ByteRing {
     return this.#available() > 0 || (this.#load(FLAGS) & WRITER_CLOSED) !== 0;
   }
 
-  /** Writes one message, blocking while the ring has no room for it. */
-  *writing(bytes: Uint8Array): Blocking<void> {
+  /**
+   * Writes one message, blocking while the ring has no room for it.
+   * @param bytes The message.
+   * @param stable Whether `bytes` stays unchanged while this waits; if not
+   *   (an async send), a copy is taken before the first wait.
+   */
+  *writing(bytes: Uint8Array, stable = true): Blocking<void> {
     const n = bytes.length, heap = this.#heap;
     const big = HEADER_BYTES + n > this.#data.length;
     let block = 0;
@@ -176,21 +202,31 @@ export class ByteRing {
       heap.u8.set(bytes, block * 16);
     }
     try {
-      if (!this.#wlock.tryAcquire()) yield* this.#wlock.acquiring(Infinity);
+      if (!this.#wlock.tryAcquire()) {
+        if (!stable && !big) bytes = bytes.slice(); // see below
+        stable = true;
+        yield* this.#wlock.acquiring(Infinity);
+      }
       try {
         const need = big ? RECORD_BYTES : HEADER_BYTES + n;
         for (;;) {
           if (this.#load(FLAGS) & READER_CLOSED) {
             throw new OSError(E.EPIPE, undefined, null);
           }
-          if (this.#free() >= need && !(big && this.#bigPending())) break;
-          yield* this.#await(
-            WWAIT,
-            WEVENT,
-            READER_CLOSED,
-            () => this.#free() >= need && !(big && this.#bigPending()),
-            Infinity,
+          const room = () =>
+            this.#free() >= need && !(big && this.#bigPending());
+          if (room()) break;
+          if (!stable && !big) {
+            // The caller's buffer may change once we wait: send a copy.
+            bytes = bytes.slice();
+            stable = true;
+          }
+          // Woken when half the ring is free (see the module doc).
+          this.#w.store(
+            this.#b + WNEED,
+            Math.max(need, this.#data.length >>> 1),
           );
+          yield* this.#await(WWAIT, WEVENT, READER_CLOSED, room, Infinity);
         }
         const header = this.#outHeader, dv = this.#outHeaderView;
         dv.setUint32(0, n % 0x100000000, true);
@@ -254,6 +290,7 @@ export class ByteRing {
           if (this.#available() > 0) break;
           throw new EOFError("");
         }
+        if (this.#spinForData()) continue;
         yield* this.#await(
           RWAIT,
           REVENT,
@@ -288,7 +325,7 @@ export class ByteRing {
           out.set(src);
         }
         w.store(b + RPOS, (rpos + RECORD_BYTES) | 0); // commit
-        this.#wake(WWAIT, WEVENT);
+        this.#wakeWriter();
         this.#heap.free(block);
       } else {
         const at = rpos + HEADER_BYTES;
@@ -298,19 +335,49 @@ export class ByteRing {
         } else {
           const i = at & this.#mask;
           if (i + n <= this.#data.length) {
-            out = this.#data.slice(i, i + n); // one copy, no zero-fill first
+            // One pass: unlike slice() or new Uint8Array(n), this
+            // constructor does not zero the array before the copy.
+            out = new Uint8Array(this.#data.subarray(i, i + n));
           } else {
             out = new Uint8Array(n);
             this.#copyOut(out, 0, n, at);
           }
         }
         w.store(b + RPOS, (at + n) | 0); // commit
-        this.#wake(WWAIT, WEVENT);
+        this.#wakeWriter();
       }
       if (n > limit || (into !== undefined && !fits)) onTooLong?.(out);
       return out;
     } finally {
       this.#rlock.release();
+    }
+  }
+
+  /**
+   * Waits a little for the writer to publish (`WPOS` to move) without
+   * counting in as a waiter (the writer then makes no system call). The spin adapts as `WaitWords.spin` does:
+   * longer after a spin that saw data come, shorter after one that
+   * had to sleep anyway.
+   * @returns whether data came.
+   */
+  #spinForData(): boolean {
+    // The ring is empty when WPOS equals RPOS, which only this reader moves.
+    const a = this.#w.i32, i = this.#b + WPOS;
+    const empty = this.#load(RPOS), limit = this.#spin;
+    for (let s = 0; s < limit; s++) {
+      if (Atomics.load(a, i) !== empty) {
+        if (limit < SPIN_MAX) this.#spin = limit * 2;
+        return true;
+      }
+    }
+    if (limit > SPIN_MIN) this.#spin = limit >> 1;
+    return false;
+  }
+
+  /** Wakes a sleeping writer once the room it waits for is free. */
+  #wakeWriter(): void {
+    if (this.#load(WWAIT) > 0 && this.#free() >= this.#load(WNEED)) {
+      this.#bump(WEVENT);
     }
   }
 
