@@ -19,6 +19,12 @@
  * not loaded ahead), `node:` built-ins, and this library's own modules
  * (none of which a target imports uses top-level await).
  *
+ * The library's own target modules (a manager's server) are imported
+ * outright, evaluated too: their top level only defines things, so a spare
+ * that runs something else is none the wiser, and the start that uses them
+ * skips their evaluation as well (as the spare's warm-up does for the pool
+ * worker loop).
+ *
  * @module
  */
 
@@ -32,6 +38,12 @@ const NOT_AHEAD = new Set([
   // The entry points of children and helper Workers (top-level await).
   new URL("./bootstrap.ts", import.meta.url).href,
   new URL("./tracker_main.ts", import.meta.url).href,
+]);
+
+/** The library's target modules: imported (evaluated) ahead. */
+const LIBRARY_TARGETS = new Set([
+  new URL("../../multiprocessing/managers/_server_main.ts", import.meta.url)
+    .href,
 ]);
 
 const recent: string[] = [];
@@ -137,7 +149,14 @@ export async function loadAhead(
   stop: () => boolean = () => false,
 ): Promise<void> {
   for (const url of urls) {
-    if (stop() || !deferrable(url)) continue;
+    if (stop()) continue;
+    if (LIBRARY_TARGETS.has(url)) {
+      try {
+        await import(url);
+      } catch { /* the target's import reports it */ }
+      continue;
+    }
+    if (!deferrable(url)) continue;
     try {
       await import.defer(url);
     } catch { /* the target's import reports it */ }

@@ -18,7 +18,7 @@ import {
   ServerSemaphore,
 } from "./_server_sync.ts";
 import { ServerArray, ServerNamespace, ServerValue } from "./_server_values.ts";
-import { ServerPool } from "./_server_pool.ts";
+import type { ServerPool } from "./_server_pool.ts";
 
 /** Creates a referent from a create request (the server resolves proxies). */
 export type Factory = (
@@ -35,6 +35,12 @@ export interface ServerTypeEntry {
   readonly exposed: readonly string[] | null;
   /** Methods whose result is returned as a proxy of that typeid. */
   readonly methodToTypeid: Readonly<Record<string, string>> | null;
+  /**
+   * Loads what `create` needs, before it is called (a server awaits it).
+   * A Pool's module is loaded only by a server that makes one: it is most
+   * of the server's code, and a server that loads it answers later.
+   */
+  readonly prepare?: () => Promise<void>;
 }
 
 /** A server's registry. */
@@ -121,8 +127,20 @@ export const EXPOSED: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** The SyncManager's typeids, as CPython registers them. */
-export function syncManagerRegistry(): Map<string, ServerTypeEntry> {
+let poolClass: typeof ServerPool | undefined;
+
+async function loadPool(): Promise<void> {
+  poolClass ??= (await import("./_server_pool.ts")).ServerPool;
+}
+
+let builtins: ReadonlyMap<string, ServerTypeEntry> | undefined;
+
+/** The SyncManager's typeids, as CPython registers them (made once). */
+export function syncManagerRegistry(): ReadonlyMap<string, ServerTypeEntry> {
+  return builtins ??= makeSyncManagerRegistry();
+}
+
+function makeSyncManagerRegistry(): Map<string, ServerTypeEntry> {
   const r = new Map<string, ServerTypeEntry>();
   const queue: Factory = (a, k) => {
     const [maxsize] = a.length ? a : [k.maxsize ?? 0];
@@ -214,16 +232,16 @@ export function syncManagerRegistry(): Map<string, ServerTypeEntry> {
     }, EXPOSED.NamespaceProxy!),
   );
   r.set("Iterator", entry(null, EXPOSED.IteratorProxy!));
-  r.set(
-    "Pool",
-    entry((a, k) => new ServerPool(a, k), EXPOSED.PoolProxy!, {
+  r.set("Pool", {
+    ...entry((a, k) => new poolClass!(a, k), EXPOSED.PoolProxy!, {
       apply_async: "AsyncResult",
       map_async: "AsyncResult",
       starmap_async: "AsyncResult",
       imap: "Iterator",
       imap_unordered: "Iterator",
     }),
-  );
+    prepare: loadPool,
+  });
   r.set("AsyncResult", entry(null, null));
   return r;
 }

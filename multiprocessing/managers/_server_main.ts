@@ -1,12 +1,13 @@
 /**
  * The entry of a manager's server process (`BaseManager.start()`), as
  * CPython's `BaseManager._run_server`: runs the initializer, builds the
- * server, reports the address it bound, serves until shut down.
+ * server, reports the address it bound (on a pipe of the parent's, as
+ * CPython's), serves until shut down.
  *
  * @module
  */
 
-import { ClientSync } from "../connection/mod.ts";
+import type { Connection } from "../connection.ts";
 import {
   loadTarget,
   type TargetSpec,
@@ -22,7 +23,7 @@ export async function runServer(
   specs: TypeSpec[],
   address: Address | null,
   authkey: Uint8Array,
-  report: Address,
+  report: Connection,
   initializer: TargetSpec | null,
   initargs: unknown[],
 ): Promise<void> {
@@ -40,12 +41,8 @@ export async function runServer(
     }
     const registry = await serverRegistryOf(specs);
     const server = new ServerCore(registry, address, authkey);
-    {
-      using conn = ClientSync(report, { authkey });
-      conn.sendBytesSync(
-        new TextEncoder().encode(JSON.stringify(server.address)),
-      );
-    }
+    report.sendSync(server.address);
+    report.close();
     await server.serveForever();
   } finally {
     try {

@@ -7,9 +7,9 @@
  */
 
 import { ProcessError } from "../errors.ts";
-import { ValueError } from "../../_internal/errors.ts";
+import { EOFError, ValueError } from "../../_internal/errors.ts";
 import { currentProcess, Process } from "../process.ts";
-import { Listener } from "../connection/mod.ts";
+import { Pipe } from "../connection.ts";
 import {
   describeTarget,
   type Target,
@@ -389,38 +389,48 @@ export class BaseManager {
       ? null
       : describeTarget(initializer, "initializer");
     const specs = specsOf(this.#registry());
-    // The child reports the address it bound on a socket of ours: a child
-    // that dies first closes it, so nothing waits forever.
-    using report = new Listener({ authkey: this.#authkey });
-    const p = new Process({
-      target: new URL("./_server_main.ts#runServer", import.meta.url),
-      args: [
-        specs,
-        this.#address,
-        this.#authkey,
-        report.address,
-        init,
-        [...initargs],
-      ],
-      daemon: true,
-      name: `${this.constructor.name}-${++started}`,
-    });
-    p.start();
+    // The child reports the address it bound through a pipe in shared
+    // memory (CPython's `start()` uses a pipe too): no socket, no
+    // handshake. A child that dies first closes its end when it is reaped.
+    const [reader, writer] = Pipe(false);
+    let p: Process;
+    try {
+      p = new Process({
+        target: SERVER_MAIN,
+        args: [specs, this.#address, this.#authkey, writer, init, [
+          ...initargs,
+        ]],
+        daemon: true,
+        name: `${this.constructor.name}-${++started}`,
+      });
+      p.start();
+    } catch (e) {
+      reader.close();
+      throw e;
+    } finally {
+      writer.close();
+    }
     this.#process = p;
-    const accepting = report.accept();
-    const ended = p.sentinel.then(() => "ended" as const);
-    const first = await Promise.race([accepting, ended]);
-    if (first === "ended") {
-      report.close();
-      await accepting.catch(() => {});
+    const receiving = reader.recv().catch((e) => {
+      if (e instanceof EOFError) return ENDED;
+      throw e;
+    });
+    let bound: unknown;
+    try {
+      bound = await Promise.race([receiving, p.sentinel.then(() => ENDED)]);
+      // Settled once the child's end is closed (when it is reaped).
+      if (bound === ENDED) await receiving.catch(() => {});
+    } finally {
+      reader.close();
+    }
+    if (bound === ENDED) {
       this.#process = null;
+      await p.join();
       throw new ProcessError(
         `The manager's server process ended (exit code ${p.exitcode}) before listening`,
       );
     }
-    using conn = first;
-    const bytes = await conn.recvBytes();
-    this.#address = asAddress(JSON.parse(new TextDecoder().decode(bytes)));
+    this.#address = asAddress(bound as Address);
     this.#state = State.STARTED;
   }
 
@@ -610,6 +620,9 @@ export class BaseManager {
 }
 
 let started = 0;
+const ENDED = Symbol("ended");
+/** The server process's entry (a spare child loads it ahead, evaluated). */
+const SERVER_MAIN = new URL("./_server_main.ts#runServer", import.meta.url);
 
 function removeSocketFile(address: Address): void {
   if (typeof address !== "string" || address.startsWith("\0")) return;
