@@ -19,6 +19,19 @@ import {
 } from "./_server_sync.ts";
 import { ServerArray, ServerNamespace, ServerValue } from "./_server_values.ts";
 import type { ServerPool } from "./_server_pool.ts";
+import { specFromWire } from "./_pool_target.ts";
+import {
+  loadTarget,
+  loadTargetSync,
+  type TargetSpec,
+} from "../../_internal/threads/targets.ts";
+
+/** The spec of a Barrier's action as received (null: none). */
+function actionSpec(v: unknown): TargetSpec | null {
+  return v === null || v === undefined
+    ? null
+    : specFromWire(v, "Barrier action");
+}
 
 /** Creates a referent from a create request (the server resolves proxies). */
 export type Factory = (
@@ -40,7 +53,10 @@ export interface ServerTypeEntry {
    * A Pool's module is loaded only by a server that makes one: it is most
    * of the server's code, and a server that loads it answers later.
    */
-  readonly prepare?: () => Promise<void>;
+  readonly prepare?: (
+    args: readonly unknown[],
+    kwds: Record<string, unknown>,
+  ) => Promise<void>;
 }
 
 /** A server's registry. */
@@ -183,18 +199,22 @@ function makeSyncManagerRegistry(): Map<string, ServerTypeEntry> {
       return new ServerCondition(lock);
     }, EXPOSED.ConditionProxy!),
   );
-  r.set(
-    "Barrier",
-    entry(
-      (a, k) =>
-        new ServerBarrier(
-          a[0] ?? k.parties,
-          a[1] ?? k.action,
-          a[2] ?? k.timeout,
-        ),
-      EXPOSED.BarrierProxy!,
-    ),
-  );
+  r.set("Barrier", {
+    ...entry((a, k) => {
+      const spec = actionSpec(a[1] ?? k.action);
+      return new ServerBarrier(
+        a[0] ?? k.parties,
+        spec === null ? null : loadTargetSync(spec),
+        a[2] ?? k.timeout,
+      );
+    }, EXPOSED.BarrierProxy!),
+    // A module's action is imported before the Barrier is made (imports
+    // are asynchronous): a missing module or export fails the creation.
+    prepare: async (a, k) => {
+      const spec = actionSpec(a[1] ?? k.action);
+      if (spec !== null) await loadTarget(spec);
+    },
+  });
   r.set(
     "list",
     entry(

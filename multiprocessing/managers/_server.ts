@@ -193,7 +193,7 @@ export class ServerCore {
         return;
       }
       if (funcname === "create") {
-        await this.registry.get(`${args[0]}`)?.prepare?.();
+        await this.registry.get(`${args[0]}`)?.prepare?.(args.slice(1), kwds);
       }
       msg = tuple("#RETURN", this.#public(funcname, args, kwds));
     } catch (e) {
