@@ -318,4 +318,30 @@ export async function Manager(
   return m;
 }
 
+/**
+ * Python's `multiprocessing.Manager()` for synchronous code: starts a
+ * {@linkcode SyncManager}, blocking the calling thread until its server
+ * listens, and returns it (the `Sync` twin of {@linkcode Manager}, named
+ * as `ClientSync` is for `Client`). Shut it down with `using`,
+ * `shutdownSync()` or `shutdown()`.
+ *
+ * @throws {ProcessError} If the server process ended before listening.
+ *
+ * @example In synchronous code
+ * ```ts
+ * import { ManagerSync } from "@pyconc/std/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * using m = ManagerSync();
+ * const l = m.listSync([1, 2]);
+ * l.appendSync(3);
+ * assert.deepEqual(l.copySync(), [1, 2, 3]);
+ * ```
+ */
+export function ManagerSync(options: BaseManagerOptions = {}): SyncManager {
+  const m = new SyncManager(options);
+  m.startSync();
+  return m;
+}
+
 export type { BaseProxy };
