@@ -20,10 +20,11 @@
  * (none of which a target imports uses top-level await).
  *
  * The library's own target modules (a manager's server) are imported
- * outright, evaluated too: their top level only defines things, so a spare
- * that runs something else is none the wiser, and the start that uses them
- * skips their evaluation as well (as the spare's warm-up does for the pool
- * worker loop).
+ * outright, evaluated too, and their `warmUp()` export is run: their top
+ * level only defines things and their warm-up leaves nothing behind, so a
+ * spare that runs something else is none the wiser, and the start that
+ * uses them skips their evaluation and first-call compilation as well (as
+ * the spare's warm-up does for the pool worker loop).
  *
  * @module
  */
@@ -152,7 +153,8 @@ export async function loadAhead(
     if (stop()) continue;
     if (LIBRARY_TARGETS.has(url)) {
       try {
-        await import(url);
+        // Its warm-up runs its start-up paths once (see its `warmUp`).
+        await (await import(url)).warmUp?.();
       } catch { /* the target's import reports it */ }
       continue;
     }

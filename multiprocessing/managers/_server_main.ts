@@ -16,6 +16,9 @@ import { serverRegistryOf, type TypeSpec } from "./_registry_spec.ts";
 import { ServerCore } from "./_server.ts";
 import type { Address } from "./_transport.ts";
 import "./_wire.ts";
+// The client too: a served object may hold proxies of other servers, and a
+// child told to preload it (its parent used proxies) finds it loaded.
+import "./_proxy_impl.ts";
 import { allowDaemonChildren } from "../process.ts";
 
 /** Runs a manager's server in this process until it is shut down. */
@@ -52,3 +55,21 @@ export async function runServer(
 }
 
 function ignore(): void {}
+
+/**
+ * Runs the server's start-up paths once, in a spare child that loaded this
+ * module ahead (`_internal/process/module_preload.ts`): V8 compiles a
+ * function on its first call, so a server started on that spare answers
+ * sooner. It binds a Linux abstract socket (no file) and closes it at once.
+ */
+export async function warmUp(): Promise<void> {
+  const registry = await serverRegistryOf([{
+    typeid: "dict",
+    builtin: "dict",
+    target: null,
+    exposed: null,
+    methodToTypeid: null,
+  }]);
+  const name = `\0pyconc-warm-${Deno.pid}-${crypto.randomUUID()}`;
+  new ServerCore(registry, name, new Uint8Array(0)).shutdown();
+}
