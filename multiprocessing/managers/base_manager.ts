@@ -394,6 +394,10 @@ export class BaseManager {
       bound = await Promise.race([receiving, p.sentinel.then(() => ENDED)]);
       // Settled once the child's end is closed (when it is reaped).
       if (bound === ENDED) await receiving.catch(() => {});
+    } catch (e) {
+      this.#abandon(p); // a report that cannot be read: no server then
+      await p.join();
+      throw e;
     } finally {
       reader.close();
     }
@@ -421,7 +425,11 @@ export class BaseManager {
         try {
           bound = reader.recvSync();
         } catch (e) {
-          if (!(e instanceof EOFError)) throw e;
+          if (!(e instanceof EOFError)) {
+            this.#abandon(p); // a report that cannot be read: no server then
+            p.joinSync();
+            throw e;
+          }
         }
       }
     } finally {
@@ -464,6 +472,12 @@ export class BaseManager {
     } finally {
       writer.close();
     }
+  }
+
+  /** Kills a server process whose start failed. */
+  #abandon(p: Process): void {
+    this.#process = null;
+    p.kill();
   }
 
   /** The end of a start: what the server reported (or ENDED). */
