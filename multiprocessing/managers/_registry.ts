@@ -49,9 +49,10 @@ export interface ServerTypeEntry {
   /** Methods whose result is returned as a proxy of that typeid. */
   readonly methodToTypeid: Readonly<Record<string, string>> | null;
   /**
-   * Loads what `create` needs, before it is called (a server awaits it).
-   * A Pool's module is loaded only by a server that makes one: it is most
-   * of the server's code, and a server that loads it answers later.
+   * Loads what `create` needs, before it is called (a server awaits it):
+   * a Pool's module, loaded only by a server that makes one (it is most of
+   * the server's code: a server that loaded it at start answered later),
+   * or the module of a Barrier's action.
    */
   readonly prepare?: (
     args: readonly unknown[],
