@@ -25,6 +25,7 @@ export class LazyModule<T> {
   readonly name: string;
   readonly #load: () => Promise<T>;
   readonly #hint: string;
+  readonly #url: URL | null;
   #value: T | undefined;
   #loading: Promise<T> | undefined;
   /** Whether something in this thread asked for it (see `inUse`). */
@@ -34,11 +35,19 @@ export class LazyModule<T> {
    * @param name Its registry name.
    * @param load Imports it (`() => import("./heavy.ts")`).
    * @param hint What to do when it is needed synchronously before it loaded.
+   * @param url The module `load` imports, to load synchronously (see the
+   *   module documentation); null: never.
    */
-  constructor(name: string, load: () => Promise<T>, hint: string) {
+  constructor(
+    name: string,
+    load: () => Promise<T>,
+    hint: string,
+    url: URL | null = null,
+  ) {
     this.name = name;
     this.#load = load;
     this.#hint = hint;
+    this.#url = url;
   }
 
   /** The module if loaded in this thread, else undefined. */
@@ -90,12 +99,17 @@ export class LazyModule<T> {
   }
 
   /**
-   * The module, for a synchronous caller; starts loading it if not loaded.
-   * @throws {RuntimeError} If it is not loaded in this thread yet.
+   * The module, for a synchronous caller: loaded on the spot if it can be
+   * (the module provides itself as it is evaluated), else starts loading it.
+   * @throws {RuntimeError} If it is not loaded in this thread yet and
+   *   cannot be loaded synchronously here.
    */
   get(what: string): T {
     this.#used = true;
     if (this.#value !== undefined) return this.#value;
+    if (this.#url !== null && requireModule(this.#url)) {
+      if (this.#value !== undefined) return this.#value;
+    }
     this.load().catch(() => {}); // its failure shows on the next use
     throw new RuntimeError(
       `Cannot ${what} synchronously: ${this.name} is not loaded in this thread yet (${this.#hint})`,
@@ -105,13 +119,46 @@ export class LazyModule<T> {
 
 const registry = new Map<string, LazyModule<unknown>>();
 
+interface NodeModuleApi {
+  createRequire(from: string | URL): (id: string) => unknown;
+}
+
+/**
+ * Evaluates a local ES module (and its graph) synchronously with Deno's
+ * `require()`, where its directory is readable without a prompt.
+ * @returns whether it was evaluated (false: remote, not permitted, or
+ *   its evaluation failed — the asynchronous import reports that).
+ */
+export function requireModule(url: URL): boolean {
+  if (url.protocol !== "file:") return false;
+  const path = decodeURIComponent(url.pathname);
+  try {
+    const dir = path.slice(0, path.lastIndexOf("/")) || "/";
+    if (
+      Deno.permissions.querySync({ name: "read", path: dir }).state !==
+        "granted"
+    ) {
+      return false;
+    }
+    const node = (globalThis as {
+      process?: { getBuiltinModule?(id: string): unknown };
+    }).process?.getBuiltinModule?.("module") as NodeModuleApi | undefined;
+    if (node === undefined) return false;
+    node.createRequire(url)(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Makes and registers a lazily loaded module. */
 export function lazyModule<T>(
   name: string,
   load: () => Promise<T>,
   hint: string,
+  url: URL | null = null,
 ): LazyModule<T> {
-  const m = new LazyModule(name, load, hint);
+  const m = new LazyModule(name, load, hint, url);
   registry.set(name, m as LazyModule<unknown>);
   return m;
 }

@@ -2,13 +2,14 @@
  * Manager benchmarks beside CPython 3.11: `d[k] = v` and `d[k]` through a
  * `Manager().dict()` proxy (one blocking round trip each, Sync and async
  * forms), many async calls in flight at once (pyconc only), and manager
- * start-up.
+ * start-up (back to back, on a warm spare, cold).
  *
  * @module
  */
 
 import { Manager } from "../multiprocessing/mod.ts";
 import { type BenchCase, median } from "./_harness.ts";
+import { spareReady, useSpares } from "../_internal/process/launch.ts";
 
 const OPS = 20_000;
 const STARTS = 5;
@@ -54,16 +55,50 @@ async function inFlight(): Promise<number> {
   return OPS / ((performance.now() - t0) / 1000);
 }
 
-async function startup(): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    const t0 = performance.now();
-    const m = await Manager();
-    times.push(performance.now() - t0);
-    await m.shutdown();
+/**
+ * Median `Manager()` start-up (ms), the server shut down after each:
+ * - "back to back": each start right after the previous shutdown (the
+ *   spare child started by the previous start may still be booting);
+ * - "warm": each start on a spare that is ready (as the Process warm-start
+ *   rows of bench/multiprocessing.ts; untimed wait);
+ * - "cold": no spare at all (every start spawns `deno`).
+ */
+async function startup(
+  mode: "back to back" | "warm" | "cold",
+): Promise<number> {
+  if (mode === "cold") useSpares(false);
+  try {
+    // One untimed start: the spares that follow load the server ahead.
+    await (await Manager()).shutdown();
+    const times: number[] = [];
+    for (let i = 0; i < STARTS; i++) {
+      if (mode === "warm" && !(await spareReady())) {
+        throw new Error("no spare process");
+      }
+      const t0 = performance.now();
+      const m = await Manager();
+      times.push(performance.now() - t0);
+      await m.shutdown();
+    }
+    return median(times);
+  } finally {
+    if (mode === "cold") useSpares(true);
   }
-  return median(times);
 }
+
+/** CPython's side of the start-up rows (`method`: its start method). */
+const PY_STARTUP = (method: "fork" | "spawn") => `
+import multiprocessing as mp, time, statistics
+if __name__ == "__main__":
+    ctx = mp.get_context("${method}")
+    ctx.Manager().shutdown()
+    xs = []
+    for i in range(${STARTS}):
+        t0 = time.perf_counter()
+        m = ctx.Manager()
+        xs.append((time.perf_counter() - t0) * 1000)
+        m.shutdown()
+    print(statistics.median(xs))`;
 
 /** The managers cases. */
 export const cases: BenchCase[] = [
@@ -108,20 +143,27 @@ export const cases: BenchCase[] = [
     pyconc: inFlight,
   },
   {
-    name: "Manager() start-up",
+    name: "Manager() start-up, back to back (CPython: fork)",
     unit: "ms",
     better: "lower",
     goal: 1,
-    python: `
-import multiprocessing as mp, time, statistics
-if __name__ == "__main__":
-    xs = []
-    for i in range(${STARTS}):
-        t0 = time.perf_counter()
-        m = mp.Manager()
-        xs.append((time.perf_counter() - t0) * 1000)
-        m.shutdown()
-    print(statistics.median(xs))`,
-    pyconc: startup,
+    python: PY_STARTUP("fork"),
+    pyconc: () => startup("back to back"),
+  },
+  {
+    name: "Manager() start-up, warm spare (CPython: fork)",
+    unit: "ms",
+    better: "lower",
+    goal: 1,
+    python: PY_STARTUP("fork"),
+    pyconc: () => startup("warm"),
+  },
+  {
+    name: "Manager() start-up, cold (CPython: spawn)",
+    unit: "ms",
+    better: "lower",
+    goal: 1,
+    python: PY_STARTUP("spawn"),
+    pyconc: () => startup("cold"),
   },
 ];

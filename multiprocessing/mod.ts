@@ -86,7 +86,7 @@ export {
   type RegisterOptions,
   Server,
 } from "./managers/base_manager.ts";
-export { Manager, SyncManager } from "./managers/sync_manager.ts";
+export { Manager, ManagerSync, SyncManager } from "./managers/sync_manager.ts";
 export {
   AcquirerProxy,
   ArrayProxy,

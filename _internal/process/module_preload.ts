@@ -19,6 +19,13 @@
  * not loaded ahead), `node:` built-ins, and this library's own modules
  * (none of which a target imports uses top-level await).
  *
+ * The library's own target modules (a manager's server) are imported
+ * outright, evaluated too, and their `warmUp()` export is run: their top
+ * level only defines things and their warm-up leaves nothing behind, so a
+ * spare that runs something else is none the wiser, and the start that
+ * uses them skips their evaluation and first-call compilation as well (as
+ * the spare's warm-up does for the pool worker loop).
+ *
  * @module
  */
 
@@ -32,6 +39,12 @@ const NOT_AHEAD = new Set([
   // The entry points of children and helper Workers (top-level await).
   new URL("./bootstrap.ts", import.meta.url).href,
   new URL("./tracker_main.ts", import.meta.url).href,
+]);
+
+/** The library's target modules: imported (evaluated) ahead. */
+const LIBRARY_TARGETS = new Set([
+  new URL("../../multiprocessing/managers/_server_main.ts", import.meta.url)
+    .href,
 ]);
 
 const recent: string[] = [];
@@ -137,7 +150,15 @@ export async function loadAhead(
   stop: () => boolean = () => false,
 ): Promise<void> {
   for (const url of urls) {
-    if (stop() || !deferrable(url)) continue;
+    if (stop()) continue;
+    if (LIBRARY_TARGETS.has(url)) {
+      try {
+        // Its warm-up runs its start-up paths once (see its `warmUp`).
+        await (await import(url)).warmUp?.();
+      } catch { /* the target's import reports it */ }
+      continue;
+    }
+    if (!deferrable(url)) continue;
     try {
       await import.defer(url);
     } catch { /* the target's import reports it */ }

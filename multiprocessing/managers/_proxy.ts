@@ -26,12 +26,14 @@ import { type Address, asAddress } from "./_transport.ts";
  * What reaches the server (client, pickle, wire) loads lazily: every
  * thread and process loads this module (the codec rebuilds proxies), most
  * never use a manager. A proxy made or rebuilt starts the load; a Worker
- * or child awaits it before its target runs.
+ * or child awaits it before its target runs; a Sync call that comes first
+ * loads it synchronously where it can (see `_internal/lazy.ts`).
  */
 export const proxyImpl = lazyModule(
   "multiprocessing.managers",
   () => import("./_proxy_impl.ts"),
   "await an async call of the proxy first, or import @pyconc/std/multiprocessing",
+  new URL("./_proxy_impl.ts", import.meta.url),
 );
 
 /** How a proxy class is made from a token (internal). */

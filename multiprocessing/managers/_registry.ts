@@ -18,7 +18,20 @@ import {
   ServerSemaphore,
 } from "./_server_sync.ts";
 import { ServerArray, ServerNamespace, ServerValue } from "./_server_values.ts";
-import { ServerPool } from "./_server_pool.ts";
+import type { ServerPool } from "./_server_pool.ts";
+import { specFromWire } from "./_pool_target.ts";
+import {
+  loadTarget,
+  loadTargetSync,
+  type TargetSpec,
+} from "../../_internal/threads/targets.ts";
+
+/** The spec of a Barrier's action as received (null: none). */
+function actionSpec(v: unknown): TargetSpec | null {
+  return v === null || v === undefined
+    ? null
+    : specFromWire(v, "Barrier action");
+}
 
 /** Creates a referent from a create request (the server resolves proxies). */
 export type Factory = (
@@ -35,6 +48,16 @@ export interface ServerTypeEntry {
   readonly exposed: readonly string[] | null;
   /** Methods whose result is returned as a proxy of that typeid. */
   readonly methodToTypeid: Readonly<Record<string, string>> | null;
+  /**
+   * Loads what `create` needs, before it is called (a server awaits it):
+   * a Pool's module, loaded only by a server that makes one (it is most of
+   * the server's code: a server that loaded it at start answered later),
+   * or the module of a Barrier's action.
+   */
+  readonly prepare?: (
+    args: readonly unknown[],
+    kwds: Record<string, unknown>,
+  ) => Promise<void>;
 }
 
 /** A server's registry. */
@@ -121,8 +144,20 @@ export const EXPOSED: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** The SyncManager's typeids, as CPython registers them. */
-export function syncManagerRegistry(): Map<string, ServerTypeEntry> {
+let poolClass: typeof ServerPool | undefined;
+
+async function loadPool(): Promise<void> {
+  poolClass ??= (await import("./_server_pool.ts")).ServerPool;
+}
+
+let builtins: ReadonlyMap<string, ServerTypeEntry> | undefined;
+
+/** The SyncManager's typeids, as CPython registers them (made once). */
+export function syncManagerRegistry(): ReadonlyMap<string, ServerTypeEntry> {
+  return builtins ??= makeSyncManagerRegistry();
+}
+
+function makeSyncManagerRegistry(): Map<string, ServerTypeEntry> {
   const r = new Map<string, ServerTypeEntry>();
   const queue: Factory = (a, k) => {
     const [maxsize] = a.length ? a : [k.maxsize ?? 0];
@@ -165,18 +200,22 @@ export function syncManagerRegistry(): Map<string, ServerTypeEntry> {
       return new ServerCondition(lock);
     }, EXPOSED.ConditionProxy!),
   );
-  r.set(
-    "Barrier",
-    entry(
-      (a, k) =>
-        new ServerBarrier(
-          a[0] ?? k.parties,
-          a[1] ?? k.action,
-          a[2] ?? k.timeout,
-        ),
-      EXPOSED.BarrierProxy!,
-    ),
-  );
+  r.set("Barrier", {
+    ...entry((a, k) => {
+      const spec = actionSpec(a[1] ?? k.action);
+      return new ServerBarrier(
+        a[0] ?? k.parties,
+        spec === null ? null : loadTargetSync(spec),
+        a[2] ?? k.timeout,
+      );
+    }, EXPOSED.BarrierProxy!),
+    // A module's action is imported before the Barrier is made (imports
+    // are asynchronous): a missing module or export fails the creation.
+    prepare: async (a, k) => {
+      const spec = actionSpec(a[1] ?? k.action);
+      if (spec !== null) await loadTarget(spec);
+    },
+  });
   r.set(
     "list",
     entry(
@@ -214,16 +253,16 @@ export function syncManagerRegistry(): Map<string, ServerTypeEntry> {
     }, EXPOSED.NamespaceProxy!),
   );
   r.set("Iterator", entry(null, EXPOSED.IteratorProxy!));
-  r.set(
-    "Pool",
-    entry((a, k) => new ServerPool(a, k), EXPOSED.PoolProxy!, {
+  r.set("Pool", {
+    ...entry((a, k) => new poolClass!(a, k), EXPOSED.PoolProxy!, {
       apply_async: "AsyncResult",
       map_async: "AsyncResult",
       starmap_async: "AsyncResult",
       imap: "Iterator",
       imap_unordered: "Iterator",
     }),
-  );
+    prepare: loadPool,
+  });
   r.set("AsyncResult", entry(null, null));
   return r;
 }

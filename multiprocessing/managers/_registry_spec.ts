@@ -102,6 +102,7 @@ function serverEntry(
       create: b.create,
       exposed: exposed ?? b.exposed,
       methodToTypeid: methodToTypeid ?? b.methodToTypeid,
+      ...(b.prepare ? { prepare: b.prepare } : {}),
     };
   }
   return { create: factory, exposed, methodToTypeid };

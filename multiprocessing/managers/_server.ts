@@ -192,6 +192,9 @@ export class ServerCore {
         }
         return;
       }
+      if (funcname === "create") {
+        await this.registry.get(`${args[0]}`)?.prepare?.(args.slice(1), kwds);
+      }
       msg = tuple("#RETURN", this.#public(funcname, args, kwds));
     } catch (e) {
       if (c.closed || this.#stopping) return;

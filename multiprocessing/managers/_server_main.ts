@@ -1,12 +1,13 @@
 /**
  * The entry of a manager's server process (`BaseManager.start()`), as
  * CPython's `BaseManager._run_server`: runs the initializer, builds the
- * server, reports the address it bound, serves until shut down.
+ * server, reports the address it bound (on a pipe of the parent's, as
+ * CPython's), serves until shut down.
  *
  * @module
  */
 
-import { ClientSync } from "../connection/mod.ts";
+import type { Connection } from "../connection.ts";
 import {
   loadTarget,
   type TargetSpec,
@@ -15,6 +16,9 @@ import { serverRegistryOf, type TypeSpec } from "./_registry_spec.ts";
 import { ServerCore } from "./_server.ts";
 import type { Address } from "./_transport.ts";
 import "./_wire.ts";
+// The client too: a served object may hold proxies of other servers, and a
+// child told to preload it (its parent used proxies) finds it loaded.
+import "./_proxy_impl.ts";
 import { allowDaemonChildren } from "../process.ts";
 
 /** Runs a manager's server in this process until it is shut down. */
@@ -22,7 +26,7 @@ export async function runServer(
   specs: TypeSpec[],
   address: Address | null,
   authkey: Uint8Array,
-  report: Address,
+  report: Connection,
   initializer: TargetSpec | null,
   initargs: unknown[],
 ): Promise<void> {
@@ -40,12 +44,8 @@ export async function runServer(
     }
     const registry = await serverRegistryOf(specs);
     const server = new ServerCore(registry, address, authkey);
-    {
-      using conn = ClientSync(report, { authkey });
-      conn.sendBytesSync(
-        new TextEncoder().encode(JSON.stringify(server.address)),
-      );
-    }
+    report.sendSync(server.address);
+    report.close();
     await server.serveForever();
   } finally {
     try {
@@ -55,3 +55,21 @@ export async function runServer(
 }
 
 function ignore(): void {}
+
+/**
+ * Runs the server's start-up paths once, in a spare child that loaded this
+ * module ahead (`_internal/process/module_preload.ts`): V8 compiles a
+ * function on its first call, so a server started on that spare answers
+ * sooner. It binds a Linux abstract socket (no file) and closes it at once.
+ */
+export async function warmUp(): Promise<void> {
+  const registry = await serverRegistryOf([{
+    typeid: "dict",
+    builtin: "dict",
+    target: null,
+    exposed: null,
+    methodToTypeid: null,
+  }]);
+  const name = `\0pyconc-warm-${Deno.pid}-${crypto.randomUUID()}`;
+  new ServerCore(registry, name, new Uint8Array(0)).shutdown();
+}

@@ -16,6 +16,7 @@ import {
 } from "./_referent.ts";
 import { checkTimeout, deadlineOf, remaining, Waiters } from "./_waiters.ts";
 import { AttributeErrorOf } from "./_errors.ts";
+import type { TargetFunction } from "../../_internal/threads/targets.ts";
 
 /** `threading.Lock` (reentrant: `threading.RLock`) in the server. */
 export class ServerLock implements BuiltinReferent {
@@ -343,9 +344,12 @@ export class ServerEvent implements BuiltinReferent {
 export class ServerBarrier implements BuiltinReferent {
   readonly parties: number;
   readonly timeout: number | null;
+  readonly #action: TargetFunction | null;
   #count = 0;
   #generation = 0;
   #broken = false;
+  /** Whether the action runs (Python holds the barrier's lock meanwhile). */
+  #acting = false;
   readonly #waiters = new Waiters();
 
   /** Fails the waiters (the server is going). */
@@ -353,42 +357,74 @@ export class ServerBarrier implements BuiltinReferent {
     this.#waiters.close();
   }
 
-  constructor(parties: unknown, action?: unknown, timeout?: unknown) {
+  /**
+   * @param action Run by the last party to arrive, before the others are
+   *   released (a function loaded in the server: see `_registry.ts`).
+   */
+  constructor(
+    parties: unknown,
+    action: TargetFunction | null = null,
+    timeout?: unknown,
+  ) {
     const p = typeof parties === "bigint" ? Number(parties) : parties;
     if (typeof p !== "number" || !Number.isInteger(p) || p < 1) {
       throw new ValueError("parties must be >= 1");
     }
-    if (action !== null && action !== undefined) {
-      throw new TypeError(
-        "a manager's Barrier cannot run an action: none can be sent to the server",
-      );
-    }
     this.parties = p;
+    this.#action = action;
     this.timeout = checkTimeout(timeout);
+  }
+
+  /** Python's `_enter`: a party (or abort, reset) waits while the action runs. */
+  async #idle(): Promise<void> {
+    while (this.#acting) await this.#waiters.wait(null);
   }
 
   async wait(timeout: unknown = null): Promise<number> {
     const t = checkTimeout(timeout) ?? this.timeout;
+    await this.#idle();
     if (this.#broken) throw new BrokenBarrierError();
     const index = this.#count++;
     const gen = this.#generation;
     if (this.#count === this.parties) {
-      this.#count = 0;
-      this.#generation++;
-      this.#waiters.notifyAll();
+      await this.#release();
       return index;
     }
     const deadline = deadlineOf(t);
     while (gen === this.#generation && !this.#broken) {
       const left = remaining(deadline);
-      if (left !== null && left <= 0) {
+      if (left !== null && left <= 0 && !this.#acting) {
         this.#break();
         break;
       }
-      await this.#waiters.wait(left);
+      // While the action runs, the waiters cannot time out (in Python they
+      // wait for the lock the action holds, then find the barrier released).
+      await this.#waiters.wait(this.#acting ? null : left);
     }
     if (gen === this.#generation) throw new BrokenBarrierError();
     return index;
+  }
+
+  /**
+   * Python's `_release`: runs the action (once per generation, in the last
+   * party's call); an action that throws breaks the barrier (the others
+   * get BrokenBarrierError) and its error reaches this party.
+   */
+  async #release(): Promise<void> {
+    if (this.#action !== null) {
+      this.#acting = true;
+      try {
+        await this.#action();
+      } catch (e) {
+        this.#break();
+        throw e;
+      } finally {
+        this.#acting = false;
+      }
+    }
+    this.#count = 0;
+    this.#generation++;
+    this.#waiters.notifyAll();
   }
 
   #break(): void {
@@ -399,8 +435,12 @@ export class ServerBarrier implements BuiltinReferent {
 
   static readonly TABLE: MethodTable<ServerBarrier> = {
     wait: [["timeout"], (s, _c, t) => s.wait(t)],
-    abort: [[], (s) => s.#break()],
-    reset: [[], (s) => {
+    abort: [[], async (s) => {
+      await s.#idle();
+      s.#break();
+    }],
+    reset: [[], async (s) => {
+      await s.#idle();
       if (s.#count > 0) s.#break();
       s.#generation++;
       s.#broken = false;

@@ -7,9 +7,9 @@
  */
 
 import { ProcessError } from "../errors.ts";
-import { ValueError } from "../../_internal/errors.ts";
+import { EOFError, ValueError } from "../../_internal/errors.ts";
 import { currentProcess, Process } from "../process.ts";
-import { Listener } from "../connection/mod.ts";
+import { type Connection, Pipe } from "../connection.ts";
 import {
   describeTarget,
   type Target,
@@ -384,43 +384,111 @@ export class BaseManager {
     initializer: Target | null = null,
     initargs: readonly unknown[] = [],
   ): Promise<void> {
+    const [p, reader] = this.#launch(initializer, initargs);
+    const receiving = reader.recv().catch((e) => {
+      if (e instanceof EOFError) return ENDED;
+      throw e;
+    });
+    let bound: unknown;
+    try {
+      bound = await Promise.race([receiving, p.sentinel.then(() => ENDED)]);
+      // Settled once the child's end is closed (when it is reaped).
+      if (bound === ENDED) await receiving.catch(() => {});
+    } catch (e) {
+      this.#abandon(p); // a report that cannot be read: no server then
+      await p.join();
+      throw e;
+    } finally {
+      reader.close();
+    }
+    if (bound === ENDED) await p.join();
+    this.#listening(p, bound);
+  }
+
+  /**
+   * Like {@linkcode start}, blocking the calling thread until the server
+   * listens (or its process ends).
+   * @throws {ProcessError} As `start()`.
+   */
+  startSync(
+    initializer: Target | null = null,
+    initargs: readonly unknown[] = [],
+  ): void {
+    const [p, reader] = this.#launch(initializer, initargs);
+    let bound: unknown = ENDED;
+    try {
+      // A server that fails closes its end as it exits (end-of-file); one
+      // killed by a signal, only once reaped: between waits for the
+      // report, isAlive() reaps it.
+      while (!reader.pollSync(REPORT_SLICE) && p.isAlive()) { /* wait */ }
+      if (reader.pollSync(0)) {
+        try {
+          bound = reader.recvSync();
+        } catch (e) {
+          if (!(e instanceof EOFError)) {
+            this.#abandon(p); // a report that cannot be read: no server then
+            p.joinSync();
+            throw e;
+          }
+        }
+      }
+    } finally {
+      reader.close();
+    }
+    if (bound === ENDED) p.joinSync();
+    this.#listening(p, bound);
+  }
+
+  /** Starts the server process; it reports the address it bound on `reader`. */
+  #launch(
+    initializer: Target | null,
+    initargs: readonly unknown[],
+  ): [Process, Connection] {
     checkState(this.#state);
     const init = initializer === null
       ? null
       : describeTarget(initializer, "initializer");
     const specs = specsOf(this.#registry());
-    // The child reports the address it bound on a socket of ours: a child
-    // that dies first closes it, so nothing waits forever.
-    using report = new Listener({ authkey: this.#authkey });
-    const p = new Process({
-      target: new URL("./_server_main.ts#runServer", import.meta.url),
-      args: [
-        specs,
-        this.#address,
-        this.#authkey,
-        report.address,
-        init,
-        [...initargs],
-      ],
-      daemon: true,
-      name: `${this.constructor.name}-${++started}`,
-    });
-    p.start();
-    this.#process = p;
-    const accepting = report.accept();
-    const ended = p.sentinel.then(() => "ended" as const);
-    const first = await Promise.race([accepting, ended]);
-    if (first === "ended") {
-      report.close();
-      await accepting.catch(() => {});
+    // The child reports the address it bound through a pipe in shared
+    // memory (CPython's `start()` uses a pipe too): no socket, no
+    // handshake. A child that dies first closes its end (at its exit, or
+    // when it is reaped).
+    const [reader, writer] = Pipe(false);
+    try {
+      const p = new Process({
+        target: SERVER_MAIN,
+        args: [specs, this.#address, this.#authkey, writer, init, [
+          ...initargs,
+        ]],
+        daemon: true,
+        name: `${this.constructor.name}-${++started}`,
+      });
+      p.start();
+      this.#process = p;
+      return [p, reader];
+    } catch (e) {
+      reader.close();
+      throw e;
+    } finally {
+      writer.close();
+    }
+  }
+
+  /** Kills a server process whose start failed. */
+  #abandon(p: Process): void {
+    this.#process = null;
+    p.kill();
+  }
+
+  /** The end of a start: what the server reported (or ENDED). */
+  #listening(p: Process, bound: unknown): void {
+    if (bound === ENDED) {
       this.#process = null;
       throw new ProcessError(
         `The manager's server process ended (exit code ${p.exitcode}) before listening`,
       );
     }
-    using conn = first;
-    const bytes = await conn.recvBytes();
-    this.#address = asAddress(JSON.parse(new TextDecoder().decode(bytes)));
+    this.#address = asAddress(bound as Address);
     this.#state = State.STARTED;
   }
 
@@ -610,6 +678,11 @@ export class BaseManager {
 }
 
 let started = 0;
+const ENDED = Symbol("ended");
+/** Seconds `startSync()` waits for the report between liveness checks. */
+const REPORT_SLICE = 0.1;
+/** The server process's entry (a spare child loads it ahead, evaluated). */
+const SERVER_MAIN = new URL("./_server_main.ts#runServer", import.meta.url);
 
 function removeSocketFile(address: Address): void {
   if (typeof address !== "string" || address.startsWith("\0")) return;

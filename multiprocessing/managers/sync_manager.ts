@@ -29,6 +29,15 @@ import {
 } from "./proxies.ts";
 import { AsyncResultProxy, PoolProxy } from "./pool_proxy.ts";
 import type { ProxyClass } from "./_proxy.ts";
+import { targetToWire } from "./_pool_target.ts";
+import type { Target } from "../../_internal/threads/targets.ts";
+
+/** A Barrier's action as it travels to the server (null: none). */
+function actionToWire(action: Target | null): Record<string, string> | null {
+  return action === null || action === undefined
+    ? null
+    : targetToWire(action, "action");
+}
 
 for (
   const [cls, name] of [
@@ -160,23 +169,61 @@ export class SyncManager extends BaseManager {
     return this.createSync("Event");
   }
   /**
-   * A `threading.Barrier(parties, action=None, timeout=None)` (no action:
-   * nothing callable can be sent to the server).
+   * A `threading.Barrier(parties, action=None, timeout=None)` in the
+   * server.
+   *
+   * The action runs in the server process, once per generation, in the
+   * call of the last party to arrive, before the others are released
+   * (Python's `_release`); an action that throws breaks the barrier: that
+   * party's `wait()` rejects with the action's error, the others' with
+   * `BrokenBarrierError`. It is a target (API.md convention 7): a
+   * self-contained function, sent by its source, or a module reference
+   * (imported by the server when the Barrier is made: a missing module or
+   * export fails this call). It is called with no arguments and may be
+   * async. A CPython server cannot run it (it receives the target's
+   * description, a dict, and its Barrier fails when it calls it): give a
+   * CPython server's Barrier no action.
+   *
+   * @param parties How many parties `wait()` for each other (≥ 1).
+   * @param action Run once per generation in the server, or null.
+   * @param timeout Default `wait()` timeout in seconds, or null.
+   * @throws {TypeError} If `action` is not a function or module reference
+   *   (or is a built-in or bound function, which has no source to send).
+   *
+   * @example A barrier whose action runs in the server
+   * ```ts
+   * import { Manager } from "@pyconc/std/multiprocessing";
+   * import assert from "node:assert/strict";
+   *
+   * await using m = await Manager();
+   * const barrier = await m.Barrier(2, () => {
+   *   // Runs in the server process, once per generation.
+   *   const g = globalThis as { generations?: number };
+   *   g.generations = (g.generations ?? 0) + 1;
+   * });
+   * const indices = await Promise.all([barrier.wait(), barrier.wait()]);
+   * assert.deepEqual(indices.sort(), [0, 1]);
+   * ```
    */
-  Barrier(
+  async Barrier(
     parties: number,
-    action: null = null,
+    action: Target | null = null,
     timeout: number | null = null,
   ): Promise<BarrierProxy> {
-    return this.create("Barrier", parties, action, timeout);
+    return await this.create(
+      "Barrier",
+      parties,
+      actionToWire(action),
+      timeout,
+    );
   }
   /** Blocking {@linkcode Barrier}. */
   BarrierSync(
     parties: number,
-    action: null = null,
+    action: Target | null = null,
     timeout: number | null = null,
   ): BarrierProxy {
-    return this.createSync("Barrier", parties, action, timeout);
+    return this.createSync("Barrier", parties, actionToWire(action), timeout);
   }
   /** A `Value(typecode, value)` (a plain holder in the server, as Python's). */
   Value<T = unknown>(typecode: string, value: T): Promise<ValueProxy<T>> {
@@ -268,6 +315,32 @@ export async function Manager(
 ): Promise<SyncManager> {
   const m = new SyncManager(options);
   await m.start();
+  return m;
+}
+
+/**
+ * Python's `multiprocessing.Manager()` for synchronous code: starts a
+ * {@linkcode SyncManager}, blocking the calling thread until its server
+ * listens, and returns it (the `Sync` twin of {@linkcode Manager}, named
+ * as `ClientSync` is for `Client`). Shut it down with `using`,
+ * `shutdownSync()` or `shutdown()`.
+ *
+ * @throws {ProcessError} If the server process ended before listening.
+ *
+ * @example In synchronous code
+ * ```ts
+ * import { ManagerSync } from "@pyconc/std/multiprocessing";
+ * import assert from "node:assert/strict";
+ *
+ * using m = ManagerSync();
+ * const l = m.listSync([1, 2]);
+ * l.appendSync(3);
+ * assert.deepEqual(l.copySync(), [1, 2, 3]);
+ * ```
+ */
+export function ManagerSync(options: BaseManagerOptions = {}): SyncManager {
+  const m = new SyncManager(options);
+  m.startSync();
   return m;
 }
 

@@ -2,7 +2,9 @@
  * A program that never imports the managers: it loads what every thread
  * loads (`_internal/shareables.ts`), rebuilds a proxy from the record
  * given on stdin (base64 of the codec's bytes), and reports as JSON what
- * happened to its calls.
+ * happened to its calls: its first Sync call loads the client on the spot,
+ * or, where the library's files cannot be read (`--deny-read`), says to
+ * load it first.
  */
 import "../../../_internal/shareables.ts";
 import { decode } from "../../../_internal/codec/decode.ts";
@@ -24,6 +26,7 @@ try {
 } catch (e) {
   report.syncError = `${(e as Error).name}: ${(e as Error).message}`;
 }
+report.loadedAfterSync = proxyImpl.loaded !== undefined;
 await l.append(2); // loads the client
 l.appendSync(3); // now works
 report.copy = l.copySync();

@@ -226,6 +226,21 @@ s.serve_forever()
       await outer.setItem("inner", l);
       const inner = await outer.getItem("inner");
       assert.deepEqual(await (inner as typeof l).copy(), [0, 0, 2, 3]);
+
+      // A CPython server's Barrier: without an action it works; an action
+      // arrives as what CPython unpickles (a dict), which fails when the
+      // barrier calls it, in the last party's wait, as CPython's would.
+      const b = await m.Barrier(2);
+      assert.deepEqual((await Promise.all([b.wait(), b.wait()])).sort(), [
+        0,
+        1,
+      ]);
+      const withAction = await m.Barrier(1, () => {});
+      await assert.rejects(
+        withAction.wait(),
+        (e: Error) => e instanceof TypeError && /not callable/.test(e.message),
+      );
+      assert.equal(withAction.broken, true);
       await m.shutdown();
     } finally {
       await linkTo(["127.0.0.1", port], authkey).request("shutdown").catch(

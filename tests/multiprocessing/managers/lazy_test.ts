@@ -29,7 +29,7 @@ mpTest(
 );
 
 mpTest(
-  "A program that never imported the managers rebuilds a proxy; its Sync calls say to load the client first, then work",
+  "A program that never imported the managers rebuilds a proxy; its first Sync call loads the client on the spot",
   async () => {
     await using m = await Manager();
     const l = await m.list<number>([0]);
@@ -39,12 +39,53 @@ mpTest(
     assert.equal(r.code, 0, r.err);
     const report = JSON.parse(r.out);
     assert.equal(report.loadedAtStart, false);
-    assert.match(report.syncError, /^RuntimeError: Cannot call 'append'/);
-    assert.match(report.syncError, /await an async call of the proxy first/);
-    assert.deepEqual(report.copy, [0, 2, 3]);
-    assert.deepEqual(await l.copy(), [0, 2, 3]);
+    assert.equal(report.syncError, null);
+    assert.equal(report.loadedAfterSync, true);
+    assert.deepEqual(report.copy, [0, 1, 2, 3]);
+    assert.deepEqual(await l.copy(), [0, 1, 2, 3]);
     // The child gave its reference back: only l holds the list.
     assert.equal(await m.numberOfObjects(), 1);
+  },
+);
+
+mpTest(
+  "Where the library's files cannot be read, a first Sync call says to load the client first; then Sync calls work",
+  async () => {
+    await using m = await Manager();
+    const l = await m.list<number>([0]);
+    const { bytes } = encode(l, "process");
+    const stdin = btoa(String.fromCharCode(...bytes));
+    const root = new URL("../../../", import.meta.url).pathname;
+    const r = await runScript("proxy_lazy_client.ts", {
+      stdin,
+      flags: ["-A", `--deny-read=${root}`],
+    });
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out);
+    assert.equal(report.loadedAtStart, false);
+    assert.match(report.syncError, /^RuntimeError: Cannot call 'append'/);
+    assert.match(report.syncError, /await an async call of the proxy first/);
+    assert.equal(report.loadedAfterSync, false);
+    assert.deepEqual(report.copy, [0, 2, 3]);
+    assert.deepEqual(await l.copy(), [0, 2, 3]);
+    assert.equal(await m.numberOfObjects(), 1);
+  },
+);
+
+mpTest(
+  "A Thread started before the managers were used loads their client on the spot for its first Sync call",
+  async () => {
+    await using m = await Manager();
+    const l = await m.list<number>([0]);
+    const { bytes } = encode(l, "process");
+    const stdin = btoa(String.fromCharCode(...bytes));
+    const r = await runScript("thread_lazy_client.ts", { stdin });
+    assert.equal(r.code, 0, r.err);
+    const report = JSON.parse(r.out);
+    assert.deepEqual(report.lazyAtStart, []);
+    assert.equal(report.error, null);
+    assert.deepEqual(report.copy, [0, 1]);
+    assert.deepEqual(await l.copy(), [0, 1]);
   },
 );
 
