@@ -30,9 +30,10 @@ import {
  * client's next request usually comes within this while it is busy, so a
  * busy server answers without a hop; an idle one pays it once and then
  * skips the sleep (the poller's back-off), and the sleep never holds the
- * server's event loop for more than this. Measured on the shared 2-core
- * box (best of 30 batches, `d[k] = v`): async client 5.6–11k → 14–15k
- * ops/s, 16 calls in flight 15k → 18–19k, Sync client unchanged (≈ 22k).
+ * server's event loop for more than this. Measured on the shared (loaded)
+ * 2-core box, best of 30 batches of `d[k] = v`, before → after the poller:
+ * async client 7.5–13k → 14.4k ops/s, 16 calls in flight 15.2k →
+ * 18.7–19.3k, Sync client 16.6–22.9k → 22.3–23.2k.
  */
 const SERVER_BUDGET_US = 500;
 
