@@ -128,6 +128,8 @@ const symbols = {
   access: { parameters: ["buffer", "i32"], result: "i32" },
   fcntl: { parameters: ["i32", "i32", "i64"], result: "i32" },
   poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
+  // poll with a timespec timeout: sub-millisecond bounded waits (net/poller)
+  ppoll: { parameters: ["buffer", "u64", "buffer", "pointer"], result: "i32" },
   poll_async: {
     name: "poll",
     parameters: ["buffer", "u64", "i32"],

@@ -2,36 +2,33 @@
  * Waiting on sockets: an I/O algorithm is written once as a generator that
  * yields the `poll(2)` waits it needs, and two drivers run it, as
  * `runSync`/`runAsync` do for the futex primitives: {@linkcode ioSync}
- * blocks the calling thread in `poll`, {@linkcode ioAsync} runs `poll` as a
- * `nonblocking` FFI call on Deno's blocking-task threads, so the event loop
- * never waits.
+ * blocks the calling thread in `poll`, {@linkcode ioAsync} hands the wait
+ * to this thread's poller (`poller.ts`: a short bounded `ppoll` on the
+ * thread, then one `poll` over every pending wait on Deno's blocking-task
+ * threads), so the event loop never waits for long.
  *
  * Why FFI and this split (measured on the 2-core CI box, Deno 2.9): a
  * failing non-blocking `recv` costs ≈ 3 µs, a `send`+`recv` pair ≈ 8 µs,
  * and a `poll` run as a nonblocking FFI call costs ≈ 37 µs from call to
  * resolved promise (`recv` run that way ≈ 50 µs: the hop is the cost, not
  * the syscall). So an async read or write is first tried synchronously
- * with `MSG_DONTWAIT` (no hop when data is there, the common case for a
- * busy connection), and only a real wait pays the hop; a `Sync` receive is
- * one blocking `recv` on the (blocking-mode) descriptor, as CPython's
- * read: with a `poll` before each `recv` the Sync ping-pong was slower than
- * CPython's, with one blocking `recv` it is on par or faster. Deno's
+ * with `MSG_DONTWAIT` (no wait at all when data is there, the common case
+ * for a busy connection; the connection then answers without any async
+ * machinery), and only a real wait goes to the poller; a `Sync` receive
+ * is one blocking `recv` on the (blocking-mode) descriptor, as CPython's
+ * read: with a `poll` before each `recv` the Sync ping-pong was slower
+ * than CPython's, with one blocking `recv` it is on par or faster. Deno's
  * own sockets cannot serve: they have no synchronous form and do not give
  * their descriptor to FFI, and a helper thread would pay a hop on every
  * call.
  *
- * No spin before the hop: spinning (polling with a zero timeout) for up to
- * 150 µs before an async wait was tried and measured on this 2-core box: a
- * ping-pong's replies then came later, not sooner (the spinning process
- * takes the core the peer needs to answer; 99 % of spins failed), so an
- * async wait goes straight to the blocking thread.
- *
- * Known cost, and the next step: the hop makes the async request/reply
- * loop slower than CPython's (0.3–0.9× on the loaded CI box; the Sync
- * forms are 1.4–1.7×). Measured alternative: one poller Worker per process
- * blocking in `poll` and waking the main thread through
- * `Atomics.waitAsync` took a wait from ≈ 48 µs to ≈ 25 µs; it needs a
- * wake-up descriptor per poller to add and cancel waits.
+ * No spin: spinning (polling with a zero timeout) before a wait was tried
+ * twice on this 2-core box (150 µs before an async wait; 30 µs in a
+ * manager's server): replies came later or no sooner (the spinning
+ * process takes the core the peer needs to answer). The poller's bounded
+ * part sleeps in `ppoll` instead. A poller Worker waking the main thread
+ * through `Atomics.waitAsync` was measured at ≈ 25 µs a wait: still a
+ * hop, and a bounded sleep on the thread needs none.
  *
  * A pending async poll cannot be cancelled; closing a socket that one is
  * waiting on calls `shutdown(2)` (which wakes `poll` on connected and on
@@ -44,6 +41,7 @@
 import { errno, libc } from "../ffi/libc.ts";
 import { errno as E, OSError } from "../errors.ts";
 import { now } from "../sync/timeout.ts";
+import { pollerResumed, pollerWait } from "./poller.ts";
 
 export const POLLIN = 0x1;
 export const POLLOUT = 0x4;
@@ -97,25 +95,30 @@ export function ioSync<T>(g: IO<T>): T {
   return r.value;
 }
 
-/** Runs an I/O algorithm without blocking the event loop. */
-export async function ioAsync<T>(g: IO<T>): Promise<T> {
-  let r = g.next();
+/**
+ * How long (µs) an async wait may sleep on the calling thread before it
+ * goes to the blocking-task thread, unless its caller says otherwise (see
+ * `poller.ts`): a reply from a peer that is serving us usually comes
+ * within this.
+ */
+export const ASYNC_BUDGET_US = 50;
+
+/**
+ * Runs an I/O algorithm without blocking the event loop (for more than
+ * `budgetUs` per wait; see `poller.ts`). `started`: the result of the
+ * generator's first step, when the caller already took it (to finish
+ * without a promise when no wait was needed).
+ */
+export async function ioAsync<T>(
+  g: IO<T>,
+  budgetUs: number = ASYNC_BUDGET_US,
+  started?: IteratorResult<PollWait, T>,
+): Promise<T> {
+  let r = started ?? g.next();
   while (!r.done) {
-    const w = r.value;
-    for (const h of w.holders) h.hold();
-    let n: number;
-    try {
-      n = await libc().poll_async(
-        w.pollfds,
-        BigInt(w.count),
-        pollMs(w.timeoutMs),
-      );
-    } finally {
-      for (const h of w.holders) h.unhold();
-    }
-    // errno is not readable after a nonblocking call: -1 (EINTR in
-    // practice) makes the algorithm re-check and wait again.
-    r = g.next(n < 0 ? -1 : n);
+    const n = await pollerWait(r.value, budgetUs);
+    pollerResumed();
+    r = g.next(n);
   }
   return r.value;
 }

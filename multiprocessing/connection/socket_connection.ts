@@ -1,6 +1,7 @@
 import { EOFError, errno as E, OSError } from "../../_internal/errors.ts";
 import { errno, libc } from "../../_internal/ffi/libc.ts";
 import {
+  ASYNC_BUDGET_US,
   deadline as deadlineOf,
   type IO,
   ioAsync,
@@ -95,6 +96,8 @@ export class SocketConnection implements Connection {
   #receiving = 0;
   #sendTail: Promise<void> = Promise.resolve();
   #recvTail: Promise<void> = Promise.resolve();
+  /** How long an async wait may sleep before its blocking-task poll (net/poller.ts). */
+  #budgetUs = ASYNC_BUDGET_US;
 
   /** @internal Made by `Listener.accept()` and `Client()`. */
   constructor(token: typeof CREATE, sock: Sock) {
@@ -208,17 +211,23 @@ export class SocketConnection implements Connection {
     const chunks = this.#frames(bytes);
     let p: Promise<void>;
     if (this.#sending === 0) {
-      // Nothing queued: the first write happens now, synchronously.
-      p = this.#counted(
-        "send",
-        ioAsync(this.#writing(chunks, !chunks.includes(bytes), MSG_DONTWAIT)),
-      );
+      // Nothing queued: the first write happens now, synchronously; when
+      // it is all written (the common case) no async machinery runs.
+      const g = this.#writing(chunks, !chunks.includes(bytes), MSG_DONTWAIT);
+      let r: IteratorResult<PollWait, void>;
+      try {
+        r = g.next();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (r.done) return DONE;
+      p = this.#counted("send", ioAsync(g, this.#budgetUs, r));
     } else {
       const copies = chunks.map((c) => c === bytes ? c.slice() : c);
       p = this.#counted(
         "send",
         this.#sendTail.then(() =>
-          ioAsync(this.#writing(copies, true, MSG_DONTWAIT))
+          ioAsync(this.#writing(copies, true, MSG_DONTWAIT), this.#budgetUs)
         ),
       );
     }
@@ -386,12 +395,25 @@ export class SocketConnection implements Connection {
   }
 
   #recvAsync<T>(make: () => IO<T>): Promise<T> {
-    const p = this.#counted(
-      "recv",
-      this.#receiving === 0
-        ? ioAsync(make())
-        : this.#recvTail.then(() => ioAsync(make())),
-    );
+    let p: Promise<T>;
+    if (this.#receiving === 0) {
+      // Nothing queued: read now; a message already there (or arriving
+      // without a wait) needs no async machinery.
+      const g = make();
+      let r: IteratorResult<PollWait, T>;
+      try {
+        r = g.next();
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (r.done) return Promise.resolve(r.value);
+      p = this.#counted("recv", ioAsync(g, this.#budgetUs, r));
+    } else {
+      p = this.#counted(
+        "recv",
+        this.#recvTail.then(() => ioAsync(make(), this.#budgetUs)),
+      );
+    }
     this.#recvTail = p.then(noop, noop);
     return p;
   }
@@ -410,12 +432,15 @@ export class SocketConnection implements Connection {
    * @throws {EOFError} If the peer has closed and nothing is left.
    * @throws {UnpicklingError} If the message is not a valid pickle.
    */
-  async recv(): Promise<unknown> {
-    this.#checkReadable();
-    const bytes = await this.#recvAsync(() =>
-      this.#reading(MSG_DONTWAIT, Infinity)
+  recv(): Promise<unknown> {
+    try {
+      this.#checkReadable();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.#recvAsync(() => this.#reading(MSG_DONTWAIT, Infinity)).then(
+      loads as (b: unknown) => unknown,
     );
-    return loads(bytes as Uint8Array);
   }
 
   /** Like {@linkcode SocketConnection.recv}, blocking the calling thread. */
@@ -469,6 +494,15 @@ export class SocketConnection implements Connection {
     this.#checkReadable();
     const target = intoTarget(buf, offset);
     return this.#recvSync(this.#reading(0, Infinity, target)) as number;
+  }
+
+  /**
+   * @internal How long (µs) an async wait of this connection may sleep on
+   * the calling thread before it goes to Deno's blocking-task thread (see
+   * `_internal/net/poller.ts`); a manager's server raises it.
+   */
+  set waitBudgetUs(us: number) {
+    this.#budgetUs = us;
   }
 
   /** @internal Whether a message (or end-of-file) is buffered already. */
@@ -535,6 +569,8 @@ export class SocketConnection implements Connection {
 }
 
 function noop(): void {}
+
+const DONE: Promise<void> = Promise.resolve();
 
 function allocate(n: number): Uint8Array {
   try {
