@@ -6,7 +6,9 @@
  * parent, which watches its children).
  *
  * Loaded in a child process, as a module-reference target; a spare child
- * loads it ahead (see multiprocessing/process.ts `warmUp`).
+ * loads it ahead (see multiprocessing/process.ts `warmUp`). The worker loads
+ * the classes of shareable arguments as it meets them (see
+ * `_internal/shareable_modules.ts`), as every child does.
  *
  * @module
  */
@@ -18,7 +20,6 @@ import { PoolCore } from "../_internal/futures/pool_core.ts";
 import { runWorkerLoop } from "../_internal/futures/worker_loop.ts";
 import { ProcessError } from "../multiprocessing/errors.ts";
 import { BrokenProcessPool } from "./errors.ts";
-import "../_internal/shareables.ts";
 
 /** Which pool a worker serves: its errors differ. */
 export type PoolKind = "executor" | "pool";

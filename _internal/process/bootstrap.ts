@@ -66,6 +66,14 @@ const { joinNonDaemonThreads, reportChildError, runChild, warmUp } =
   await import(
     "../../multiprocessing/process.ts"
   );
+// Shareable classes load as this process meets them (a third of a cold
+// start went to loading them all up front).
+const { loadShareablesOnDemand } = await import("../shareable_modules.ts");
+const onDemand = loadShareablesOnDemand();
+// Not a literal: Deno reads and analyses the graph of a literal dynamic
+// import at start-up, even one never run (≈ 15 ms for this one).
+const EVERY_SHAREABLE = new URL("../shareables.ts", import.meta.url).href;
+if (!onDemand) await import(EVERY_SHAREABLE);
 
 // The tracker's pipe and the lifeline: keep them away from the descriptors
 // user code might use, and out of processes it starts.
@@ -100,6 +108,12 @@ if (w.load(R.STATE) !== RecordState.ASSIGNED) { // a spare
       () => w.load(R.STATE) === RecordState.ASSIGNED,
     );
   } catch { /* nothing loaded ahead: the target's import loads it */ }
+  // A spare has the time: every shareable class, as a warm start had them.
+  if (onDemand && w.load(R.STATE) !== RecordState.ASSIGNED) {
+    try {
+      await import(EVERY_SHAREABLE);
+    } catch { /* loaded on demand */ }
+  }
 }
 if (
   w.compareExchange(R.STATE, RecordState.BOOTING, RecordState.IDLE) ===
