@@ -60,6 +60,11 @@ export function knownShareableTags(): string[] {
   return Object.keys(MODULES);
 }
 
+/** Whether every known shareable class is registered in this thread. */
+export function allShareablesLoaded(): boolean {
+  return Object.keys(MODULES).every(hasShareable);
+}
+
 /** The URL of the module that registers `tag`, if known. */
 export function shareableModule(tag: string): string | undefined {
   const rel = Object.hasOwn(MODULES, tag) ? MODULES[tag] : undefined;

@@ -68,12 +68,16 @@ const { joinNonDaemonThreads, reportChildError, runChild, warmUp } =
   );
 // Shareable classes load as this process meets them (a third of a cold
 // start went to loading them all up front).
-const { loadShareablesOnDemand } = await import("../shareable_modules.ts");
-const onDemand = loadShareablesOnDemand();
+const { allShareablesLoaded, loadShareablesOnDemand } = await import(
+  "../shareable_modules.ts"
+);
+// bootstrap_eager.ts loaded them all (this process may not read the files).
+const eager = allShareablesLoaded();
+const onDemand = !eager && loadShareablesOnDemand();
 // Not a literal: Deno reads and analyses the graph of a literal dynamic
 // import at start-up, even one never run (≈ 15 ms for this one).
 const EVERY_SHAREABLE = new URL("../shareables.ts", import.meta.url).href;
-if (!onDemand) await import(EVERY_SHAREABLE);
+if (!eager && !onDemand) await import(EVERY_SHAREABLE);
 
 // The tracker's pipe and the lifeline: keep them away from the descriptors
 // user code might use, and out of processes it starts.

@@ -179,3 +179,21 @@ mpTest(
     }
   },
 );
+
+for (
+  const [what, read] of [
+    ["may not read the library's files", "/nonexistent"],
+    [
+      "may read only the library's files",
+      new URL("../../", import.meta.url).pathname,
+    ],
+  ]
+) {
+  Deno.test(`Process: a program that ${what} starts children that receive any class`, async () => {
+    const r = await runScript("partial_read.ts", {
+      flags: ["--allow-ffi", "--allow-run", `--allow-read=${read}`],
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, "Lock 5\n0\n");
+  });
+}
