@@ -60,9 +60,12 @@ export function knownShareableTags(): string[] {
   return Object.keys(MODULES);
 }
 
+let allLoaded = false;
+
 /** Whether every known shareable class is registered in this thread. */
 export function allShareablesLoaded(): boolean {
-  return Object.keys(MODULES).every(hasShareable);
+  // Once true, for good: classes are never unregistered.
+  return allLoaded ||= Object.keys(MODULES).every(hasShareable);
 }
 
 /** The URL of the module that registers `tag`, if known. */
@@ -110,6 +113,7 @@ export function missingShareableModules(
 
 /** Loads the classes an encoded value needs before it is decoded. */
 export async function loadShareablesFor(bytes: Uint8Array): Promise<void> {
+  if (allShareablesLoaded()) return; // a spare loaded them all ahead
   await Promise.all(missingShareableModules(bytes).map((u) => import(u)));
 }
 

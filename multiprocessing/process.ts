@@ -847,6 +847,15 @@ export async function warmUp(): Promise<void> {
   };
   const back = decode(encode(sample, "process").bytes.slice()) as Assignment;
   void loadTarget(back.target!);
+  // A pool worker's loop steps through a MessageChannel: its first message
+  // costs more than the next ones.
+  const ch = new MessageChannel();
+  await new Promise((resolve) => {
+    ch.port1.onmessage = resolve;
+    ch.port2.postMessage(null);
+  });
+  ch.port1.close();
+  ch.port2.close();
   // Only where it loads without asking: a spare must never prompt for a
   // permission (a pool's worker asks, and reports, by itself).
   if (!canReadQuietly(POOL_WORKER)) return;

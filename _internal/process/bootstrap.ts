@@ -104,6 +104,14 @@ function finish(code: number): never {
 }
 
 if (w.load(R.STATE) !== RecordState.ASSIGNED) { // a spare
+  // A spare has the time: every shareable class, as a warm start had them
+  // (first: the warm-up after it leaves time for what a load leaves to do,
+  // which would otherwise fall into the start that wakes this spare).
+  if (onDemand) {
+    try {
+      await import(EVERY_SHAREABLE);
+    } catch { /* loaded on demand */ }
+  }
   await warmUp();
   try {
     const { loadAhead, parseModulesArg } = await import("./module_preload.ts");
@@ -112,12 +120,6 @@ if (w.load(R.STATE) !== RecordState.ASSIGNED) { // a spare
       () => w.load(R.STATE) === RecordState.ASSIGNED,
     );
   } catch { /* nothing loaded ahead: the target's import loads it */ }
-  // A spare has the time: every shareable class, as a warm start had them.
-  if (onDemand && w.load(R.STATE) !== RecordState.ASSIGNED) {
-    try {
-      await import(EVERY_SHAREABLE);
-    } catch { /* loaded on demand */ }
-  }
 }
 if (
   w.compareExchange(R.STATE, RecordState.BOOTING, RecordState.IDLE) ===
