@@ -1,6 +1,7 @@
 /**
  * multiprocessing benchmarks beside CPython 3.11: process start+join (cold
- * and with a warm spare), a shared Value under its lock, Queue and Pipe
+ * and with a warm spare; beside the cold start, the floor under it: a bare
+ * runtime's start and exit), a shared Value under its lock, Queue and Pipe
  * throughput, SharedMemory cycles.
  *
  * @module
