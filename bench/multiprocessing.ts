@@ -1,6 +1,7 @@
 /**
  * multiprocessing benchmarks beside CPython 3.11: process start+join (cold
- * and with a warm spare), a shared Value under its lock, Queue and Pipe
+ * and with a warm spare; beside the cold start, the floor under it: a bare
+ * runtime's start and exit), a shared Value under its lock, Queue and Pipe
  * throughput, SharedMemory cycles.
  *
  * @module
@@ -45,6 +46,27 @@ async function coldStart(): Promise<number> {
   } finally {
     useSpares(true);
   }
+}
+
+/**
+ * Median ms to start and end a bare `deno run` of a module that imports
+ * nothing: the floor under a cold start (CPython's: `python3 -c pass`).
+ */
+async function bareRuntimeStart(): Promise<number> {
+  const file = new URL("./_targets.ts", import.meta.url).pathname;
+  const times: number[] = [];
+  for (let i = 0; i < STARTS + 2; i++) {
+    const t0 = performance.now();
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-q", file],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    if (!out.success) throw new Error("deno run failed");
+    if (i >= 2) times.push(performance.now() - t0);
+  }
+  return median(times);
 }
 
 /** A no-op module-reference target (the child imports its module). */
@@ -257,6 +279,21 @@ if __name__ == "__main__":
         if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
     print(statistics.median(xs))`,
     pyconc: coldStart,
+  },
+  {
+    name:
+      "floor: bare runtime start+exit, `deno run` of an empty module (CPython: `python3 -c pass`)",
+    unit: "ms",
+    better: "lower",
+    python: `
+import subprocess, sys, time, statistics
+xs = []
+for i in range(${STARTS + 2}):
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
+print(statistics.median(xs))`,
+    pyconc: bareRuntimeStart,
   },
   {
     name: "Process start+join, warm spare (CPython: fork)",

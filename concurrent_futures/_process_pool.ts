@@ -48,6 +48,8 @@ import { ProcessTable } from "../_internal/process/table.ts";
 import { signal, SIGTERM } from "../_internal/process/os.ts";
 import { Future, futureInternals } from "./future.ts";
 import { brokenErrorOf, type PoolKind } from "./_process_worker.ts";
+// The owner receives whatever its workers return, shareables included.
+import "../_internal/shareables.ts";
 
 const WORKER = new URL("./_process_worker.ts#processWorker", import.meta.url);
 

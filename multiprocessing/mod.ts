@@ -34,6 +34,10 @@
  * @module
  */
 
+// Every class that travels by reference, for the programs that import the
+// module (a child process started on a function loads them on demand).
+import "../_internal/shareables.ts";
+
 export {
   activeChildren,
   currentProcess,

@@ -30,7 +30,7 @@ import {
 import { signalName } from "../_internal/signal_table.ts";
 import "../_internal/process/exit.ts"; // joins children at exit
 import { INSPECT } from "../_internal/sync/hold.ts";
-import "../_internal/shareables.ts";
+import { loadShareablesFor } from "../_internal/shareable_modules.ts";
 import { lazyModulesInUse, preloadLazyModules } from "../_internal/lazy.ts";
 
 /** Options of {@linkcode Process}, Python's keyword arguments. */
@@ -772,6 +772,9 @@ export async function runChild(
   parentPidfd = parentFd;
   let a: Assignment;
   try {
+    // A child loads shareable classes as it meets them: those of its
+    // assignment now (see shareable_modules.ts).
+    await loadShareablesFor(bytes);
     a = decode(bytes) as Assignment;
   } catch (e) {
     reportChildError(e);
@@ -844,6 +847,15 @@ export async function warmUp(): Promise<void> {
   };
   const back = decode(encode(sample, "process").bytes.slice()) as Assignment;
   void loadTarget(back.target!);
+  // A pool worker's loop steps through a MessageChannel: its first message
+  // costs more than the next ones.
+  const ch = new MessageChannel();
+  await new Promise((resolve) => {
+    ch.port1.onmessage = resolve;
+    ch.port2.postMessage(null);
+  });
+  ch.port1.close();
+  ch.port2.close();
   // Only where it loads without asking: a spare must never prompt for a
   // permission (a pool's worker asks, and reports, by itself).
   if (!canReadQuietly(POOL_WORKER)) return;

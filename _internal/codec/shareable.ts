@@ -41,6 +41,8 @@ export interface Shareable {
 export type Rebuild = (data: unknown) => object;
 
 const rebuilders = new Map<string, Rebuild>();
+/** Loads the module of a tag synchronously (see `setShareableLoader`). */
+let loader: ((tag: string) => void) | undefined;
 
 /**
  * Registers how to rebuild objects with `tag`.
@@ -56,13 +58,38 @@ export function registerShareable(tag: string, rebuild: Rebuild): void {
  * @throws {TypeError} If no class registered the tag in this thread.
  */
 export function rebuildShareable(tag: string, data: unknown): object {
-  const rebuild = rebuilders.get(tag);
+  let rebuild = rebuilders.get(tag);
+  if (rebuild === undefined && loader !== undefined) {
+    try {
+      loader(tag);
+    } catch { /* reported below as the class being unknown */ }
+    rebuild = rebuilders.get(tag);
+  }
   if (rebuild === undefined) {
     throw new TypeError(
       `Cannot receive a ${tag}: its module is not loaded in this thread`,
     );
   }
   return rebuild(data);
+}
+
+/**
+ * Sets how a thread loads the module of a tag it meets before its class
+ * was loaded (a child process loads shareable classes on demand; see
+ * `_internal/shareable_modules.ts`).
+ */
+export function setShareableLoader(load: (tag: string) => void): void {
+  loader = load;
+}
+
+/** Whether a class registered `tag` in this thread. */
+export function hasShareable(tag: string): boolean {
+  return rebuilders.has(tag);
+}
+
+/** The tags registered in this thread. */
+export function registeredShareableTags(): string[] {
+  return [...rebuilders.keys()];
 }
 
 /** Whether `v` is a shareable object. */

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { HEADER } from "../sync/layout.ts";
+import { HEADER } from "../sync/object_tags.ts";
 import { WORK_QUEUE_WORDS } from "./work_queue.ts";
 
 /** Type tags (word 0). Distinct from the tags of sync/layout.ts. */

@@ -66,6 +66,18 @@ const { joinNonDaemonThreads, reportChildError, runChild, warmUp } =
   await import(
     "../../multiprocessing/process.ts"
   );
+// Shareable classes load as this process meets them (a third of a cold
+// start went to loading them all up front).
+const { allShareablesLoaded, loadShareablesOnDemand } = await import(
+  "../shareable_modules.ts"
+);
+// bootstrap_eager.ts loaded them all (this process may not read the files).
+const eager = allShareablesLoaded();
+const onDemand = !eager && loadShareablesOnDemand();
+// Not a literal: Deno reads and analyses the graph of a literal dynamic
+// import at start-up, even one never run (≈ 15 ms for this one).
+const EVERY_SHAREABLE = new URL("../shareables.ts", import.meta.url).href;
+if (!eager && !onDemand) await import(EVERY_SHAREABLE);
 
 // The tracker's pipe and the lifeline: keep them away from the descriptors
 // user code might use, and out of processes it starts.
@@ -92,6 +104,14 @@ function finish(code: number): never {
 }
 
 if (w.load(R.STATE) !== RecordState.ASSIGNED) { // a spare
+  // A spare has the time: every shareable class, as a warm start had them
+  // (first: the warm-up after it leaves time for what a load leaves to do,
+  // which would otherwise fall into the start that wakes this spare).
+  if (onDemand) {
+    try {
+      await import(EVERY_SHAREABLE);
+    } catch { /* loaded on demand */ }
+  }
   await warmUp();
   try {
     const { loadAhead, parseModulesArg } = await import("./module_preload.ts");

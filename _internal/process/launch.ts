@@ -42,6 +42,25 @@ export const TRACKER_FD_IN_CHILD = 3;
 export const LIFELINE_FD_IN_CHILD = 4;
 
 const BOOTSTRAP = new URL("./bootstrap.ts", import.meta.url).href;
+/** The bootstrap of a child that may not read the library's files. */
+const BOOTSTRAP_EAGER = new URL("./bootstrap_eager.ts", import.meta.url).href;
+const LIBRARY_ROOT = new URL("../../", import.meta.url);
+
+/**
+ * The child's main module: the bootstrap, which loads library modules as
+ * they are needed, where the child may read them (it has this process's
+ * permissions); else the one that loads them all up front.
+ */
+function bootstrapModule(): string {
+  if (LIBRARY_ROOT.protocol !== "file:") return BOOTSTRAP_EAGER;
+  try {
+    const path = decodeURIComponent(LIBRARY_ROOT.pathname);
+    const state = Deno.permissions.querySync({ name: "read", path }).state;
+    return state === "granted" ? BOOTSTRAP : BOOTSTRAP_EAGER;
+  } catch {
+    return BOOTSTRAP_EAGER;
+  }
+}
 
 interface Spare {
   pid: number;
@@ -73,7 +92,7 @@ function spawnChild(
     "run",
     ...flags,
     "-q",
-    BOOTSTRAP,
+    bootstrapModule(),
     shmHeapName(),
     String(record),
     String(Deno.pid),

@@ -20,7 +20,7 @@
 
 import type { Heap } from "../sync/heap.ts";
 import { registerDestructor } from "../sync/heap.ts";
-import { HEADER, Tag } from "../sync/layout.ts";
+import { HEADER, Tag } from "../sync/object_tags.ts";
 import { RobustLock } from "../sync/robust_lock.ts";
 import { Journal, journalWords } from "../sync/journal.ts";
 import { programHeap } from "./program_heap.ts";

@@ -22,7 +22,7 @@ import {
   registerDestructor,
   Root,
 } from "../sync/heap.ts";
-import { HEADER, Tag } from "../sync/layout.ts";
+import { HEADER, Tag } from "../sync/object_tags.ts";
 import { LockCore } from "../sync/lock_core.ts";
 import type { WaitWords } from "../sync/words.ts";
 import { closeFd, exitcodeOf, pollAsync, pollSync, reap } from "./os.ts";

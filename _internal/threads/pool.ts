@@ -18,7 +18,7 @@
  */
 
 import { heap, Root } from "../sync/heap.ts";
-import { HEADER, Tag } from "../sync/layout.ts";
+import { HEADER, Tag } from "../sync/object_tags.ts";
 import type { WaitWords } from "../sync/words.ts";
 
 /** The most Workers a process can have at once. */

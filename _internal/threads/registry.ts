@@ -11,7 +11,7 @@
  */
 
 import { type Heap, heap, registerDestructor, Root } from "../sync/heap.ts";
-import { HEADER, Tag } from "../sync/layout.ts";
+import { HEADER, Tag } from "../sync/object_tags.ts";
 import { LockCore } from "../sync/lock_core.ts";
 import type { WaitWords } from "../sync/words.ts";
 import { MAIN_IDENT } from "../sync/identity.ts";

@@ -1,0 +1,14 @@
+/**
+ * The main module of a child process that may not read the library's
+ * files (a partial `--allow-read`): it loads every shareable class up front,
+ * as part of its static module graph, which Deno loads without a read
+ * permission, then runs the bootstrap. (A child that may read them loads
+ * the classes as it meets them: a dynamic import of a computed specifier,
+ * or a synchronous `require`, needs the permission.) Same arguments as
+ * bootstrap.ts.
+ *
+ * @module
+ */
+
+import "../shareables.ts";
+import "./bootstrap.ts";
