@@ -46,6 +46,15 @@ const CONTINUE = Symbol("continue");
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Shortens the stack to `k` items. Pops, not `length = k`: V8 runs a
+ * length store in its C++ runtime, which costs more than popping the few
+ * items an opcode takes (and popping is linear in what was pushed).
+ */
+function truncate(stack: unknown[], k: number): void {
+  while (stack.length > k) stack.pop();
+}
+
 /** The loader reused by every non-nested loads (null while in use). */
 let shared: Unpickler | null = null;
 
@@ -199,7 +208,7 @@ class Unpickler implements Builders {
     const n = stack.length - k;
     const items = new Array<unknown>(n);
     for (let i = 0; i < n; i++) items[i] = stack[k + i];
-    stack.length = k;
+    truncate(stack, k);
     return items;
   }
 
@@ -658,14 +667,15 @@ class Unpickler implements Builders {
           const n = stack.length;
           if (n - 2 < this.fence) fail("unpickling stack underflow");
           stack[n - 2] = this.tuple([stack[n - 2], stack[n - 1]]);
-          stack.length = n - 1;
+          stack.pop();
           continue;
         }
         case op.TUPLE3: {
           const n = stack.length;
           if (n - 3 < this.fence) fail("unpickling stack underflow");
           stack[n - 3] = this.tuple([stack[n - 3], stack[n - 2], stack[n - 1]]);
-          stack.length = n - 2;
+          stack.pop();
+          stack.pop();
           continue;
         }
         case op.TUPLE:
@@ -679,7 +689,7 @@ class Unpickler implements Builders {
             Array.isArray(t) && !Object.isFrozen(t) && this.tupleSet === null
           ) {
             for (let i = k; i < stack.length; i++) t.push(stack[i]);
-            stack.length = k;
+            truncate(stack, k);
           } else {
             this.appendItems(t, stack.splice(k));
           }
@@ -701,7 +711,7 @@ class Unpickler implements Builders {
             }
           }
           for (; i < n; i += 2) this.setItem(t, stack[i], stack[i + 1]);
-          stack.length = k;
+          truncate(stack, k);
           continue;
         }
         case op.STOP:
