@@ -45,6 +45,9 @@ const RESTART = Symbol("restart");
 const CONTINUE = Symbol("continue");
 
 const EMPTY = new Uint8Array(0);
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Shortens the stack to `k` items. Pops, not `length = k`: V8 runs a
@@ -98,6 +101,8 @@ class Unpickler implements Builders {
   fence = 0;
   memo: unknown[] = [];
   memoCount = 0;
+  /** One past the highest memo index this load wrote (what clear() wipes). */
+  memoHigh = 0;
   /**
    * Containers built so far, an upper bound of the value's depth: the
    * depth walk at the end runs only when it could find too much.
@@ -113,7 +118,6 @@ class Unpickler implements Builders {
   escaped: Set<object> | null = null;
   /** Work the evaluated constructors may still do, in items. */
   budget: number;
-  view: DataView | null = null;
 
   constructor(data: Uint8Array, slow: boolean) {
     this.data = data;
@@ -133,6 +137,7 @@ class Unpickler implements Builders {
     this.proto = 0;
     this.fence = 0;
     this.memoCount = 0;
+    this.memoHigh = 0;
     this.sparse = false;
     this.containers = 0;
   }
@@ -146,14 +151,14 @@ class Unpickler implements Builders {
     this.converted = null;
     this.escaped = null;
     this.tupleSet = null;
-    this.view = null;
     // Shrinking an array to 0 frees its storage (the next push allocates
     // again): overwrite what was used instead, while it is small.
     const { stack, marks, memo } = this;
     if (stack.length > 0) stack.length = 0;
     if (marks.length > 0) marks.length = 0;
-    const used = memo.length;
-    if (used > 4096 || this.sparse) return false;
+    if (memo.length > 4096 || this.sparse) return false;
+    // Entries past memoHigh were wiped by the load that wrote them.
+    const used = Math.min(this.memoHigh, memo.length);
     for (let i = 0; i < used; i++) memo[i] = undefined;
     return stack.length < 4096;
   }
@@ -398,6 +403,7 @@ class Unpickler implements Builders {
     if (idx > this.memo.length) this.sparse = true;
     const v = this.top();
     if (this.memo[idx] === undefined) this.memoCount++;
+    if (idx >= this.memoHigh) this.memoHigh = idx + 1;
     this.memo[idx] = v;
   }
 
@@ -621,6 +627,35 @@ class Unpickler implements Builders {
           stack.push(data[pos]! | (data[pos + 1]! << 8));
           pos += 2;
           continue;
+        case op.BININT: {
+          if (pos + 4 > end) fail("pickle data was truncated");
+          stack.push(
+            data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) |
+              (data[pos + 3]! << 24),
+          );
+          pos += 4;
+          continue;
+        }
+        case op.BINFLOAT: {
+          // Big-endian IEEE 754, through a scratch double (no DataView).
+          if (pos + 8 > end) fail("pickle data was truncated");
+          if (LITTLE_ENDIAN) {
+            for (let i = 0; i < 8; i++) f64Bytes[i] = data[pos + 7 - i]!;
+          } else {
+            for (let i = 0; i < 8; i++) f64Bytes[i] = data[pos + i]!;
+          }
+          stack.push(f64[0]);
+          pos += 8;
+          continue;
+        }
+        case op.SHORT_BINBYTES: {
+          if (pos >= end) fail("pickle data was truncated");
+          const n = data[pos++]!;
+          if (pos + n > end) fail("pickle data was truncated");
+          stack.push(data.slice(pos, pos + n));
+          pos += n;
+          continue;
+        }
         case op.SHORT_BINUNICODE: {
           if (pos >= end) fail("pickle data was truncated");
           const n = data[pos++]!;
@@ -635,6 +670,7 @@ class Unpickler implements Builders {
           if (stack.length <= this.fence) fail("unpickling stack underflow");
           const idx = this.memoCount;
           if (memo[idx] === undefined) this.memoCount = idx + 1;
+          if (idx >= this.memoHigh) this.memoHigh = idx + 1;
           memo[idx] = stack[stack.length - 1];
           continue;
         }
@@ -746,15 +782,6 @@ class Unpickler implements Builders {
         break;
 
       // Scalars.
-      case op.BININT:
-        this.need(4);
-        this.stack.push(
-          this.data[this.pos]! | (this.data[this.pos + 1]! << 8) |
-            (this.data[this.pos + 2]! << 16) |
-            (this.data[this.pos + 3]! << 24),
-        );
-        this.pos += 4;
-        break;
       case op.LONG1:
         this.need(1);
         this.stack.push(this.readLong(this.data[this.pos++]!));
@@ -793,16 +820,6 @@ class Unpickler implements Builders {
         this.stack.push(v);
         break;
       }
-      case op.BINFLOAT:
-        this.need(8);
-        this.view ??= new DataView(
-          this.data.buffer,
-          this.data.byteOffset,
-          this.data.byteLength,
-        );
-        this.stack.push(this.view.getFloat64(this.pos, false));
-        this.pos += 8;
-        break;
       case op.FLOAT: {
         const line = this.readLine();
         const v = parseFloat(line);
@@ -861,10 +878,6 @@ class Unpickler implements Builders {
         this.stack.push(s);
         break;
       }
-      case op.SHORT_BINBYTES:
-        this.need(1);
-        this.stack.push(this.readBytes(this.data[this.pos++]!));
-        break;
       case op.BINBYTES:
         this.stack.push(this.readBytes(this.u32()));
         break;
