@@ -317,22 +317,38 @@ function saveDict(
   buf[pos] = op.EMPTY_DICT;
   let p = memoize1(obj, buf, pos + 1);
   if (p < 0) return p;
-  const keys = Object.keys(obj);
-  const n = keys.length;
-  for (let i = 0; i < n; i += BATCHSIZE) {
-    const stop = Math.min(n, i + BATCHSIZE);
-    const one = n === 1;
-    if (!one) buf[p++] = op.MARK;
-    for (let j = i; j < stop; j++) {
-      const k = keys[j]!;
-      p = saveStr(k, buf, p);
-      if (p < 0) return p;
-      p = save(obj[k], buf, p, depth + 1);
-      if (p < 0) return p;
+  // for-in walks the object's enum cache (no keys array; V8 reads each
+  // value by its field index); an inherited key is the general Pickler's.
+  const mark = p;
+  buf[p++] = op.MARK;
+  let n = 0;
+  let inBatch = 0;
+  for (const k in obj) {
+    if (!Object.hasOwn(obj, k)) return GIVE_UP;
+    if (inBatch === 0 && n > 0) {
+      if (p + 2 > buf.length) return NO_ROOM;
+      buf[p++] = op.MARK;
     }
-    if (p + 2 > buf.length) return NO_ROOM;
-    buf[p++] = one ? op.SETITEM : op.SETITEMS;
+    p = saveStr(k, buf, p);
+    if (p < 0) return p;
+    p = save(obj[k], buf, p, depth + 1);
+    if (p < 0) return p;
+    n++;
+    if (++inBatch === BATCHSIZE) {
+      if (p + 2 > buf.length) return NO_ROOM;
+      buf[p++] = op.SETITEMS;
+      inBatch = 0;
+    }
   }
+  if (n === 0) return mark; // no MARK for an empty dict
+  if (p + 2 > buf.length) return NO_ROOM;
+  if (n === 1) {
+    // One item: SETITEM, without the MARK.
+    buf.copyWithin(mark, mark + 1, p);
+    buf[p - 1] = op.SETITEM;
+    return p;
+  }
+  if (inBatch > 0) buf[p++] = op.SETITEMS;
   return p;
 }
 

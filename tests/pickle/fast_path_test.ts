@@ -326,3 +326,23 @@ Deno.test("pickle fast loop: a memo entry never outlives its load", () => {
     UnpicklingError,
   );
 });
+
+Deno.test("pickle fast path: an inherited enumerable key is not a dict item", () => {
+  // What Object.keys sees (own keys) is what both writers write, even
+  // when someone gave Object.prototype an enumerable property.
+  const value = { a: 1, b: tuple("two", 2) };
+  const before = dumps(value).slice();
+  Object.defineProperty(Object.prototype, "inherited", {
+    value: "from the prototype",
+    enumerable: true,
+    configurable: true,
+    writable: true,
+  });
+  try {
+    const fast = dumps(value).slice();
+    assert.deepEqual(fast, pickle(value, 4, false).slice());
+    assert.deepEqual(fast, before);
+  } finally {
+    delete (Object.prototype as Record<string, unknown>).inherited;
+  }
+});
