@@ -58,6 +58,42 @@ function truncate(stack: unknown[], k: number): void {
   while (stack.length > k) stack.pop();
 }
 
+/**
+ * The opcodes load() runs itself, numbered 1, 2, 3... in the order of its
+ * cases (0: any other opcode). load() switches on these numbers, written
+ * as literals: a switch over dense literal cases is a jump table in V8,
+ * where one over the opcodes (constants from another module, spread over
+ * 0x28-0x95) is a chain of comparisons.
+ */
+const HOT_OPCODES = [
+  op.PROTO, // 1
+  op.FRAME, // 2
+  op.MARK, // 3
+  op.NONE, // 4
+  op.NEWTRUE, // 5
+  op.NEWFALSE, // 6
+  op.BININT1, // 7
+  op.BININT2, // 8
+  op.BININT, // 9
+  op.BINFLOAT, // 10
+  op.SHORT_BINBYTES, // 11
+  op.SHORT_BINUNICODE, // 12
+  op.MEMOIZE, // 13
+  op.BINGET, // 14
+  op.EMPTY_TUPLE, // 15
+  op.EMPTY_LIST, // 16
+  op.EMPTY_DICT, // 17
+  op.TUPLE1, // 18
+  op.TUPLE2, // 19
+  op.TUPLE3, // 20
+  op.TUPLE, // 21
+  op.APPENDS, // 22
+  op.SETITEMS, // 23
+  op.STOP, // 24
+];
+const HOT = new Uint8Array(256);
+for (let i = 0; i < HOT_OPCODES.length; i++) HOT[HOT_OPCODES[i]!] = i + 1;
+
 /** The loader reused by every non-nested loads (null while in use). */
 let shared: Unpickler | null = null;
 
@@ -582,8 +618,8 @@ class Unpickler implements Builders {
     for (;;) {
       if (pos >= end) fail("pickle data was truncated");
       const code = data[pos++]!;
-      switch (code) {
-        case op.PROTO: {
+      switch (HOT[code]) {
+        case 1: { // PROTO
           if (pos >= end) fail("pickle data was truncated");
           const p = data[pos++]!;
           if (p > op.HIGHEST_PROTOCOL) {
@@ -592,7 +628,7 @@ class Unpickler implements Builders {
           this.proto = p;
           continue;
         }
-        case op.FRAME: {
+        case 2: { // FRAME
           if (pos + 8 > end) fail("pickle data was truncated");
           // A frame only groups opcodes: check that its bytes are there.
           const lo = (data[pos]! | (data[pos + 1]! << 8) |
@@ -605,29 +641,29 @@ class Unpickler implements Builders {
           }
           continue;
         }
-        case op.MARK:
+        case 3: // MARK
           this.marks.push(stack.length);
           this.fence = stack.length;
           continue;
-        case op.NONE:
+        case 4: // NONE
           stack.push(null);
           continue;
-        case op.NEWTRUE:
+        case 5: // NEWTRUE
           stack.push(true);
           continue;
-        case op.NEWFALSE:
+        case 6: // NEWFALSE
           stack.push(false);
           continue;
-        case op.BININT1:
+        case 7: // BININT1
           if (pos >= end) fail("pickle data was truncated");
           stack.push(data[pos++]);
           continue;
-        case op.BININT2:
+        case 8: // BININT2
           if (pos + 2 > end) fail("pickle data was truncated");
           stack.push(data[pos]! | (data[pos + 1]! << 8));
           pos += 2;
           continue;
-        case op.BININT: {
+        case 9: { // BININT
           if (pos + 4 > end) fail("pickle data was truncated");
           stack.push(
             data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) |
@@ -636,7 +672,7 @@ class Unpickler implements Builders {
           pos += 4;
           continue;
         }
-        case op.BINFLOAT: {
+        case 10: { // BINFLOAT
           // Big-endian IEEE 754, through a scratch double (no DataView).
           if (pos + 8 > end) fail("pickle data was truncated");
           if (LITTLE_ENDIAN) {
@@ -648,7 +684,7 @@ class Unpickler implements Builders {
           pos += 8;
           continue;
         }
-        case op.SHORT_BINBYTES: {
+        case 11: { // SHORT_BINBYTES
           if (pos >= end) fail("pickle data was truncated");
           const n = data[pos++]!;
           if (pos + n > end) fail("pickle data was truncated");
@@ -656,7 +692,7 @@ class Unpickler implements Builders {
           pos += n;
           continue;
         }
-        case op.SHORT_BINUNICODE: {
+        case 12: { // SHORT_BINUNICODE
           if (pos >= end) fail("pickle data was truncated");
           const n = data[pos++]!;
           if (pos + n > end) fail("pickle data was truncated");
@@ -666,7 +702,7 @@ class Unpickler implements Builders {
           pos += n;
           continue;
         }
-        case op.MEMOIZE: {
+        case 13: { // MEMOIZE
           if (stack.length <= this.fence) fail("unpickling stack underflow");
           const idx = this.memoCount;
           if (memo[idx] === undefined) this.memoCount = idx + 1;
@@ -674,7 +710,7 @@ class Unpickler implements Builders {
           memo[idx] = stack[stack.length - 1];
           continue;
         }
-        case op.BINGET: {
+        case 14: { // BINGET
           if (pos >= end) fail("pickle data was truncated");
           const idx = data[pos++]!;
           const v = memo[idx];
@@ -682,31 +718,31 @@ class Unpickler implements Builders {
           stack.push(this.escape(v));
           continue;
         }
-        case op.EMPTY_TUPLE:
+        case 15: // EMPTY_TUPLE
           stack.push(this.tuple([]));
           continue;
-        case op.EMPTY_LIST:
+        case 16: // EMPTY_LIST
           this.containers++;
           stack.push([]);
           continue;
-        case op.EMPTY_DICT:
+        case 17: // EMPTY_DICT
           this.containers++;
           stack.push({});
           continue;
-        case op.TUPLE1: {
+        case 18: { // TUPLE1
           const n = stack.length;
           if (n - 1 < this.fence) fail("unpickling stack underflow");
           stack[n - 1] = this.tuple([stack[n - 1]]);
           continue;
         }
-        case op.TUPLE2: {
+        case 19: { // TUPLE2
           const n = stack.length;
           if (n - 2 < this.fence) fail("unpickling stack underflow");
           stack[n - 2] = this.tuple([stack[n - 2], stack[n - 1]]);
           stack.pop();
           continue;
         }
-        case op.TUPLE3: {
+        case 20: { // TUPLE3
           const n = stack.length;
           if (n - 3 < this.fence) fail("unpickling stack underflow");
           stack[n - 3] = this.tuple([stack[n - 3], stack[n - 2], stack[n - 1]]);
@@ -714,10 +750,10 @@ class Unpickler implements Builders {
           stack.pop();
           continue;
         }
-        case op.TUPLE:
+        case 21: // TUPLE
           stack.push(this.tuple(this.popMark()));
           continue;
-        case op.APPENDS: {
+        case 22: { // APPENDS
           // The items straight from the stack (no intermediate array).
           const k = this.closeMark();
           const t = stack[k - 1];
@@ -731,7 +767,7 @@ class Unpickler implements Builders {
           }
           continue;
         }
-        case op.SETITEMS: {
+        case 23: { // SETITEMS
           const k = this.closeMark();
           const n = stack.length;
           if ((n - k) % 2 !== 0) fail("odd number of items for SETITEMS");
@@ -750,7 +786,7 @@ class Unpickler implements Builders {
           truncate(stack, k);
           continue;
         }
-        case op.STOP:
+        case 24: // STOP
           this.pos = pos;
           return this.finish(this.pop());
         default: {
