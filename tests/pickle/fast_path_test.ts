@@ -86,7 +86,7 @@ const VALUES: [string, unknown][] = [
   [
     "a memo past the linear search",
     Array.from(
-      { length: 40 },
+      { length: 100 },
       (_, i) => ({ [`key${i}`]: `val${i % 5}xxxx` }),
     ),
   ],
