@@ -90,6 +90,8 @@ const HOT_OPCODES = [
   op.APPENDS, // 22
   op.SETITEMS, // 23
   op.STOP, // 24
+  op.SETITEM, // 25
+  op.APPEND, // 26
 ];
 const HOT = new Uint8Array(256);
 for (let i = 0; i < HOT_OPCODES.length; i++) HOT[HOT_OPCODES[i]!] = i + 1;
@@ -789,6 +791,41 @@ class Unpickler implements Builders {
         case 24: // STOP
           this.pos = pos;
           return this.finish(this.pop());
+        case 25: { // SETITEM
+          // A str key into a plain object here; anything else in step().
+          const n = stack.length;
+          const t = stack[n - 3];
+          const key = stack[n - 2];
+          if (
+            n - 3 >= this.fence && this.converted === null &&
+            typeof key === "string" && key !== "__proto__" && isPlainObject(t)
+          ) {
+            t[key] = stack[n - 1];
+            stack.pop();
+            stack.pop();
+            continue;
+          }
+          this.pos = pos;
+          this.step(code);
+          pos = this.pos;
+          continue;
+        }
+        case 26: { // APPEND
+          // Onto a list here; anything else in step().
+          const n = stack.length;
+          const t = stack[n - 2];
+          if (
+            n - 2 >= this.fence && this.tupleSet === null &&
+            Array.isArray(t) && !Object.isFrozen(t)
+          ) {
+            t.push(stack.pop());
+            continue;
+          }
+          this.pos = pos;
+          this.step(code);
+          pos = this.pos;
+          continue;
+        }
         default: {
           this.pos = pos;
           const v = this.step(code);
@@ -802,7 +839,8 @@ class Unpickler implements Builders {
   /** Runs one opcode (the general path); returns the value at STOP. */
   step(code: number): unknown {
     this.containers++; // most opcodes here make one (an over-count is fine)
-    // The opcodes load() runs itself (the common ones) are not repeated here.
+    // The opcodes load() runs itself (the common ones) are not repeated
+    // here, but for the unusual cases of SETITEM and APPEND it hands over.
     switch (code) {
       case op.POP:
         if (this.stack.length > this.fence) this.stack.pop();

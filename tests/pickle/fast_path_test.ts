@@ -346,3 +346,68 @@ Deno.test("pickle fast path: an inherited enumerable key is not a dict item", ()
     delete (Object.prototype as Record<string, unknown>).inherited;
   }
 });
+
+Deno.test("pickle fast loop: SETITEM and APPEND, and what they hand over", () => {
+  const p = (...ops: number[]) => new Uint8Array([0x80, 4, ...ops, 0x2e]);
+  // pickle.dumps({'a': 1}, 4) and pickle.dumps([7], 4), without FRAME
+  assert.deepEqual(
+    loads(p(0x7d, 0x94, 0x8c, 1, 0x61, 0x94, 0x4b, 1, 0x73)),
+    { a: 1 },
+  );
+  assert.deepEqual(loads(p(0x5d, 0x94, 0x4b, 7, 0x61)), [7]);
+  // pickle.dumps({1: 'x'}, 4): a key that is not a str makes a Map.
+  assert.deepEqual(
+    loads(p(0x7d, 0x94, 0x4b, 1, 0x8c, 1, 0x78, 0x94, 0x73)),
+    new Map([[1, "x"]]),
+  );
+  // "__proto__" stays an own key, not the object's prototype.
+  const proto = loads(
+    p(0x7d, 0x8c, 9, ...new TextEncoder().encode("__proto__"), 0x4b, 5, 0x73),
+  ) as Record<string, unknown>;
+  assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+  assert.deepEqual(Object.entries(proto), [["__proto__", 5]]);
+  // Items below a MARK are out of reach: stack underflow, not a set item.
+  for (
+    const bad of [
+      p(0x7d, 0x8c, 1, 0x61, 0x28, 0x4b, 1, 0x73),
+      p(0x7d, 0x28, 0x8c, 1, 0x61, 0x4b, 1, 0x73),
+      p(0x5d, 0x28, 0x4b, 1, 0x61),
+      p(0x4b, 1, 0x73),
+      p(0x61),
+    ]
+  ) {
+    assert.throws(() => loads(bad), UnpicklingError);
+  }
+  // SETITEM on a tuple or an int, APPEND to a tuple or a dict: refused.
+  for (
+    const bad of [
+      p(0x29, 0x8c, 1, 0x61, 0x4b, 1, 0x73),
+      p(0x4b, 3, 0x8c, 1, 0x61, 0x4b, 1, 0x73),
+      p(0x29, 0x4b, 1, 0x61),
+      p(0x7d, 0x4b, 1, 0x61),
+    ]
+  ) {
+    assert.throws(() => loads(bad), UnpicklingError);
+  }
+  // Onto an object of a class: recorded in its listItems / dictItems.
+  // collections.OrderedDict() then SETITEM; collections.deque() then APPEND
+  const enc = (s: string) => [0x8c, s.length, ...new TextEncoder().encode(s)];
+  const od = loads(
+    p(
+      ...enc("collections"),
+      ...enc("OrderedDict"),
+      0x93,
+      0x29,
+      0x52,
+      ...enc("a"),
+      0x4b,
+      1,
+      0x73,
+    ),
+  ) as PyObject;
+  assert.deepEqual(od.dictItems, [["a", 1]]);
+  const dq = loads(
+    p(...enc("collections"), ...enc("deque"), 0x93, 0x29, 0x52, 0x4b, 2, 0x61),
+  ) as PyObject;
+  assert.deepEqual(dq.listItems, [2]);
+});
