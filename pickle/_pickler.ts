@@ -781,17 +781,24 @@ export function pickle(
   fast = true,
 ): Uint8Array {
   if (busy) return write(new Pickler(protocol, new Uint8Array(256), 0), value);
+  if (POOL_SIZE - poolUsed < 256 || pool.byteLength === 0) {
+    // Spent, or detached (someone transferred a result's buffer).
+    pool = new Uint8Array(POOL_SIZE);
+    poolUsed = 0;
+  }
   busy = true;
+  if (fast && protocol >= 4) {
+    // The fast writer leaves the shared Pickler untouched.
+    let out: Uint8Array | null;
+    try {
+      out = writeFast(value, protocol);
+    } finally {
+      busy = false;
+    }
+    if (out !== null) return out;
+    busy = true;
+  }
   try {
-    if (POOL_SIZE - poolUsed < 256 || pool.byteLength === 0) {
-      // Spent, or detached (someone transferred a result's buffer).
-      pool = new Uint8Array(POOL_SIZE);
-      poolUsed = 0;
-    }
-    if (fast && protocol >= 4) {
-      const out = writeFast(value, protocol);
-      if (out !== null) return out;
-    }
     shared.reset(protocol, pool, poolUsed);
     const out = write(shared, value);
     if (shared.buf === pool) poolUsed = (shared.pos + 7) & ~7;
@@ -864,7 +871,8 @@ function writeFast(value: unknown, protocol: number): Uint8Array | null {
     }
     if (buf === pool) {
       poolUsed = (stop + 7) & ~7;
-      return buf.subarray(start, stop);
+      // A view made directly: subarray() would look up a species first.
+      return new Uint8Array(buf.buffer, start, stop - start);
     }
     return buf.length > 2 * stop + 4096
       ? buf.slice(0, stop)
