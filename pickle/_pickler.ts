@@ -8,6 +8,10 @@
  * (deeper values are refused with a PicklingError, as CPython refuses past
  * its recursion limit).
  *
+ * Protocols 4 and 5 first try the fast writer (`_fast_pickler.ts`), which
+ * writes the same bytes for plain values; this Pickler takes over whatever
+ * it gives up on.
+ *
  * @module
  */
 
