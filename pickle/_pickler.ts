@@ -845,8 +845,9 @@ function writeFast(value: unknown, protocol: number): Uint8Array | null {
         start = poolUsed = 0;
         continue;
       }
-      // Start over in a buffer of its own, 4 times larger each time.
-      const size = 4 * buf.length;
+      // Start over in a buffer of its own, 4 times larger each time (the
+      // pool's size at least: a getter may have detached the pool).
+      const size = Math.max(4 * buf.length, 4 * POOL_SIZE);
       if (size > 0x40000000) return null; // the general Pickler's growth
       buf = new Uint8Array(size);
       start = 0;

@@ -411,3 +411,28 @@ Deno.test("pickle fast loop: SETITEM and APPEND, and what they hand over", () =>
   ) as PyObject;
   assert.deepEqual(dq.listItems, [2]);
 });
+
+Deno.test("pickle fast path: a getter that detaches the pool's buffer", () => {
+  const earlier = dumps("an earlier result");
+  const value = {
+    first: "a value written before the getter runs",
+    get second(): unknown {
+      // Transferring an earlier result detaches the pool being written.
+      // (The fast writer then starts over: a getter may run again.)
+      if (earlier.length > 0) {
+        const buffer = earlier.buffer as ArrayBuffer;
+        structuredClone(buffer, { transfer: [buffer] });
+      }
+      return tuple("second", 2);
+    },
+    third: [1, 2, 3],
+  };
+  const out = dumps(value);
+  assert.equal(earlier.length, 0);
+  assert.deepEqual(loads(out), {
+    first: "a value written before the getter runs",
+    second: ["second", 2],
+    third: [1, 2, 3],
+  });
+  assert.deepEqual(loads(dumps(tuple(null, "dummy"))), [null, "dummy"]);
+});
