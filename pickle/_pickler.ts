@@ -8,6 +8,10 @@
  * (deeper values are refused with a PicklingError, as CPython refuses past
  * its recursion limit).
  *
+ * Protocols 4 and 5 first try the fast writer (`_fast_pickler.ts`), which
+ * writes the same bytes for plain values; this Pickler takes over whatever
+ * it gives up on.
+ *
  * @module
  */
 
@@ -19,6 +23,7 @@ import { encodeRawUnicodeEscape, floatRepr } from "./_text.ts";
 import { toPy2 } from "./_compat.ts";
 import { exceptionOf } from "./_exceptions.ts";
 import { MAX_DEPTH } from "./_loaded.ts";
+import { fastWrite, GIVE_UP, NO_ROOM } from "./_fast_pickler.ts";
 
 const BATCHSIZE = 1000;
 /** Strings shorter than this are written again rather than memoized. */
@@ -770,16 +775,34 @@ class Pickler {
 /** The pickler reused by every non-nested dumps. */
 const shared = new Pickler(4, pool, 0);
 
-/** Pickles `value` with `protocol` (0-5). */
-export function pickle(value: unknown, protocol: number): Uint8Array {
+/**
+ * Pickles `value` with `protocol` (0-5); `fast = false` skips the fast
+ * path (for the tests that compare the two).
+ */
+export function pickle(
+  value: unknown,
+  protocol: number,
+  fast = true,
+): Uint8Array {
   if (busy) return write(new Pickler(protocol, new Uint8Array(256), 0), value);
+  if (POOL_SIZE - poolUsed < 256 || pool.byteLength === 0) {
+    // Spent, or detached (someone transferred a result's buffer).
+    pool = new Uint8Array(POOL_SIZE);
+    poolUsed = 0;
+  }
   busy = true;
-  try {
-    if (POOL_SIZE - poolUsed < 256 || pool.byteLength === 0) {
-      // Spent, or detached (someone transferred a result's buffer).
-      pool = new Uint8Array(POOL_SIZE);
-      poolUsed = 0;
+  if (fast && protocol >= 4) {
+    // The fast writer leaves the shared Pickler untouched.
+    let out: Uint8Array | null;
+    try {
+      out = writeFast(value, protocol);
+    } finally {
+      busy = false;
     }
+    if (out !== null) return out;
+    busy = true;
+  }
+  try {
     shared.reset(protocol, pool, poolUsed);
     const out = write(shared, value);
     if (shared.buf === pool) poolUsed = (shared.pos + 7) & ~7;
@@ -788,6 +811,77 @@ export function pickle(value: unknown, protocol: number): Uint8Array {
     shared.clear();
     shared.buf = pool;
     busy = false;
+  }
+}
+
+/** PROTO, FRAME and its 8-byte length. */
+const HEADER = 11;
+
+/**
+ * The fast path (see `_fast_pickler.ts`): into the pool, or into a buffer
+ * of its own when the pool is too small; `null` when the value needs the
+ * general Pickler.
+ */
+function writeFast(value: unknown, protocol: number): Uint8Array | null {
+  let buf = pool;
+  let start = poolUsed;
+  for (;;) {
+    let end: number;
+    try {
+      end = fastWrite(value, buf, start + HEADER);
+    } catch (e) {
+      if (e instanceof RangeError) {
+        throw new PicklingError(`cannot pickle the value: ${e.message}`, {
+          cause: e,
+        });
+      }
+      throw e;
+    }
+    if (end === GIVE_UP) return null;
+    if (end === NO_ROOM) {
+      if (buf === pool && start > 0) {
+        // Out of pool space: start over at the start of a fresh pool.
+        buf = pool = new Uint8Array(POOL_SIZE);
+        start = poolUsed = 0;
+        continue;
+      }
+      // Start over in a buffer of its own, 4 times larger each time (the
+      // pool's size at least: a getter may have detached the pool).
+      const size = Math.max(4 * buf.length, 4 * POOL_SIZE);
+      if (size > 0x40000000) return null; // the general Pickler's growth
+      buf = new Uint8Array(size);
+      start = 0;
+      continue;
+    }
+    buf[start] = op.PROTO;
+    buf[start + 1] = protocol;
+    buf[end] = op.STOP;
+    const size = end + 1 - start - HEADER;
+    let stop: number;
+    if (size < 4) {
+      // CPython writes no FRAME for a pickle this small.
+      buf.copyWithin(start + 2, start + HEADER, end + 1);
+      stop = start + 2 + size;
+    } else {
+      buf[start + 2] = op.FRAME;
+      buf[start + 3] = size & 0xff;
+      buf[start + 4] = (size >>> 8) & 0xff;
+      buf[start + 5] = (size >>> 16) & 0xff;
+      buf[start + 6] = (size >>> 24) & 0xff;
+      buf[start + 7] = 0;
+      buf[start + 8] = 0;
+      buf[start + 9] = 0;
+      buf[start + 10] = 0;
+      stop = end + 1;
+    }
+    if (buf === pool) {
+      poolUsed = (stop + 7) & ~7;
+      // A view made directly: subarray() would look up a species first.
+      return new Uint8Array(buf.buffer, start, stop - start);
+    }
+    return buf.length > 2 * stop + 4096
+      ? buf.slice(0, stop)
+      : buf.subarray(0, stop);
   }
 }
 

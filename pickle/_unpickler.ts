@@ -45,6 +45,56 @@ const RESTART = Symbol("restart");
 const CONTINUE = Symbol("continue");
 
 const EMPTY = new Uint8Array(0);
+const f64 = new Float64Array(1);
+const f64Bytes = new Uint8Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Shortens the stack to `k` items. Pops, not `length = k`: V8 runs a
+ * length store in its C++ runtime, which costs more than popping the few
+ * items an opcode takes (and popping is linear in what was pushed).
+ */
+function truncate(stack: unknown[], k: number): void {
+  while (stack.length > k) stack.pop();
+}
+
+/**
+ * The opcodes load() runs itself, numbered 1, 2, 3... in the order of its
+ * cases (0: any other opcode). load() switches on these numbers, written
+ * as literals: a switch over dense literal cases is a jump table in V8,
+ * where one over the opcodes (constants from another module, spread over
+ * 0x28-0x95) is a chain of comparisons.
+ */
+const HOT_OPCODES = [
+  op.PROTO, // 1
+  op.FRAME, // 2
+  op.MARK, // 3
+  op.NONE, // 4
+  op.NEWTRUE, // 5
+  op.NEWFALSE, // 6
+  op.BININT1, // 7
+  op.BININT2, // 8
+  op.BININT, // 9
+  op.BINFLOAT, // 10
+  op.SHORT_BINBYTES, // 11
+  op.SHORT_BINUNICODE, // 12
+  op.MEMOIZE, // 13
+  op.BINGET, // 14
+  op.EMPTY_TUPLE, // 15
+  op.EMPTY_LIST, // 16
+  op.EMPTY_DICT, // 17
+  op.TUPLE1, // 18
+  op.TUPLE2, // 19
+  op.TUPLE3, // 20
+  op.TUPLE, // 21
+  op.APPENDS, // 22
+  op.SETITEMS, // 23
+  op.STOP, // 24
+  op.SETITEM, // 25
+  op.APPEND, // 26
+];
+const HOT = new Uint8Array(256);
+for (let i = 0; i < HOT_OPCODES.length; i++) HOT[HOT_OPCODES[i]!] = i + 1;
 
 /** The loader reused by every non-nested loads (null while in use). */
 let shared: Unpickler | null = null;
@@ -89,6 +139,8 @@ class Unpickler implements Builders {
   fence = 0;
   memo: unknown[] = [];
   memoCount = 0;
+  /** One past the highest memo index this load wrote (what clear() wipes). */
+  memoHigh = 0;
   /**
    * Containers built so far, an upper bound of the value's depth: the
    * depth walk at the end runs only when it could find too much.
@@ -104,7 +156,6 @@ class Unpickler implements Builders {
   escaped: Set<object> | null = null;
   /** Work the evaluated constructors may still do, in items. */
   budget: number;
-  view: DataView | null = null;
 
   constructor(data: Uint8Array, slow: boolean) {
     this.data = data;
@@ -124,6 +175,7 @@ class Unpickler implements Builders {
     this.proto = 0;
     this.fence = 0;
     this.memoCount = 0;
+    this.memoHigh = 0;
     this.sparse = false;
     this.containers = 0;
   }
@@ -137,14 +189,14 @@ class Unpickler implements Builders {
     this.converted = null;
     this.escaped = null;
     this.tupleSet = null;
-    this.view = null;
     // Shrinking an array to 0 frees its storage (the next push allocates
     // again): overwrite what was used instead, while it is small.
     const { stack, marks, memo } = this;
     if (stack.length > 0) stack.length = 0;
     if (marks.length > 0) marks.length = 0;
-    const used = memo.length;
-    if (used > 4096 || this.sparse) return false;
+    if (memo.length > 4096 || this.sparse) return false;
+    // Entries past memoHigh were wiped by the load that wrote them.
+    const used = Math.min(this.memoHigh, memo.length);
     for (let i = 0; i < used; i++) memo[i] = undefined;
     return stack.length < 4096;
   }
@@ -199,7 +251,7 @@ class Unpickler implements Builders {
     const n = stack.length - k;
     const items = new Array<unknown>(n);
     for (let i = 0; i < n; i++) items[i] = stack[k + i];
-    stack.length = k;
+    truncate(stack, k);
     return items;
   }
 
@@ -389,6 +441,7 @@ class Unpickler implements Builders {
     if (idx > this.memo.length) this.sparse = true;
     const v = this.top();
     if (this.memo[idx] === undefined) this.memoCount++;
+    if (idx >= this.memoHigh) this.memoHigh = idx + 1;
     this.memo[idx] = v;
   }
 
@@ -567,8 +620,8 @@ class Unpickler implements Builders {
     for (;;) {
       if (pos >= end) fail("pickle data was truncated");
       const code = data[pos++]!;
-      switch (code) {
-        case op.PROTO: {
+      switch (HOT[code]) {
+        case 1: { // PROTO
           if (pos >= end) fail("pickle data was truncated");
           const p = data[pos++]!;
           if (p > op.HIGHEST_PROTOCOL) {
@@ -577,7 +630,7 @@ class Unpickler implements Builders {
           this.proto = p;
           continue;
         }
-        case op.FRAME: {
+        case 2: { // FRAME
           if (pos + 8 > end) fail("pickle data was truncated");
           // A frame only groups opcodes: check that its bytes are there.
           const lo = (data[pos]! | (data[pos + 1]! << 8) |
@@ -590,29 +643,58 @@ class Unpickler implements Builders {
           }
           continue;
         }
-        case op.MARK:
+        case 3: // MARK
           this.marks.push(stack.length);
           this.fence = stack.length;
           continue;
-        case op.NONE:
+        case 4: // NONE
           stack.push(null);
           continue;
-        case op.NEWTRUE:
+        case 5: // NEWTRUE
           stack.push(true);
           continue;
-        case op.NEWFALSE:
+        case 6: // NEWFALSE
           stack.push(false);
           continue;
-        case op.BININT1:
+        case 7: // BININT1
           if (pos >= end) fail("pickle data was truncated");
           stack.push(data[pos++]);
           continue;
-        case op.BININT2:
+        case 8: // BININT2
           if (pos + 2 > end) fail("pickle data was truncated");
           stack.push(data[pos]! | (data[pos + 1]! << 8));
           pos += 2;
           continue;
-        case op.SHORT_BINUNICODE: {
+        case 9: { // BININT
+          if (pos + 4 > end) fail("pickle data was truncated");
+          stack.push(
+            data[pos]! | (data[pos + 1]! << 8) | (data[pos + 2]! << 16) |
+              (data[pos + 3]! << 24),
+          );
+          pos += 4;
+          continue;
+        }
+        case 10: { // BINFLOAT
+          // Big-endian IEEE 754, through a scratch double (no DataView).
+          if (pos + 8 > end) fail("pickle data was truncated");
+          if (LITTLE_ENDIAN) {
+            for (let i = 0; i < 8; i++) f64Bytes[i] = data[pos + 7 - i]!;
+          } else {
+            for (let i = 0; i < 8; i++) f64Bytes[i] = data[pos + i]!;
+          }
+          stack.push(f64[0]);
+          pos += 8;
+          continue;
+        }
+        case 11: { // SHORT_BINBYTES
+          if (pos >= end) fail("pickle data was truncated");
+          const n = data[pos++]!;
+          if (pos + n > end) fail("pickle data was truncated");
+          stack.push(data.slice(pos, pos + n));
+          pos += n;
+          continue;
+        }
+        case 12: { // SHORT_BINUNICODE
           if (pos >= end) fail("pickle data was truncated");
           const n = data[pos++]!;
           if (pos + n > end) fail("pickle data was truncated");
@@ -622,14 +704,15 @@ class Unpickler implements Builders {
           pos += n;
           continue;
         }
-        case op.MEMOIZE: {
+        case 13: { // MEMOIZE
           if (stack.length <= this.fence) fail("unpickling stack underflow");
           const idx = this.memoCount;
           if (memo[idx] === undefined) this.memoCount = idx + 1;
+          if (idx >= this.memoHigh) this.memoHigh = idx + 1;
           memo[idx] = stack[stack.length - 1];
           continue;
         }
-        case op.BINGET: {
+        case 14: { // BINGET
           if (pos >= end) fail("pickle data was truncated");
           const idx = data[pos++]!;
           const v = memo[idx];
@@ -637,41 +720,42 @@ class Unpickler implements Builders {
           stack.push(this.escape(v));
           continue;
         }
-        case op.EMPTY_TUPLE:
+        case 15: // EMPTY_TUPLE
           stack.push(this.tuple([]));
           continue;
-        case op.EMPTY_LIST:
+        case 16: // EMPTY_LIST
           this.containers++;
           stack.push([]);
           continue;
-        case op.EMPTY_DICT:
+        case 17: // EMPTY_DICT
           this.containers++;
           stack.push({});
           continue;
-        case op.TUPLE1: {
+        case 18: { // TUPLE1
           const n = stack.length;
           if (n - 1 < this.fence) fail("unpickling stack underflow");
           stack[n - 1] = this.tuple([stack[n - 1]]);
           continue;
         }
-        case op.TUPLE2: {
+        case 19: { // TUPLE2
           const n = stack.length;
           if (n - 2 < this.fence) fail("unpickling stack underflow");
           stack[n - 2] = this.tuple([stack[n - 2], stack[n - 1]]);
-          stack.length = n - 1;
+          stack.pop();
           continue;
         }
-        case op.TUPLE3: {
+        case 20: { // TUPLE3
           const n = stack.length;
           if (n - 3 < this.fence) fail("unpickling stack underflow");
           stack[n - 3] = this.tuple([stack[n - 3], stack[n - 2], stack[n - 1]]);
-          stack.length = n - 2;
+          stack.pop();
+          stack.pop();
           continue;
         }
-        case op.TUPLE:
+        case 21: // TUPLE
           stack.push(this.tuple(this.popMark()));
           continue;
-        case op.APPENDS: {
+        case 22: { // APPENDS
           // The items straight from the stack (no intermediate array).
           const k = this.closeMark();
           const t = stack[k - 1];
@@ -679,13 +763,13 @@ class Unpickler implements Builders {
             Array.isArray(t) && !Object.isFrozen(t) && this.tupleSet === null
           ) {
             for (let i = k; i < stack.length; i++) t.push(stack[i]);
-            stack.length = k;
+            truncate(stack, k);
           } else {
             this.appendItems(t, stack.splice(k));
           }
           continue;
         }
-        case op.SETITEMS: {
+        case 23: { // SETITEMS
           const k = this.closeMark();
           const n = stack.length;
           if ((n - k) % 2 !== 0) fail("odd number of items for SETITEMS");
@@ -701,12 +785,47 @@ class Unpickler implements Builders {
             }
           }
           for (; i < n; i += 2) this.setItem(t, stack[i], stack[i + 1]);
-          stack.length = k;
+          truncate(stack, k);
           continue;
         }
-        case op.STOP:
+        case 24: // STOP
           this.pos = pos;
           return this.finish(this.pop());
+        case 25: { // SETITEM
+          // A str key into a plain object here; anything else in step().
+          const n = stack.length;
+          const t = stack[n - 3];
+          const key = stack[n - 2];
+          if (
+            n - 3 >= this.fence && this.converted === null &&
+            typeof key === "string" && key !== "__proto__" && isPlainObject(t)
+          ) {
+            t[key] = stack[n - 1];
+            stack.pop();
+            stack.pop();
+            continue;
+          }
+          this.pos = pos;
+          this.step(code);
+          pos = this.pos;
+          continue;
+        }
+        case 26: { // APPEND
+          // Onto a list here; anything else in step().
+          const n = stack.length;
+          const t = stack[n - 2];
+          if (
+            n - 2 >= this.fence && this.tupleSet === null &&
+            Array.isArray(t) && !Object.isFrozen(t)
+          ) {
+            t.push(stack.pop());
+            continue;
+          }
+          this.pos = pos;
+          this.step(code);
+          pos = this.pos;
+          continue;
+        }
         default: {
           this.pos = pos;
           const v = this.step(code);
@@ -720,7 +839,8 @@ class Unpickler implements Builders {
   /** Runs one opcode (the general path); returns the value at STOP. */
   step(code: number): unknown {
     this.containers++; // most opcodes here make one (an over-count is fine)
-    // The opcodes load() runs itself (the common ones) are not repeated here.
+    // The opcodes load() runs itself (the common ones) are not repeated
+    // here, but for the unusual cases of SETITEM and APPEND it hands over.
     switch (code) {
       case op.POP:
         if (this.stack.length > this.fence) this.stack.pop();
@@ -736,15 +856,6 @@ class Unpickler implements Builders {
         break;
 
       // Scalars.
-      case op.BININT:
-        this.need(4);
-        this.stack.push(
-          this.data[this.pos]! | (this.data[this.pos + 1]! << 8) |
-            (this.data[this.pos + 2]! << 16) |
-            (this.data[this.pos + 3]! << 24),
-        );
-        this.pos += 4;
-        break;
       case op.LONG1:
         this.need(1);
         this.stack.push(this.readLong(this.data[this.pos++]!));
@@ -783,16 +894,6 @@ class Unpickler implements Builders {
         this.stack.push(v);
         break;
       }
-      case op.BINFLOAT:
-        this.need(8);
-        this.view ??= new DataView(
-          this.data.buffer,
-          this.data.byteOffset,
-          this.data.byteLength,
-        );
-        this.stack.push(this.view.getFloat64(this.pos, false));
-        this.pos += 8;
-        break;
       case op.FLOAT: {
         const line = this.readLine();
         const v = parseFloat(line);
@@ -851,10 +952,6 @@ class Unpickler implements Builders {
         this.stack.push(s);
         break;
       }
-      case op.SHORT_BINBYTES:
-        this.need(1);
-        this.stack.push(this.readBytes(this.data[this.pos++]!));
-        break;
       case op.BINBYTES:
         this.stack.push(this.readBytes(this.u32()));
         break;

@@ -58,8 +58,9 @@ export interface DumpsOptions {
  * );
  * ```
  */
-export function dumps(value: unknown, options: DumpsOptions = {}): Uint8Array {
-  let protocol = options.protocol ?? DEFAULT_PROTOCOL;
+export function dumps(value: unknown, options?: DumpsOptions): Uint8Array {
+  let protocol = options?.protocol ?? DEFAULT_PROTOCOL;
+  if (protocol === DEFAULT_PROTOCOL) return pickle(value, protocol);
   if (protocol === -1) protocol = HIGHEST_PROTOCOL;
   if (
     typeof protocol !== "number" || !Number.isInteger(protocol) ||
