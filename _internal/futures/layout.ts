@@ -84,8 +84,13 @@ export const F = {
    * or of single arguments ({@linkcode CHUNK_FLAT}).
    */
   CHUNK: HEADER + 12,
+  /**
+   * The owner's slot for the future in its port's table, plus one (0:
+   * untracked); written and read by the owner only.
+   */
+  PORT_SLOT: HEADER + 13,
   /** Fixed words; the arguments start here. */
-  WORDS: HEADER + 13,
+  WORDS: HEADER + 14,
 } as const;
 
 /**

@@ -57,6 +57,12 @@ const BLOCK = 4;
 const SPINNING = 5;
 /** Workers in `getSync` asleep (or about to sleep) on `SEQ`. */
 const SLEEPERS = 6;
+/**
+ * 1 while a wake-up is on its way (the woken worker is not spinning yet):
+ * further puts need not wake another. Cleared by every worker that starts
+ * spinning again or is about to sleep, so it cannot outlive the wake-up.
+ */
+const WAKING = 7;
 /** The sleepers' wait word, bumped by each wake-up; on its own cache line. */
 const SEQ = 16;
 
@@ -148,7 +154,7 @@ export class WorkQueue {
       this.#lock.release();
     }
     // A worker looking for work takes it: wake one only if none is.
-    if (w.load(b + SPINNING) === 0 && w.load(b + SLEEPERS) > 0) this.#wake();
+    this.#wakeIfIdle();
   }
 
   /** Appends a sentinel. */
@@ -156,11 +162,19 @@ export class WorkQueue {
     this.put(SENTINEL);
   }
 
-  /** Wakes one sleeper. */
-  #wake(): void {
-    const w = this.#w, i = this.#b + SEQ;
-    w.add(i, 1);
-    w.notify(i, 1);
+  /**
+   * Wakes one sleeper if no worker is spinning and no wake-up is on its
+   * way already.
+   */
+  #wakeIfIdle(): void {
+    const w = this.#w, b = this.#b;
+    if (
+      w.load(b + SPINNING) === 0 && w.load(b + SLEEPERS) > 0 &&
+      w.compareExchange(b + WAKING, 0, 1) === 0
+    ) {
+      w.add(b + SEQ, 1);
+      w.notify(b + SEQ, 1);
+    }
   }
 
   /** Takes an item or sentinel if one is there; never waits. */
@@ -192,7 +206,10 @@ export class WorkQueue {
    * the queue after the item is in; if it saw none spinning, every worker
    * past its last look is counted as a sleeper, and the put bumps `SEQ`
    * before it notifies: the sleeper either is woken, or finds `SEQ` moved
-   * and looks again.
+   * and looks again. A put that skips the wake-up because WAKING is set
+   * relies on the woken worker: it clears WAKING only after it counts as
+   * spinning again (then takes the item), and a worker that read `SEQ`
+   * after the flag was set clears it before it sleeps.
    */
   getSync(): number {
     const w = this.#w, b = this.#b;
@@ -202,12 +219,7 @@ export class WorkQueue {
       if (item !== EMPTY) {
         w.add(b + SPINNING, -1);
         // More work and nobody else awake to take it: pass the wake-up on.
-        if (
-          w.load(b + TAIL) !== w.load(b + HEAD) &&
-          w.load(b + SPINNING) === 0 && w.load(b + SLEEPERS) > 0
-        ) {
-          this.#wake();
-        }
+        if (w.load(b + TAIL) !== w.load(b + HEAD)) this.#wakeIfIdle();
         return item;
       }
       const tail = w.load(b + TAIL);
@@ -216,10 +228,15 @@ export class WorkQueue {
       w.add(b + SPINNING, -1);
       const seq = w.load(b + SEQ);
       if (w.load(b + TAIL) === w.load(b + HEAD)) {
+        // After SEQ was read: a wake-up flagged before then is either ours
+        // (SEQ moved: the wait returns at once) or went to a worker that
+        // clears the flag again when it runs.
+        w.store(b + WAKING, 0);
         w.wait(b + SEQ, seq, SLICE_MS);
       }
       w.add(b + SPINNING, 1);
       w.add(b + SLEEPERS, -1);
+      w.store(b + WAKING, 0);
     }
   }
 
