@@ -131,10 +131,14 @@ export const X = {
   MAX_WORKERS: HEADER + 3,
   /** Chain of target blocks, freed with the executor. */
   TARGETS: HEADER + 4,
-  /** The work queue (an even index: see work_queue.ts). */
-  QUEUE: (HEADER + 5 + 1) & ~1,
+  /**
+   * The work queue (an even index), 80 bytes past `IDLE`: never on the
+   * cache line that every worker's `IDLE` increment takes away from the
+   * submitting thread.
+   */
+  QUEUE: HEADER + 22,
   /** Fixed words; the worker records follow. */
-  WORDS: ((HEADER + 5 + 1) & ~1) + WORK_QUEUE_WORDS,
+  WORDS: HEADER + 22 + WORK_QUEUE_WORDS,
 } as const;
 
 /** A worker's record (relative to the record's first word). */

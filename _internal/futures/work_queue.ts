@@ -80,6 +80,7 @@ export class WorkQueue {
   readonly #w: WaitWords;
   readonly #b: number;
   readonly #lock: RobustLock;
+  readonly #sliceMs: number;
   /** The ring block the cached view is of, and the view. */
   #ringPtr = 0;
   #ring: Int32Array = new Int32Array(0);
@@ -88,9 +89,12 @@ export class WorkQueue {
    * @param h The heap holding the executor.
    * @param ptr The executor's region.
    * @param base The queue's first word in it (even).
+   * @param sliceMs A sleeper's longest wait (tests make it endless, so that
+   *   a lost wake-up hangs instead of costing a slice).
    */
-  constructor(h: Heap, ptr: number, base: number) {
+  constructor(h: Heap, ptr: number, base: number, sliceMs = SLICE_MS) {
     this.#h = h;
+    this.#sliceMs = sliceMs;
     this.#b = base;
     this.#w = h.words(ptr, base + WORK_QUEUE_WORDS);
     this.#lock = new RobustLock(this.#w, base + LOCK, base + LOCK_STAMP);
@@ -232,7 +236,7 @@ export class WorkQueue {
         // (SEQ moved: the wait returns at once) or went to a worker that
         // clears the flag again when it runs.
         w.store(b + WAKING, 0);
-        w.wait(b + SEQ, seq, SLICE_MS);
+        w.wait(b + SEQ, seq, this.#sliceMs);
       }
       w.add(b + SPINNING, 1);
       w.add(b + SLEEPERS, -1);
