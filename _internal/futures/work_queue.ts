@@ -216,32 +216,75 @@ export class WorkQueue {
    * after the flag was set clears it before it sleeps.
    */
   getSync(): number {
+    this.#w.add(this.#b + SPINNING, 1);
+    for (;;) {
+      const item = this.#look();
+      if (item !== EMPTY) return item;
+      const seq = this.#toSleep();
+      if (seq !== null) this.#w.wait(this.#b + SEQ, seq, this.#sliceMs);
+      this.#awake();
+    }
+  }
+
+  /**
+   * Like {@linkcode getSync} without blocking the event loop (a consumer
+   * that is a thread's event loop, such as distributed's Redis thread).
+   */
+  async get(): Promise<number> {
+    this.#w.add(this.#b + SPINNING, 1);
+    for (;;) {
+      const item = this.#look();
+      if (item !== EMPTY) return item;
+      const seq = this.#toSleep();
+      if (seq !== null) {
+        await this.#w.waitAsync(this.#b + SEQ, seq, this.#sliceMs);
+      }
+      this.#awake();
+    }
+  }
+
+  /**
+   * A spinning consumer's look: takes an item if there is one (then stops
+   * counting as spinning, and passes a wake-up on if more wait and nobody
+   * else is awake to take them); else spins briefly for a put.
+   * @returns the item, or EMPTY if none came during the spin.
+   */
+  #look(): number {
     const w = this.#w, b = this.#b;
-    w.add(b + SPINNING, 1);
     for (;;) {
       const item = this.getNowait();
       if (item !== EMPTY) {
         w.add(b + SPINNING, -1);
-        // More work and nobody else awake to take it: pass the wake-up on.
         if (w.load(b + TAIL) !== w.load(b + HEAD)) this.#wakeIfIdle();
         return item;
       }
-      const tail = w.load(b + TAIL);
-      if (w.spin(b + TAIL, tail)) continue;
-      w.add(b + SLEEPERS, 1);
-      w.add(b + SPINNING, -1);
-      const seq = w.load(b + SEQ);
-      if (w.load(b + TAIL) === w.load(b + HEAD)) {
-        // After SEQ was read: a wake-up flagged before then is either ours
-        // (SEQ moved: the wait returns at once) or went to a worker that
-        // clears the flag again when it runs.
-        w.store(b + WAKING, 0);
-        w.wait(b + SEQ, seq, this.#sliceMs);
-      }
-      w.add(b + SPINNING, 1);
-      w.add(b + SLEEPERS, -1);
-      w.store(b + WAKING, 0);
+      if (!w.spin(b + TAIL, w.load(b + TAIL))) return EMPTY;
     }
+  }
+
+  /**
+   * Moves a spinning consumer to the sleepers.
+   * @returns the `SEQ` value to wait on, or null if an item came meanwhile.
+   */
+  #toSleep(): number | null {
+    const w = this.#w, b = this.#b;
+    w.add(b + SLEEPERS, 1);
+    w.add(b + SPINNING, -1);
+    const seq = w.load(b + SEQ);
+    if (w.load(b + TAIL) !== w.load(b + HEAD)) return null;
+    // After SEQ was read: a wake-up flagged before then is either ours
+    // (SEQ moved: the wait returns at once) or went to a consumer that
+    // clears the flag again when it runs.
+    w.store(b + WAKING, 0);
+    return seq;
+  }
+
+  /** Moves a sleeper (woken, timed out, or that did not sleep) back to spinning. */
+  #awake(): void {
+    const w = this.#w, b = this.#b;
+    w.add(b + SPINNING, 1);
+    w.add(b + SLEEPERS, -1);
+    w.store(b + WAKING, 0);
   }
 
   /** Items and sentinels waiting (informational). */

@@ -102,3 +102,27 @@ Deno.test("WorkQueue: consumer threads get every item, in bursts and one by one,
     free(ptr, [inBase, outBase]);
   }
 });
+
+Deno.test("WorkQueue.get(): waits without blocking the event loop, woken by another thread's put", async () => {
+  const { ptr, inBase, outBase } = region();
+  const h = heap();
+  const input = new WorkQueue(h, ptr, inBase, Infinity);
+  const output = new WorkQueue(h, ptr, outBase, Infinity);
+  const t = new Thread({ target: CONSUMER, args: [ptr, inBase, outBase] });
+  t.start();
+  try {
+    for (let i = 1; i <= 50; i++) {
+      let settled = false;
+      const got = output.get().finally(() => (settled = true));
+      // The event loop runs while get() waits, and nothing came yet.
+      await new Promise((r) => setTimeout(r, 1));
+      assert.equal(settled, false);
+      input.put(i);
+      assert.equal(await got, i);
+    }
+  } finally {
+    input.putSentinel();
+    await t.join();
+    free(ptr, [inBase, outBase]);
+  }
+});
