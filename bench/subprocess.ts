@@ -5,6 +5,8 @@
  */
 
 import { PIPE, Popen, run, runSync } from "../subprocess/mod.ts";
+import { cstr, cstrArray, libc } from "../_internal/ffi/libc.ts";
+import { currentEnviron } from "../_internal/spawn.ts";
 import { type BenchCase, median } from "./_harness.ts";
 
 const STARTS = 200;
@@ -50,6 +52,40 @@ async function denoCommandTrue(): Promise<number> {
     await cmd.output();
     times.push(performance.now() - t0);
   }
+  return median(times);
+}
+
+/**
+ * Median latency (ms) of the bare primitive under `runSync`: posix_spawn of
+ * /usr/bin/true (no attributes, no file actions) and a blocking waitpid,
+ * from a tight FFI loop. No library code: the floor of any start in Deno.
+ */
+function spawnFloor(): number {
+  const lib = libc();
+  const path = cstr("/usr/bin/true");
+  const argv = cstrArray(["true"]);
+  const pid = new Int32Array(1);
+  const status = new Int32Array(1);
+  const once = () => {
+    const rc = lib.posix_spawn(
+      new Uint8Array(pid.buffer),
+      path,
+      null,
+      null,
+      argv.array,
+      currentEnviron(),
+    );
+    if (rc !== 0) throw new Error(`posix_spawn failed: ${rc}`);
+    lib.waitpid(pid[0]!, new Uint8Array(status.buffer), 0);
+  };
+  for (let i = 0; i < WARM; i++) once();
+  const times: number[] = [];
+  for (let i = 0; i < STARTS; i++) {
+    const t0 = performance.now();
+    once();
+    times.push(performance.now() - t0);
+  }
+  void argv.keep;
   return median(times);
 }
 
@@ -106,6 +142,27 @@ export const cases: BenchCase[] = [
     better: "lower",
     python: PY_TRUE,
     pyconc: denoCommandTrue,
+  },
+  {
+    name:
+      "floor: posix_spawn(/usr/bin/true) + waitpid, tight loop (FFI here, os.posix_spawn in CPython)",
+    unit: "ms",
+    better: "lower",
+    python: `
+import os, time, statistics
+env = dict(os.environ)
+def once():
+    pid = os.posix_spawn("/usr/bin/true", ["true"], env)
+    os.waitpid(pid, 0)
+for _ in range(${WARM}):
+    once()
+xs = []
+for _ in range(${STARTS}):
+    t = time.perf_counter()
+    once()
+    xs.append((time.perf_counter() - t) * 1000)
+print(statistics.median(xs))`,
+    pyconc: spawnFloor,
   },
   {
     name: "256 MiB through cat with communicate",

@@ -577,7 +577,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       bind(f, h, ptr, w, port, sab) {
         f.#remote = { h, ptr, w, port, sab };
         f.#port = port;
-        port.track(ptr, f);
+        port.track(w, f);
       },
       abandon(f) {
         f.#unbind();

@@ -24,7 +24,6 @@ import {
   Outcome,
   W,
   WState,
-  X,
 } from "../_internal/futures/layout.ts";
 import {
   claim,
@@ -37,7 +36,6 @@ import {
 } from "../_internal/futures/future_core.ts";
 import { PoolCore } from "../_internal/futures/pool_core.ts";
 import { SENTINEL } from "../_internal/futures/work_queue.ts";
-import { QueueCore } from "../_internal/queue/queue_core.ts";
 import { Empty, Full } from "../_internal/queue/errors.ts";
 import { ConnectionError, ValueError } from "../_internal/errors.ts";
 import type { TargetSpec } from "../_internal/threads/targets.ts";
@@ -163,7 +161,6 @@ export async function bridgeMain(
   if (x.compareExchange(rec, WState.NONE, WState.RUNNING) !== WState.NONE) {
     return;
   }
-  const q = new QueueCore(h, corePtr, X.QUEUE);
   const conn = Conn.open(config.url);
   const wake = () => core.queue.putSentinel();
   const service: Service = kind === "executor"
@@ -171,7 +168,7 @@ export async function bridgeMain(
     : new QueueService(h, conn, config as QueueConfig, wake);
   let closing = false;
   for (;;) {
-    const ptr = await q.get(true, null) as number;
+    const ptr = await core.queue.get();
     if (ptr === SENTINEL) {
       if (!closing) {
         closing = true;

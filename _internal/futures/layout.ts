@@ -84,8 +84,13 @@ export const F = {
    * or of single arguments ({@linkcode CHUNK_FLAT}).
    */
   CHUNK: HEADER + 12,
+  /**
+   * The owner's slot for the future in its port's table, plus one (0:
+   * untracked); written and read by the owner only.
+   */
+  PORT_SLOT: HEADER + 13,
   /** Fixed words; the arguments start here. */
-  WORDS: HEADER + 13,
+  WORDS: HEADER + 14,
 } as const;
 
 /**
@@ -126,10 +131,14 @@ export const X = {
   MAX_WORKERS: HEADER + 3,
   /** Chain of target blocks, freed with the executor. */
   TARGETS: HEADER + 4,
-  /** The work queue (an even index: see work_queue.ts). */
-  QUEUE: (HEADER + 5 + 1) & ~1,
+  /**
+   * The work queue (an even index), 80 bytes past `IDLE`: never on the
+   * cache line that every worker's `IDLE` increment takes away from the
+   * submitting thread.
+   */
+  QUEUE: HEADER + 22,
   /** Fixed words; the worker records follow. */
-  WORDS: ((HEADER + 5 + 1) & ~1) + WORK_QUEUE_WORDS,
+  WORDS: HEADER + 22 + WORK_QUEUE_WORDS,
 } as const;
 
 /** A worker's record (relative to the record's first word). */
