@@ -24,16 +24,10 @@ async function retrying<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-// Quarantined: run with PYCONC_TEST_REDIS_LOST=1. It passes alone, but hung
-// in about 3 of 12 runs made in one process with the other distributed
-// tests; the cause is not found yet (an open bug, in the closing note of
-// issue 14), and a hang would stall the whole suite.
-const QUARANTINED = Deno.env.get("PYCONC_TEST_REDIS_LOST") !== "1";
-
 Deno.test({
   name:
     "distributed: Redis going away fails pending calls with ConnectionError (no hang); the client reconnects when it is back",
-  ignore: !HAVE_REDIS || QUARANTINED,
+  ignore: !HAVE_REDIS,
   fn: async () => {
     const port = freePort();
     let srv = await RedisServer.start(port);
