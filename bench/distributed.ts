@@ -13,7 +13,7 @@
  * `python3-celery`): a prefork worker with concurrency 2, Redis as broker
  * and result backend. RQ (`python3-rq`): 2 workers (fork per job, RQ's
  * design). A missing Python package skips its rows with a loud note. RQ
- * runs at most 2 000 jobs (its rate is per job; 10 000 would take minutes).
+ * runs at most 500 jobs (its rate is per job; 10 000 would take minutes).
  * The machine's load shows in every number: compare ratios from one run.
  *
  * @module
@@ -23,7 +23,7 @@ import { ClusterExecutor } from "../distributed/mod.ts";
 import { RedisServer, startHost } from "../tests/distributed/_redis_server.ts";
 
 const N = Number(Deno.args[0] ?? 10_000);
-const RQ_N = Math.min(N, 2000);
+const RQ_N = Math.min(N, 500);
 const PY = "/usr/bin/python3";
 const LAT = 50;
 
@@ -51,25 +51,26 @@ interface Row {
   note?: string;
 }
 
-/** Waits until `n` hosts read from the queue's stream (XINFO CONSUMERS). */
-async function hostsUp(port: number, queue: string, n: number): Promise<void> {
-  for (;;) {
-    const r = await new Deno.Command("redis-cli", {
-      args: [
-        "-p",
-        String(port),
-        "XINFO",
-        "CONSUMERS",
-        `pyconc:${queue}:tasks`,
-        "hosts",
-      ],
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    const names = new TextDecoder().decode(r.stdout).split("\n")
-      .filter((l) => l === "name").length;
-    if (names >= n) return;
-    await new Promise((r) => setTimeout(r, 100));
+/**
+ * Waits until each of the `pids` hosts ran a task (its pool process is up):
+ * rounds of slow tasks that return their host's pid.
+ */
+async function allHostsRan(
+  ex: ClusterExecutor,
+  pids: number[],
+): Promise<void> {
+  const seen = new Set<number>();
+  while (seen.size < pids.length) {
+    const got = await Array.fromAsync(
+      ex.map(
+        async (ms: number) => {
+          await new Promise((r) => setTimeout(r, ms));
+          return Deno.ppid; // a pool process's parent: its host
+        },
+        Array(4 * pids.length).fill(200),
+      ),
+    );
+    for (const p of got) if (pids.includes(p)) seen.add(p);
   }
 }
 
@@ -254,17 +255,7 @@ async function scaling(srv: RedisServer): Promise<string[]> {
     );
     try {
       await using ex = new ClusterExecutor({ url: srv.url, queue });
-      await hostsUp(srv.port, queue, k);
-      // Warm up every host's pool process: slow tasks, several per host.
-      await Array.fromAsync(
-        ex.map(
-          async (ms: number) => {
-            await new Promise((r) => setTimeout(r, ms));
-            return ms;
-          },
-          Array(8 * k).fill(300),
-        ),
-      );
+      await allHostsRan(ex, hosts.map((h) => h.pid));
       const t0 = performance.now();
       const out = await Array.fromAsync(ex.map(spin, tasks));
       const ms = performance.now() - t0;
