@@ -9,7 +9,8 @@
  * - scaling: a CPU-bound map on 1, 2 and 4 worker hosts (processes on this
  *   machine standing in for machines), with the speedup over one host.
  *
- * pyconc: one worker host with 2 pool processes. Celery (Debian's
+ * pyconc: one worker host with 2 pool processes (and, for comparison, the
+ * same host with 2 pool threads, printed after the table). Celery (Debian's
  * `python3-celery`): a prefork worker with concurrency 2, Redis as broker
  * and result backend. RQ (`python3-rq`): 2 workers (fork per job, RQ's
  * design). A missing Python package skips its rows with a loud note. RQ
@@ -84,12 +85,13 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-async function pyconc(srv: RedisServer): Promise<Row> {
+async function pyconc(srv: RedisServer, pool: string[]): Promise<Row> {
   const url = srv.url;
-  const host = startHost(url, "bench", ["--processes", "2"]);
+  const queue = `bench${pool[0]}`;
+  const host = startHost(url, queue, pool);
   try {
-    await using ex = new ClusterExecutor({ url, queue: "bench" });
-    // Warm up: the host is up and both pool processes started.
+    await using ex = new ClusterExecutor({ url, queue });
+    // Warm up: the host is up and both pool workers started.
     await Promise.all(
       Array.from({ length: 8 }, (_, x) => ex.submit((y: number) => y, x)),
     );
@@ -105,7 +107,7 @@ async function pyconc(srv: RedisServer): Promise<Row> {
       lat.push(performance.now() - t0);
     }
     return {
-      name: "pyconc ClusterExecutor (1 host, 2 processes)",
+      name: `pyconc ClusterExecutor (1 host, ${pool.join(" ")})`,
       tput: N / ms * 1000,
       lat: median(lat),
     };
@@ -277,7 +279,7 @@ async function scaling(srv: RedisServer): Promise<string[]> {
 
 const srv = await RedisServer.start();
 try {
-  const rows: Row[] = [await pyconc(srv)];
+  const rows: Row[] = [await pyconc(srv, ["--processes", "2"])];
   if (havePy("celery")) rows.push(await celery(srv));
   else {
     loud(
@@ -312,6 +314,13 @@ try {
       }× (goal ≥ 3×) | ${(p.lat! / bestLat).toFixed(2)}× (goal ≤ 0.5×) |`,
     );
   }
+  // The same host on a thread pool: where the pool's own cost shows.
+  const threads = await pyconc(srv, ["--threads", "2"]);
+  console.log(
+    `| ${threads.name} | ${threads.tput!.toFixed(0)} | ${
+      threads.lat!.toFixed(2)
+    } |`,
+  );
   if (!Deno.args.includes("--no-scaling")) {
     console.log("");
     for (const l of await scaling(srv)) console.log(l);
