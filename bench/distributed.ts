@@ -1,9 +1,21 @@
 /**
- * `deno run -A bench/distributed.ts [N]`: trivial-task throughput and
- * single-task round-trip latency of ClusterExecutor against one worker
- * host (2 threads), and RQ's throughput with 2 workers on the same kind of
- * redis-server when Debian's `python3-rq` is installed. One run each; the
- * machine's load shows in the numbers.
+ * `deno run -A bench/distributed.ts [N]`: pyconc's ClusterExecutor beside
+ * the Python ecosystem's task queues on the same redis-server (one started
+ * here, no persistence):
+ *
+ * - throughput: N trivial tasks (default 10 000), submitted at once, timed
+ *   until every result is back at the client;
+ * - latency: the median of 50 sequential single-task round trips;
+ * - scaling: a CPU-bound map on 1, 2 and 4 worker hosts (processes on this
+ *   machine standing in for machines), with the speedup over one host.
+ *
+ * pyconc: one worker host with 2 pool processes (and, for comparison, the
+ * same host with 2 pool threads, printed after the table). Celery (Debian's
+ * `python3-celery`): a prefork worker with concurrency 2, Redis as broker
+ * and result backend. RQ (`python3-rq`): 2 workers (fork per job, RQ's
+ * design). A missing Python package skips its rows with a loud note. RQ
+ * runs at most 500 jobs (its rate is per job; 10 000 would take minutes).
+ * The machine's load shows in every number: compare ratios from one run.
  *
  * @module
  */
@@ -11,88 +23,308 @@
 import { ClusterExecutor } from "../distributed/mod.ts";
 import { RedisServer, startHost } from "../tests/distributed/_redis_server.ts";
 
-const N = Number(Deno.args[0] ?? 2000);
+const N = Number(Deno.args[0] ?? 10_000);
+const RQ_N = Math.min(N, 500);
 const PY = "/usr/bin/python3";
+const LAT = 50;
 
-function haveRq(): boolean {
+function loud(msg: string): void {
+  console.log(`%c${msg}`, "color: red; font-weight: bold");
+}
+
+function havePy(mod: string): boolean {
   try {
-    return new Deno.Command(PY, { args: ["-c", "import rq"], stderr: "null" })
-      .outputSync().success;
+    return new Deno.Command(PY, {
+      args: ["-c", `import ${mod}`],
+      stdout: "null",
+      stderr: "null",
+    }).outputSync().success;
   } catch {
     return false;
   }
 }
 
-async function pyconc(url: string): Promise<void> {
-  const host = startHost(url, "bench", ["--threads", "2"]);
+/** One result row. */
+interface Row {
+  name: string;
+  tput?: number;
+  lat?: number;
+  note?: string;
+}
+
+/**
+ * Waits until each of the `pids` hosts ran a task (its pool process is up):
+ * rounds of slow tasks that return their host's pid.
+ */
+async function allHostsRan(
+  ex: ClusterExecutor,
+  pids: number[],
+): Promise<void> {
+  const seen = new Set<number>();
+  while (seen.size < pids.length) {
+    const got = await Array.fromAsync(
+      ex.map(
+        async (ms: number) => {
+          await new Promise((r) => setTimeout(r, ms));
+          return Deno.ppid; // a pool process's parent: its host
+        },
+        Array(4 * pids.length).fill(200),
+      ),
+    );
+    for (const p of got) if (pids.includes(p)) seen.add(p);
+  }
+}
+
+async function stopHosts(hosts: Deno.ChildProcess[]): Promise<void> {
+  for (const h of hosts) h.kill("SIGTERM");
+  for (const h of hosts) await h.status;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function pyconc(srv: RedisServer, pool: string[]): Promise<Row> {
+  const url = srv.url;
+  const queue = `bench${pool[0]}`;
+  const host = startHost(url, queue, pool);
   try {
-    await using ex = new ClusterExecutor({ url, queue: "bench" });
-    // Warm up: the host is up and its threads are started.
-    await Promise.all([1, 2, 3, 4].map((x) => ex.submit((y: number) => y, x)));
+    await using ex = new ClusterExecutor({ url, queue });
+    // Warm up: the host is up and both pool workers started.
+    await Promise.all(
+      Array.from({ length: 8 }, (_, x) => ex.submit((y: number) => y, x)),
+    );
     let t0 = performance.now();
     await Promise.all(
       Array.from({ length: N }, (_, i) => ex.submit((x: number) => x + 1, i)),
     );
     const ms = performance.now() - t0;
-    console.log(
-      `pyconc ClusterExecutor: ${N} trivial tasks in ${ms.toFixed(0)} ms = ${
-        (N / ms * 1000).toFixed(0)
-      } tasks/s (1 host, 2 threads)`,
-    );
     const lat: number[] = [];
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < LAT; i++) {
       t0 = performance.now();
       await ex.submit((x: number) => x, i);
       lat.push(performance.now() - t0);
     }
-    lat.sort((a, b) => a - b);
-    console.log(
-      `pyconc ClusterExecutor: round trip median ${
-        lat[25]!.toFixed(2)
-      } ms (50 sequential submits)`,
-    );
+    return {
+      name: `pyconc ClusterExecutor (1 host, ${pool.join(" ")})`,
+      tput: N / ms * 1000,
+      lat: median(lat),
+    };
   } finally {
-    host.kill("SIGTERM");
-    await host.status;
+    await stopHosts([host]);
   }
 }
 
-async function rq(port: number): Promise<void> {
-  const script = `
-import sys, time, subprocess
-from redis import Redis
-from rq import Queue
-n, port = int(sys.argv[1]), int(sys.argv[2])
-conn = Redis(port=port)
-q = Queue("bench", connection=conn)
-jobs = [q.enqueue(abs, -i) for i in range(n)]
-t0 = time.perf_counter()
-ws = [subprocess.Popen([sys.executable, "-m", "rq.cli", "worker", "--burst", "-q", "--url", f"redis://127.0.0.1:{port}", "bench"]) for _ in range(2)]
-for w in ws: w.wait()
-dt = time.perf_counter() - t0
-print(f"RQ 1.13: {n} trivial jobs in {dt*1000:.0f} ms = {n/dt:.0f} jobs/s (2 burst workers, fork per job)")
-q2 = Queue("lat", connection=conn)
-w = subprocess.Popen([sys.executable, "-m", "rq.cli", "worker", "-q", "--url", f"redis://127.0.0.1:{port}", "lat"])
-lat = []
-for i in range(20):
-    t0 = time.perf_counter()
-    j = q2.enqueue(abs, -i)
-    while j.get_status(refresh=True) != "finished":
-        time.sleep(0.001)
-    lat.append(time.perf_counter() - t0)
-w.terminate(); w.wait()
-lat.sort()
-print(f"RQ 1.13: round trip median {lat[10]*1000:.2f} ms (20 sequential jobs, result polled every 1 ms)")
-`;
+/** Runs a Python script that prints `tput lat`. */
+async function python(
+  script: string,
+  args: string[],
+  cwd?: string,
+): Promise<{ tput: number; lat: number } | string> {
   const r = await new Deno.Command(PY, {
-    args: ["-c", script, String(N), String(port)],
-    stdout: "inherit",
-    stderr: "inherit",
+    args: ["-c", script, ...args],
+    cwd,
+    stdout: "piped",
+    stderr: "piped",
   }).output();
-  if (!r.success) console.log("RQ run failed");
+  const out = new TextDecoder().decode(r.stdout).trim().split("\n").at(-1)!;
+  const m = /^RESULT ([\d.]+) ([\d.]+)$/.exec(out ?? "");
+  if (!r.success || m === null) {
+    return `failed: ${new TextDecoder().decode(r.stderr).slice(-400)}`;
+  }
+  return { tput: Number(m[1]), lat: Number(m[2]) };
 }
 
-await using srv = await RedisServer.start();
-await pyconc(srv.url);
-if (haveRq()) await rq(srv.port);
-else console.log("RQ: not installed (apt-get install python3-rq) — skipped");
+const CELERY_TASKS = `
+import os
+from celery import Celery
+url = os.environ["BENCH_REDIS"]
+app = Celery("benchtasks", broker=url, backend=url)
+app.conf.task_default_queue = "celerybench"
+app.conf.worker_prefetch_multiplier = 4
+
+@app.task
+def inc(x):
+    return x + 1
+`;
+
+const CELERY_CLIENT = `
+import sys, time, subprocess, statistics
+from benchtasks import inc
+n, lat_n = int(sys.argv[1]), int(sys.argv[2])
+w = subprocess.Popen([sys.executable, "-m", "celery", "-A", "benchtasks", "worker",
+    "--pool", "prefork", "--concurrency", "2", "--loglevel", "WARNING",
+    "--without-gossip", "--without-mingle", "--without-heartbeat"],
+    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+try:
+    for r in [inc.delay(i) for i in range(8)]:
+        r.get(timeout=300)
+    t0 = time.perf_counter()
+    rs = [inc.delay(i) for i in range(n)]
+    for r in rs:
+        r.get(timeout=600)
+    tput = n / (time.perf_counter() - t0)
+    lat = []
+    for i in range(lat_n):
+        t0 = time.perf_counter()
+        inc.delay(i).get(timeout=60)
+        lat.append(time.perf_counter() - t0)
+    print(f"RESULT {tput} {statistics.median(lat) * 1000}")
+finally:
+    w.terminate()
+    w.wait()
+`;
+
+async function celery(srv: RedisServer): Promise<Row> {
+  const name = "Celery 5.2 (prefork, concurrency 2)";
+  const dir = await Deno.makeTempDir({ prefix: "pyconc-celery-" });
+  try {
+    await Deno.writeTextFile(`${dir}/benchtasks.py`, CELERY_TASKS);
+    Deno.env.set("BENCH_REDIS", `${srv.url}/0`);
+    const r = await python(CELERY_CLIENT, [String(N), String(LAT)], dir);
+    if (typeof r === "string") return { name, note: r };
+    return { name, ...r };
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const RQ_CLIENT = `
+import sys, time, subprocess, statistics
+from redis import Redis
+from rq import Queue
+from rq.registry import FinishedJobRegistry
+n, lat_n, port = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+url = f"redis://127.0.0.1:{port}"
+conn = Redis(port=port)
+q = Queue("rqbench", connection=conn)
+ws = [subprocess.Popen([sys.executable, "-m", "rq.cli", "worker", "-q", "--url", url, "rqbench"],
+      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for _ in range(2)]
+def wait(jobs):
+    for j in jobs:
+        while j.get_status(refresh=True) != "finished":
+            time.sleep(0.001)
+try:
+    wait([q.enqueue(abs, -i) for i in range(4)])
+    reg = FinishedJobRegistry(queue=q)
+    base = reg.count
+    t0 = time.perf_counter()
+    jobs = [q.enqueue(abs, -i) for i in range(n)]
+    while reg.count < base + n:
+        time.sleep(0.005)
+    tput = n / (time.perf_counter() - t0)
+    lat = []
+    for i in range(lat_n):
+        t0 = time.perf_counter()
+        wait([q.enqueue(abs, -i)])
+        lat.append(time.perf_counter() - t0)
+    print(f"RESULT {tput} {statistics.median(lat) * 1000}")
+finally:
+    for w in ws:
+        w.terminate()
+    for w in ws:
+        w.wait()
+`;
+
+async function rq(srv: RedisServer): Promise<Row> {
+  const name = `RQ 1.13 (2 workers, fork per job; ${RQ_N} jobs)`;
+  const r = await python(RQ_CLIENT, [
+    String(RQ_N),
+    String(Math.min(LAT, 20)),
+    String(srv.port),
+  ]);
+  if (typeof r === "string") return { name, note: r };
+  return { name, ...r };
+}
+
+/** A CPU-bound call of ≈ 20–40 ms (no I/O, no allocation). */
+function spin(n: number): number {
+  let x = 0;
+  for (let i = 0; i < n; i++) x = (x * 31 + i) % 1000003;
+  return x;
+}
+
+async function scaling(srv: RedisServer): Promise<string[]> {
+  const lines: string[] = [];
+  const tasks = Array.from({ length: 64 }, () => 2_000_000);
+  const times: number[] = [];
+  for (const k of [1, 2, 4]) {
+    const queue = `scale${k}`;
+    const hosts = Array.from(
+      { length: k },
+      () => startHost(srv.url, queue, ["--processes", "1"]),
+    );
+    try {
+      await using ex = new ClusterExecutor({ url: srv.url, queue });
+      await allHostsRan(ex, hosts.map((h) => h.pid));
+      const t0 = performance.now();
+      const out = await Array.fromAsync(ex.map(spin, tasks));
+      const ms = performance.now() - t0;
+      if (out.length !== tasks.length) throw new Error("lost results");
+      times.push(ms);
+      lines.push(
+        `| scaling: 64 × CPU-bound call, ${k} host${
+          k > 1 ? "s" : ""
+        } × 1 process | ${ms.toFixed(0)} ms | speedup ${
+          (times[0]! / ms).toFixed(2)
+        }× |`,
+      );
+    } finally {
+      await stopHosts(hosts);
+    }
+  }
+  return lines;
+}
+
+const srv = await RedisServer.start();
+try {
+  const rows: Row[] = [await pyconc(srv, ["--processes", "2"])];
+  if (havePy("celery")) rows.push(await celery(srv));
+  else {
+    loud(
+      "WARNING: Celery rows SKIPPED: python3-celery is not installed (apt-get install -y python3-celery)",
+    );
+  }
+  if (havePy("rq")) rows.push(await rq(srv));
+  else {
+    loud(
+      "WARNING: RQ rows SKIPPED: python3-rq is not installed (apt-get install -y python3-rq)",
+    );
+  }
+  console.log(
+    `\n| ${N} trivial tasks; round trip = median of ${LAT} | tasks/s | round trip ms |`,
+  );
+  console.log("|---|---|---|");
+  for (const r of rows) {
+    console.log(
+      r.note !== undefined
+        ? `| ${r.name} | ${r.note} | |`
+        : `| ${r.name} | ${r.tput!.toFixed(0)} | ${r.lat!.toFixed(2)} |`,
+    );
+  }
+  const others = rows.slice(1).filter((r) => r.tput !== undefined);
+  if (others.length > 0) {
+    const best = Math.max(...others.map((r) => r.tput!));
+    const bestLat = Math.min(...others.map((r) => r.lat!));
+    const p = rows[0]!;
+    console.log(
+      `| pyconc vs the better of them | ${
+        (p.tput! / best).toFixed(2)
+      }× (goal ≥ 3×) | ${(p.lat! / bestLat).toFixed(2)}× (goal ≤ 0.5×) |`,
+    );
+  }
+  // The same host on a thread pool: where the pool's own cost shows.
+  const threads = await pyconc(srv, ["--threads", "2"]);
+  console.log(
+    `| ${threads.name} | ${threads.tput!.toFixed(0)} | ${
+      threads.lat!.toFixed(2)
+    } |`,
+  );
+  if (!Deno.args.includes("--no-scaling")) {
+    console.log("");
+    for (const l of await scaling(srv)) console.log(l);
+  }
+} finally {
+  await srv.kill();
+}

@@ -212,11 +212,15 @@ class TaskService implements Service {
   readonly #inflight = new Map<string, Task>();
   readonly #byPtr = new Map<number, string>();
   #seq = 0;
+  /** Tasks to send, and whether a batch of them is in flight. */
+  readonly #outbox: [string, Buffer, Buffer][] = [];
+  #sending = false;
   #closing = false;
   #group: Promise<void> | undefined;
   #reader: Promise<void> | undefined;
   #readerWake: (() => void) | undefined;
   #blk: Conn | undefined;
+  #blmpop = true;
 
   constructor(h: Heap, conn: Conn, c: ExecutorConfig, wake: () => void) {
     this.#h = h;
@@ -275,19 +279,50 @@ class TaskService implements Service {
       maxRetries: this.#c.maxRetries,
     };
     const m = buf(encode(header).bytes.slice());
-    this.#send(id, m, buf(args)).catch((e) => this.#fail(id, e));
+    this.#outbox.push([id, m, buf(args)]);
+    if (!this.#sending) this.#flush();
     this.#startReader();
   }
 
-  async #send(id: string, m: Buffer, a: Buffer): Promise<void> {
+  /**
+   * Sends the tasks submitted since the last batch, in one transaction
+   * (their state, then their stream entries); one batch in flight at a
+   * time, so a burst of submits costs a few round trips, not one each.
+   */
+  #flush(): void {
+    const batch = this.#outbox.splice(0);
+    if (batch.length === 0) return;
+    this.#sending = true;
+    this.#send(batch).catch((e) => {
+      for (const [id] of batch) this.#fail(id, e);
+    }).finally(() => {
+      this.#sending = false;
+      this.#flush();
+    });
+  }
+
+  async #send(batch: [string, Buffer, Buffer][]): Promise<void> {
     if (this.#group === undefined) await this.#ensureGroup();
     const { state, stream } = this.#keys;
-    await this.#conn.run((c) =>
-      c.multi().hSet(state, id, "p").xAdd(stream, "*", { m, a }).exec()
-    );
+    const fields: Record<string, string> = {};
+    for (const [id] of batch) fields[id] = "p";
+    await this.#conn.run((c) => {
+      const t = c.multi().hSet(state, fields);
+      for (const [, m, a] of batch) t.xAdd(stream, "*", { m, a });
+      return t.exec();
+    });
   }
 
   #cancel(id: string): void {
+    const i = this.#outbox.findIndex(([x]) => x === id);
+    if (i >= 0) {
+      // Not sent yet: it never reaches Redis.
+      this.#outbox.splice(i, 1);
+      const t = this.#inflight.get(id)!;
+      this.#forget(id, t);
+      notice(this.#h, t.ptr, t.w);
+      return;
+    }
     this.#conn.run((c) =>
       c.eval(CANCEL_LUA, { keys: [this.#keys.state], arguments: [id] })
     ).then((r: number) => {
@@ -333,6 +368,14 @@ class TaskService implements Service {
       try {
         this.#blk ??= await this.#conn.blocking();
         if (this.#closing && this.#inflight.size === 0) break;
+        if (this.#blmpop) {
+          // Redis ≥ 7: every reply waiting, in one blocking command.
+          const got = await this.#blk.run((c) =>
+            c.blmPop(0, this.#replyKey, "LEFT", { COUNT: 1000 })
+          );
+          if (got !== null) { for (const m of got[1]) this.#handle(bytes(m)); }
+          continue;
+        }
         const first = await this.#blk.run((c) => c.blPop(this.#replyKey, 0));
         if (first === null) continue;
         this.#handle(bytes(first.element));
@@ -341,6 +384,10 @@ class TaskService implements Service {
         );
         if (more !== null) { for (const m of more) this.#handle(bytes(m)); }
       } catch (e) {
+        if (this.#blmpop && /unknown command/i.test(String(e))) {
+          this.#blmpop = false; // an older server: BLPOP, then LPOP COUNT
+          continue;
+        }
         this.#blk?.close();
         this.#blk = undefined;
         if (this.#closing && this.#inflight.size === 0) break;
@@ -432,7 +479,13 @@ class QueueService implements Service {
 
   /** Runs a blocking command on a dedicated connection. */
   async #blocking<T>(fn: (c: Conn) => Promise<T>): Promise<T> {
-    const c = this.#idleConns.pop() ?? await this.#conn.blocking();
+    let c = this.#idleConns.pop();
+    // An idle connection may have been lost since (it does not reconnect).
+    while (c !== undefined && !c.ready) {
+      c.close();
+      c = this.#idleConns.pop();
+    }
+    c ??= await this.#conn.blocking();
     if (this.#closing) {
       c.close();
       throw new ConnectionError("The queue was closed");

@@ -37,7 +37,16 @@ export interface HostOptions {
 }
 
 /** Entries a host holds per pool slot (running or waiting to run). */
-const PREFETCH = 4;
+const PREFETCH = 8;
+
+/** A task's answer waiting to be sent (with others, in one transaction). */
+interface Answer {
+  entry: string;
+  /** Absent: acknowledge only (cancelled, or answered already). */
+  id?: string;
+  reply?: string;
+  msg?: Buffer;
+}
 
 /** A task this host holds. */
 interface Held {
@@ -117,6 +126,11 @@ export class Host {
   readonly #backlog: [string, TaskHeader, Uint8Array][] = [];
   /** Tasks claimed and running on the pool. */
   #running = 0;
+  /** Whether a claim script is in flight. */
+  #claiming = false;
+  /** Answers to send, and whether a batch of them is in flight. */
+  readonly #outbox: Answer[] = [];
+  #sending = false;
   /** Headers of other hosts' pending tasks, by entry id. */
   readonly #seen = new Map<string, TaskHeader>();
   #stopping = false;
@@ -228,7 +242,7 @@ export class Host {
       header = decode(bytes(fields.m)) as TaskHeader;
     } catch (e) {
       console.error(`pyconc worker: dropping a malformed task ${entry}:`, e);
-      this.#ack(entry).catch(() => {});
+      this.#send({ entry });
       return;
     }
     this.#minVisibility = Math.min(this.#minVisibility, header.visibilityMs);
@@ -237,52 +251,82 @@ export class Host {
     this.#pump();
   }
 
-  /** Claims and runs backlog entries while pool slots are free. */
+  /**
+   * Claims backlog entries while pool slots are free: one claim script for
+   * all of them, and one claim in flight at a time, so that under load the
+   * claims come in batches.
+   */
   #pump(): void {
-    while (this.#running < this.#size && this.#backlog.length > 0) {
-      const [entry, header, args] = this.#backlog.shift()!;
-      this.#running++;
-      this.#claimAndRun(entry, header, args).finally(() => {
-        this.#running--;
-        this.#pump();
-      });
+    if (this.#claiming) return;
+    const batch: [string, TaskHeader, Uint8Array][] = [];
+    // A claim counts as a run (a host that dies uses up one retry of each
+    // task it claimed): claim only what starts now, so that a task queued
+    // behind one that kills its host is not charged for it.
+    const limit = this.#size;
+    while (this.#running + batch.length < limit && this.#backlog.length > 0) {
+      batch.push(this.#backlog.shift()!);
     }
+    if (batch.length === 0) return;
+    this.#running += batch.length;
+    this.#claiming = true;
+    this.#claimBatch(batch).finally(() => {
+      this.#claiming = false;
+      this.#pump();
+    });
   }
 
-  async #claimAndRun(
-    entry: string,
-    header: TaskHeader,
-    args: Uint8Array,
-  ): Promise<void> {
-    const started = buf(encode(["s", header.id] satisfies Reply).bytes.slice());
-    try {
-      const ok = await this.#conn.run((c) =>
-        c.eval(CLAIM_LUA, {
-          keys: [this.#keys.state, header.reply, this.#keys.runs],
-          arguments: [header.id, started, String(header.maxRetries)],
-        })
+  /** A task claimed (or refused) is over: its slot is free. */
+  #slotFree(): void {
+    this.#running--;
+    this.#pump();
+  }
+
+  async #claimBatch(batch: [string, TaskHeader, Uint8Array][]): Promise<void> {
+    const keys = [this.#keys.state, this.#keys.runs];
+    const argv: (string | Buffer)[] = [];
+    for (const [, header] of batch) {
+      keys.push(header.reply);
+      const started = encode(["s", header.id] satisfies Reply).bytes;
+      argv.push(
+        header.id,
+        buf(started.slice()),
+        String(header.maxRetries),
       );
-      if (ok === 2) {
+    }
+    let codes: number[];
+    try {
+      codes = await this.#conn.run((c) =>
+        c.eval(CLAIM_LUA, { keys, arguments: argv })
+      );
+    } catch (e) {
+      // Not claimed: the tasks stay pending and are claimed again later.
+      console.error("pyconc worker: claiming tasks:", e);
+      for (const [entry] of batch) {
+        this.#release(entry);
+        this.#running--;
+      }
+      return;
+    }
+    batch.forEach(([entry, header, args], i) => {
+      const code = codes[i];
+      if (code === 2) {
+        this.#slotFree();
         const err = new BrokenExecutor(
           `Task ${header.id} was claimed ${
             header.maxRetries + 1
           } times by worker hosts that died before answering (maxRetries=${header.maxRetries})`,
         );
-        await this.#answer(entry, header, false, err);
-        return;
+        this.#answer(entry, header, false, err);
+      } else if (code !== 1) {
+        this.#slotFree();
+        this.#send({ entry }); // cancelled, or answered already
+      } else {
+        this.#run(header, args).then(([good, value]) => {
+          this.#slotFree();
+          this.#answer(entry, header, good, value);
+        });
       }
-      if (ok !== 1) {
-        await this.#ack(entry); // cancelled, or answered already
-        this.#release(entry);
-        return;
-      }
-      const [good, value] = await this.#run(header, args);
-      await this.#answer(entry, header, good, value);
-    } catch (e) {
-      // Not answered: the task stays pending and is claimed again later.
-      console.error(`pyconc worker: task ${header.id}:`, e);
-      this.#release(entry);
-    }
+    });
   }
 
   async #run(
@@ -313,12 +357,12 @@ export class Host {
     }
   }
 
-  async #answer(
+  #answer(
     entry: string,
     header: TaskHeader,
     ok: boolean,
     value: unknown,
-  ): Promise<void> {
+  ): void {
     let out: Uint8Array;
     try {
       out = encode(value, "process").bytes.slice();
@@ -332,24 +376,46 @@ export class Host {
     const msg = buf(
       encode(["r", header.id, ok, out] satisfies Reply).bytes.slice(),
     );
-    const { state, stream } = this.#keys;
-    await this.#conn.run((c) =>
-      c.multi()
-        .rPush(header.reply, msg)
-        .hDel(state, header.id)
-        .hDel(this.#keys.runs, header.id)
-        .xAck(stream, GROUP, entry)
-        .xDel(stream, entry)
-        .exec()
-    );
-    this.#release(entry);
+    this.#send({ entry, id: header.id, reply: header.reply, msg });
   }
 
-  #ack(entry: string): Promise<unknown> {
-    const { stream } = this.#keys;
-    return this.#conn.run((c) =>
-      c.multi().xAck(stream, GROUP, entry).xDel(stream, entry).exec()
-    );
+  /**
+   * Sends answers: each batch in one transaction (replies pushed, state
+   * deleted, entries acknowledged and deleted), one batch in flight at a
+   * time; what comes meanwhile goes in the next batch.
+   */
+  #send(a: Answer): void {
+    this.#outbox.push(a);
+    if (!this.#sending) this.#flush();
+  }
+
+  #flush(): void {
+    const batch = this.#outbox.splice(0);
+    if (batch.length === 0) return;
+    this.#sending = true;
+    const { state, stream, runs } = this.#keys;
+    const entries = batch.map((a) => a.entry);
+    const ids = batch.flatMap((a) => a.id === undefined ? [] : [a.id]);
+    const byReply = new Map<string, Buffer[]>();
+    for (const a of batch) {
+      if (a.reply === undefined) continue;
+      let l = byReply.get(a.reply);
+      if (l === undefined) byReply.set(a.reply, l = []);
+      l.push(a.msg!);
+    }
+    this.#conn.run((c) => {
+      const m = c.multi();
+      for (const [key, msgs] of byReply) m.rPush(key, msgs);
+      if (ids.length > 0) m.hDel(state, ids).hDel(runs, ids);
+      return m.xAck(stream, GROUP, entries).xDel(stream, entries).exec();
+    }).catch((e: unknown) => {
+      // Not answered: the tasks stay pending and are claimed again later.
+      console.error("pyconc worker: sending answers:", e);
+    }).finally(() => {
+      for (const e of entries) this.#release(e);
+      this.#sending = false;
+      this.#flush();
+    });
   }
 
   #release(entry: string): void {

@@ -90,24 +90,34 @@ export type Reply =
   | [kind: "r", id: string, ok: boolean, outcome: Uint8Array];
 
 /**
- * A host claims a task before running it. KEYS: state, reply, runs. ARGV:
- * id, the encoded "started" reply, maxRetries. Returns 1 if the host must
- * run it (pending, or claimed by a host that died, within the retries), 2
- * if it ran out of retries (the host fails it), 0 if it must only be
- * acknowledged (cancelled, or answered already).
+ * A host claims a batch of tasks before running them (one round trip for
+ * all). KEYS: state, runs, then the reply list of each task. ARGV: per
+ * task, its id, the encoded "started" reply and its maxRetries. Returns per
+ * task 1 if the host must run it (pending, or claimed by a host that died,
+ * within the retries), 2 if it ran out of retries (the host fails it), 0 if
+ * it must only be acknowledged (cancelled, or answered already).
  */
 export const CLAIM_LUA = `
-local s = redis.call('HGET', KEYS[1], ARGV[1])
-if s == 'c' then
-  redis.call('HDEL', KEYS[1], ARGV[1])
-  return 0
+local out = {}
+for i = 1, #KEYS - 2 do
+  local id = ARGV[3 * i - 2]
+  local s = redis.call('HGET', KEYS[1], id)
+  local r = 0
+  if s == 'c' then
+    redis.call('HDEL', KEYS[1], id)
+  elseif s == 'p' or s == 'r' then
+    local n = redis.call('HINCRBY', KEYS[2], id, 1)
+    if n > tonumber(ARGV[3 * i]) + 1 then
+      r = 2
+    else
+      redis.call('HSET', KEYS[1], id, 'r')
+      redis.call('RPUSH', KEYS[2 + i], ARGV[3 * i - 1])
+      r = 1
+    end
+  end
+  out[i] = r
 end
-if s ~= 'p' and s ~= 'r' then return 0 end
-local n = redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
-if n > tonumber(ARGV[3]) + 1 then return 2 end
-redis.call('HSET', KEYS[1], ARGV[1], 'r')
-redis.call('RPUSH', KEYS[2], ARGV[2])
-return 1
+return out
 `;
 
 /**

@@ -68,6 +68,9 @@ export function redact(url: string): string {
   }
 }
 
+/** How long the first connection attempt may take (connect + handshake). */
+const FIRST_OUTCOME_MS = 6000;
+
 /** A lost-connection signal, renewed whenever the connection is ready. */
 class Lost {
   promise!: Promise<never>;
@@ -89,6 +92,8 @@ export class Conn {
   readonly #client: Client;
   #lost = new Lost();
   #firstOutcome: Promise<void>;
+  #settleFirst!: () => void;
+  #parent: Conn | undefined;
   #closed = false;
   #blocking = new Set<Conn>();
   #onLost: ((e: Error) => void)[] = [];
@@ -98,6 +103,13 @@ export class Conn {
     this.url = url;
     let settle!: () => void;
     this.#firstOutcome = new Promise<void>((r) => settle = r);
+    this.#settleFirst = settle;
+    // The client's connectTimeout covers the TCP connect only, not the
+    // handshake after it: a first attempt without an outcome by then counts
+    // as failed (commands fail fast; the client keeps trying if it may).
+    const guard = setTimeout(settle, FIRST_OUTCOME_MS);
+    Deno.unrefTimer(guard);
+    this.#firstOutcome.then(() => clearTimeout(guard));
     this.#client = createClient({
       url,
       disableOfflineQueue: true,
@@ -201,10 +213,11 @@ export class Conn {
       throw connectionError(this.url, "the server is not available");
     }
     const b = new Conn(this.url, false);
+    b.#parent = this;
     this.#blocking.add(b);
     b.onLost(() => this.#blocking.delete(b));
     await b.#firstOutcome;
-    if (!b.ready) {
+    if (!b.ready || b.#closed) {
       b.close();
       throw connectionError(this.url, "the server is not available");
     }
@@ -215,6 +228,9 @@ export class Conn {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Whoever waits for the first attempt (blocking()) goes on, and fails.
+    this.#settleFirst();
+    if (this.#parent !== undefined) this.#parent.#blocking.delete(this);
     for (const b of [...this.#blocking]) b.close();
     this.#blocking.clear();
     this.#lost.reject(new ConnectionError("The Redis connection was closed"));

@@ -70,6 +70,37 @@ Deno.test({
       );
 
       await t.step(
+        "a burst of submits (sent, claimed and answered in batches): each answered once, Redis left clean",
+        async () => {
+          await using ex = new ClusterExecutor({ url, queue: "exec" });
+          const fs = Array.from(
+            { length: 300 },
+            (_, i) => ex.submit((x: number) => x * 2, i),
+          );
+          // One cancelled in the burst: it never runs, the others do.
+          assert.equal(fs[299]!.cancel(), true);
+          const got = await Promise.all(fs.slice(0, 299));
+          assert.deepEqual(got, Array.from({ length: 299 }, (_, i) => i * 2));
+          assert.equal(fs[299]!.cancelled(), true);
+          // The host takes entries in order: once a later task is answered,
+          // the cancelled one was acknowledged (if it was sent at all).
+          assert.equal(await ex.submit((x: number) => x, -1), -1);
+          await ex.shutdown();
+          const cli = (...a: string[]) =>
+            new TextDecoder().decode(
+              new Deno.Command("redis-cli", {
+                args: ["-p", String(srv.port), ...a],
+                stdout: "piped",
+              }).outputSync().stdout,
+            ).trim();
+          // Answered tasks leave no state, no run count, no stream entry.
+          assert.equal(cli("HLEN", "pyconc:exec:state"), "0");
+          assert.equal(cli("HLEN", "pyconc:exec:runs"), "0");
+          assert.equal(cli("XLEN", "pyconc:exec:tasks"), "0");
+        },
+      );
+
+      await t.step(
         "map: in order, several iterables, chunksize, mapSync",
         async () => {
           await using ex = new ClusterExecutor({ url, queue: "exec" });

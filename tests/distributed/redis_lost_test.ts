@@ -24,16 +24,19 @@ async function retrying<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-// Quarantined: run with PYCONC_TEST_REDIS_LOST=1. It passes alone, but hung
-// in about 3 of 12 runs made in one process with the other distributed
-// tests; the cause is not found yet (an open bug, in the closing note of
-// issue 14), and a hang would stall the whole suite.
-const QUARANTINED = Deno.env.get("PYCONC_TEST_REDIS_LOST") !== "1";
-
+// This test once hung now and then in one process with the other files (a
+// loaded machine). The mechanism found: a Queue's blocking get (or the
+// executor's reply reader) opens a dedicated connection and waits for its
+// first attempt's outcome; when the server died during that attempt, the
+// connection was destroyed with the lost main one, and the client (redis 5)
+// then ignores its socket's close and never settles the handshake, so the
+// wait had no end. Now close() settles it, and a first attempt without an
+// outcome after 6 s counts as failed; conn_test.ts shows both with a fake
+// server.
 Deno.test({
   name:
     "distributed: Redis going away fails pending calls with ConnectionError (no hang); the client reconnects when it is back",
-  ignore: !HAVE_REDIS || QUARANTINED,
+  ignore: !HAVE_REDIS,
   fn: async () => {
     const port = freePort();
     let srv = await RedisServer.start(port);
