@@ -3,7 +3,7 @@
  * through FFI, waits through the futex system call.
  *
  * A program's processes share one heap segment: a sparse segment of
- * 64 GiB (memory is used only for the pages touched), mapped whole in every
+ * some GiB (memory is used only for the pages touched), mapped whole in every
  * process, so that the same `Heap` allocator, the same primitives and the
  * same queue code run on it as on the in-process SharedArrayBuffer heap.
  * `Atomics` operations on the mapped ArrayBuffer are atomic across
@@ -30,8 +30,25 @@ const O_RDWR = 0o2, O_CREAT = 0o100, O_EXCL = 0o200;
 const PROT_READ = 1, PROT_WRITE = 2;
 const MAP_SHARED = 1, MAP_NORESERVE = 0x4000;
 
-/** The heap segment's size: address space only, memory as pages are used. */
-export const SHM_HEAP_BYTES = 2 ** 36;
+/**
+ * The heap segment's size: address space only, memory as pages are used.
+ *
+ * V8 counts an ArrayBuffer over foreign memory as the isolate's external
+ * memory, whole, and counts external memory in the heap's global size,
+ * whose limit is capped at about twice the JavaScript heap's. A mapping
+ * beyond that cap keeps every process of the program over its limit for
+ * good: each allocation check then starts a full mark-compact, one every
+ * ≈ 20 ms in a process whose event loop allocates (measured: a worker
+ * host of `distributed` with a 64 GiB mapping spent ≈ 17 ms of GC per
+ * task). So the segment is the largest power of two within the
+ * JavaScript heap's limit: 4 GiB, Deno's default limit on 64-bit
+ * (`getHeapStatistics().heap_size_limit` is 4,395,630,592 bytes in Deno
+ * 2.9). A constant, not read from `node:v8`: importing that module loads
+ * Deno's Node compatibility, ≈ 17 ms of every child's start (measured).
+ * A program run with a smaller `--max-old-space-size` keeps working; only
+ * the extra collections come back.
+ */
+export const SHM_HEAP_BYTES = 2 ** 32;
 
 /**
  * The longest single futex sleep (ms). A process killed between a notify's
