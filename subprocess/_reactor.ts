@@ -16,6 +16,11 @@
  */
 
 import { errno, libc } from "../_internal/ffi/libc.ts";
+import {
+  drainWakeFd,
+  openWakeFd,
+  signalWakeFd,
+} from "../_internal/ffi/eventfd.ts";
 
 /** `poll(2)` event bits. */
 export const POLLIN = 0x1;
@@ -29,8 +34,6 @@ export const POLLHUP = 0x10;
 export const POLLNVAL = 0x20;
 
 const EINTR = 4;
-const EFD_CLOEXEC = 0o2000000;
-const EFD_NONBLOCK = 0o4000;
 const MAX_TIMER = 2 ** 31 - 1;
 
 /** One descriptor to watch and the events of interest. */
@@ -147,15 +150,13 @@ class Reactor {
   }
 
   #wake(): void {
-    if (this.#wakeFd >= 0) {
-      libc().write(this.#wakeFd, ONE, 8n);
-    }
+    signalWakeFd(this.#wakeFd);
   }
 
   async #loop(): Promise<void> {
     const lib = libc();
     this.#running = true;
-    this.#wakeFd = lib.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    this.#wakeFd = openWakeFd();
     const wakeFd = this.#wakeFd;
     try {
       while (this.#waiters.size > 0) {
@@ -169,7 +170,7 @@ class Reactor {
         for (const fd of this.#closing) lib.close(fd);
         this.#closing.clear();
         const revents = reventsOf(buf, fds.length);
-        if (revents[0] !== 0) lib.read(wakeFd, SCRATCH, 8n);
+        if (revents[0] !== 0) drainWakeFd(wakeFd);
         let at = 1;
         for (const w of waiters) {
           const mine = revents.slice(at, at + w.fds.length);
@@ -196,9 +197,6 @@ class Reactor {
     for (const w of expired) w.resolve(w.fds.map(() => 0));
   }
 }
-
-const ONE = new Uint8Array(new BigUint64Array([1n]).buffer);
-const SCRATCH = new Uint8Array(8);
 
 let reactor: Reactor | undefined;
 

@@ -43,10 +43,9 @@
  */
 
 import { libc } from "../ffi/libc.ts";
+import { drainWakeFd, openWakeFd, signalWakeFd } from "../ffi/eventfd.ts";
 import type { PollWait } from "./io.ts";
 
-const EFD_CLOEXEC = 0o2000000;
-const EFD_NONBLOCK = 0o4000;
 const POLLIN = 0x1;
 /** Longest run of bounded waits without an event-loop turn. */
 const MAX_SYNC_RUN_MS = 5;
@@ -63,9 +62,6 @@ interface Pending {
   readonly resolve: (n: number) => void;
   done: boolean;
 }
-
-const ONE = new Uint8Array(new BigUint64Array([1n]).buffer);
-const SCRATCH = new Uint8Array(8);
 
 class Poller {
   #pending: Pending[] = [];
@@ -233,13 +229,13 @@ class Poller {
   }
 
   #wake(): void {
-    if (this.#wakeFd >= 0) libc().write(this.#wakeFd, ONE, 8n);
+    signalWakeFd(this.#wakeFd);
   }
 
   async #loop(): Promise<void> {
     const lib = libc();
     this.#covered = new Set();
-    this.#wakeFd = lib.eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    this.#wakeFd = openWakeFd();
     const wakeFd = this.#wakeFd;
     try {
       while (this.#pending.length > 0) {
@@ -269,7 +265,7 @@ class Poller {
           for (const e of entries) for (const h of e.w.holders) h.unhold();
         }
         this.#lastTurn = performance.now();
-        if (view.getInt16(6, true) !== 0) lib.read(wakeFd, SCRATCH, 8n);
+        if (view.getInt16(6, true) !== 0) drainWakeFd(wakeFd);
         if (n > 0) this.#scatter(view, 8, entries);
         this.#expire();
         this.#compact();
