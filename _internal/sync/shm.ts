@@ -16,7 +16,7 @@
  */
 
 import { cstr, errno, libc } from "../ffi/libc.ts";
-import { errno as E, OSError, ValueError } from "../errors.ts";
+import { OSError, ValueError } from "../errors.ts";
 import { type Backing, HeapExhausted } from "./heap.ts";
 import { type WaitResult, WaitWords } from "./words.ts";
 import { deadlineOf, now } from "./timeout.ts";
@@ -25,6 +25,8 @@ const SYS_FUTEX = 202n; // x86_64
 const FUTEX_WAIT = 0;
 const FUTEX_WAKE = 1;
 const INT_MAX = 0x7fffffff;
+/** Failed waits in a row (each neither woken nor timed out) before one is an error. */
+const MAX_FAILURES = 1000;
 
 const O_RDWR = 0o2, O_CREAT = 0o100, O_EXCL = 0o200;
 const PROT_READ = 1, PROT_WRITE = 2;
@@ -89,10 +91,12 @@ export class ShmWords extends WaitWords {
   protected sleep(i: number, expected: number, timeoutMs: number): WaitResult {
     const deadline = deadlineOf(timeoutMs);
     const f = libc();
+    let failures = 0;
     for (;;) {
       const left = deadline - now();
       if (left <= 0) return "timed-out";
       const into = this.#ts ??= new BigInt64Array(2);
+      const started = now();
       const sliced = left > SLEEP_SLICE_MS;
       timespec(sliced ? SLEEP_SLICE_MS : left, into);
       const r = f.syscall6(
@@ -105,10 +109,19 @@ export class ShmWords extends WaitWords {
         0,
       );
       if (r === 0n) return "ok";
-      const code = errno();
-      if (code === E.EAGAIN) return "not-equal";
-      if (code === E.ETIMEDOUT) return sliced ? "ok" : "timed-out";
-      if (code !== E.EINTR) throw new OSError(code, undefined, "futex");
+      // Decide from state, not errno, as the async form must: errno read by
+      // a second FFI call after this one was seen clobbered (ENOENT, ERANGE
+      // from a futex wait, under load), which failed a healthy wait. The
+      // word changed (EAGAIN or a wake), the deadline passed (ETIMEDOUT), or
+      // the slice ended; anything else (EINTR) waits again. Only a wait that
+      // fails at once again and again is an error (a bad address or op).
+      if (Atomics.load(this.i32, i) !== expected) return "not-equal";
+      if (deadline - now() <= 0) return "timed-out";
+      // The slice ended (see SLEEP_SLICE_MS): the caller re-checks.
+      if (sliced && now() - started >= SLEEP_SLICE_MS - 1) return "ok";
+      if (++failures > MAX_FAILURES) {
+        throw new OSError(errno(), undefined, "futex");
+      }
     }
   }
 
