@@ -28,10 +28,9 @@ const CHUNK = 64 << 10;
 const CHUNKS = 40_000; // of 64 KiB: 2.5 GiB
 /**
  * Chunks sent and received before the clock starts, on both sides alike:
- * the throughput measured is the steady state's, not the first use's
- * (compiling the loops; the allocator and the garbage collector sizing
- * themselves to the stream, which alone once cost a first run in a fresh
- * process 2–5× of a second run's time).
+ * the throughput measured is the steady state's (loops compiled, malloc's
+ * heap and V8's external-memory limit grown to the stream), not the first
+ * use's, which ran well below a second run's in a fresh process.
  */
 const WARM_CHUNKS = 4_000;
 const SHM_CYCLES = 20_000;
