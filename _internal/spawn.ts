@@ -187,6 +187,55 @@ function sigset(signals: readonly number[] | "all"): Uint8Array<ArrayBuffer> {
   return set;
 }
 
+/** The signals this process ignores (SIG_IGN), read once (see below). */
+let ignoredSignals: bigint | undefined;
+
+/**
+ * The signals this process ignores, as a mask (bit `n - 1` for signal `n`,
+ * the kernel's `SigIgn`). A disposition becomes SIG_IGN only when this
+ * process starts (inherited, as under `nohup`, or Deno's own SIGPIPE) or
+ * through a `signal()` call over FFI, which the library does not make:
+ * Deno's signal listeners install handlers, never SIG_IGN. So the mask read
+ * at the first spawn stays true.
+ */
+function ignoredMask(): bigint {
+  if (ignoredSignals !== undefined) return ignoredSignals;
+  let mask = 1n << BigInt(SIGPIPE - 1); // Deno's, if /proc is unreadable
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const hex = /^SigIgn:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    if (hex !== undefined) mask = BigInt(`0x${hex}`);
+  } catch { /* keep the fallback */ }
+  return ignoredSignals = mask;
+}
+
+/**
+ * The signals a child gets back at their default action: every signal
+ * but those this process ignores, less the ones `reset` restores anyway.
+ *
+ * Why every signal, when the child keeps what it inherits otherwise: the
+ * child of glibc's posix_spawn must not run this process's handlers, so
+ * for each signal outside this set it reads the disposition and, unless
+ * ignored, sets it to the default (glibc 2.36 even when it already is):
+ * ≈ 120 sigaction calls while this process waits for the exec. Inside the
+ * set, each costs one call. The outcome is the same: handlers become
+ * SIG_DFL, ignored signals stay ignored (but those `reset` restores).
+ */
+function defaultSignals(reset: SignalReset): Uint8Array<ArrayBuffer> {
+  const set = sigset("all");
+  if (reset === "all") return set;
+  let keep = ignoredMask();
+  if (reset === "python") {
+    keep &= ~((1n << BigInt(SIGPIPE - 1)) | (1n << BigInt(SIGXFSZ - 1)));
+  }
+  for (let s = 1; s <= 64; s++) {
+    if ((keep >> BigInt(s - 1)) & 1n) {
+      set[(s - 1) >> 3]! &= ~(1 << ((s - 1) & 7));
+    }
+  }
+  return set;
+}
+
 /** Prepared spawn attributes, by flags (plain data, kept for reuse). */
 const attrs = new Map<string, Uint8Array<ArrayBuffer>>();
 
@@ -204,15 +253,9 @@ function spawnAttr(plan: SpawnPlan): Uint8Array<ArrayBuffer> {
   const lib = libc();
   const attr = new Uint8Array(512); // posix_spawnattr_t is 336 bytes in glibc
   check(lib.posix_spawnattr_init(attr));
-  let flags = POSIX_SPAWN_SETSIGMASK;
+  let flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
   check(lib.posix_spawnattr_setsigmask(attr, sigset([])));
-  if (reset !== "none") {
-    flags |= POSIX_SPAWN_SETSIGDEF;
-    check(lib.posix_spawnattr_setsigdefault(
-      attr,
-      sigset(reset === "all" ? "all" : [SIGPIPE, SIGXFSZ]),
-    ));
-  }
+  check(lib.posix_spawnattr_setsigdefault(attr, defaultSignals(reset)));
   if (plan.startNewSession) flags |= POSIX_SPAWN_SETSID;
   if (group !== null) {
     flags |= POSIX_SPAWN_SETPGROUP;

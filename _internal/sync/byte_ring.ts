@@ -22,10 +22,14 @@
  * (robust_lock.ts, which record their owner) are taken over by the next
  * writer or reader. A big message's block may leak then.
  *
- * Waking: a side that must wait counts itself in `RWAIT`/`WWAIT`, reads
- * the other side's event word, re-checks, and sleeps on the event word; the
- * other side bumps the event word and notifies only when someone waits, so
- * a busy channel makes no system calls. Closing a side sets a flag and
+ * Waking: a side that must wait reads the other side's event word, counts
+ * itself in `RWAIT`/`WWAIT`, arms `RARMED`/`WARMED`, re-checks, and sleeps
+ * on the event word; the other side bumps the event word and notifies only
+ * when someone waits and the armed word was set (it clears it), so a busy
+ * channel makes no system calls, and a waiter gets one wake-up, not one per
+ * message sent or read while it is still on its way to sleep or to run
+ * again (on a loaded machine that took thousands of futex calls per
+ * second, each ≈ 25 µs on a shared mapping). Closing a side sets a flag and
  * bumps the other side's event word, so a sleeper cannot miss it.
  *
  * A reader that finds the ring empty first watches `WPOS` for a while
@@ -66,9 +70,12 @@ const RLOCK_STAMP = 12;
 const BIG_END = 13;
 /** The free bytes a sleeping writer waits for (see the module doc). */
 const WNEED = 14;
+/** Set by a side about to sleep, cleared by the one wake-up it is owed. */
+const RARMED = 15;
+const WARMED = 16;
 
 /** Words a ring uses. */
-export const RING_WORDS = 15;
+export const RING_WORDS = 17;
 
 const WRITER_CLOSED = 1;
 const READER_CLOSED = 2;
@@ -226,7 +233,14 @@ export class ByteRing {
             this.#b + WNEED,
             Math.max(need, this.#data.length >>> 1),
           );
-          yield* this.#await(WWAIT, WEVENT, READER_CLOSED, room, Infinity);
+          yield* this.#await(
+            WWAIT,
+            WARMED,
+            WEVENT,
+            READER_CLOSED,
+            room,
+            Infinity,
+          );
         }
         const header = this.#outHeader, dv = this.#outHeaderView;
         dv.setUint32(0, n % 0x100000000, true);
@@ -243,7 +257,7 @@ export class ByteRing {
           this.#copyIn(bytes, 0, n, wpos + HEADER_BYTES);
           w.store(b + WPOS, (wpos + HEADER_BYTES + n) | 0); // commit
         }
-        this.#wake(RWAIT, REVENT);
+        this.#wake(RWAIT, RARMED, REVENT);
       } finally {
         this.#wlock.release();
       }
@@ -293,6 +307,7 @@ export class ByteRing {
         if (this.#spinForData()) continue;
         yield* this.#await(
           RWAIT,
+          RARMED,
           REVENT,
           WRITER_CLOSED,
           () => this.#available() > 0,
@@ -377,22 +392,33 @@ export class ByteRing {
   /** Wakes a sleeping writer once the room it waits for is free. */
   #wakeWriter(): void {
     if (this.#load(WWAIT) > 0 && this.#free() >= this.#load(WNEED)) {
-      this.#bump(WEVENT);
+      this.#wake(WWAIT, WARMED, WEVENT);
     }
   }
 
-  /** Wakes the other side if it waits: it counts itself in `waiters` and sleeps on `event`. */
-  #wake(waiters: number, event: number): void {
-    if (this.#w.load(this.#b + waiters) > 0) this.#bump(event);
+  /**
+   * Wakes the other side if it waits and is owed a wake-up: it counts
+   * itself in `waiters`, arms `armed` and sleeps on `event` (see
+   * `#await`).
+   */
+  #wake(waiters: number, armed: number, event: number): void {
+    const w = this.#w, b = this.#b;
+    if (w.load(b + waiters) > 0 && w.exchange(b + armed, 0) !== 0) {
+      this.#bump(event);
+    }
   }
 
   /**
    * Sleeps once on `event`, counted in `waiters`, unless `ready()` or the
    * other side closed (`closedFlag`). The event is read before counting
-   * in and `ready()` checked after, so a wake-up between the two is kept.
+   * in and arming, and `ready()` checked after, so a wake-up between the
+   * two is kept: a waker that publishes after that check sees the count
+   * and either this waiter's `armed` store (and bumps) or a later clear of
+   * it by another waker, whose bump came after this waiter read the event.
    */
   *#await(
     waiters: number,
+    armed: number,
     event: number,
     closedFlag: number,
     ready: () => boolean,
@@ -401,6 +427,7 @@ export class ByteRing {
     const w = this.#w, b = this.#b;
     const seq = w.load(b + event);
     w.add(b + waiters, 1);
+    w.store(b + armed, 1);
     try {
       if (!ready() && !(this.#load(FLAGS) & closedFlag)) {
         yield { words: w, index: b + event, expected: seq, timeoutMs };
@@ -420,7 +447,14 @@ export class ByteRing {
       if (this.readable()) return true;
       const left = remaining(deadline);
       if (left <= 0) return false;
-      yield* this.#await(RWAIT, REVENT, 0, () => this.readable(), left);
+      yield* this.#await(
+        RWAIT,
+        RARMED,
+        REVENT,
+        0,
+        () => this.readable(),
+        left,
+      );
     }
   }
 

@@ -461,6 +461,49 @@ spTest(
 );
 
 spTest(
+  "signals this process ignores stay ignored in its children (but those restoreSignals restores); handled ones are at their default",
+  async () => {
+    // A Deno process started with SIGHUP, SIGALRM and SIGUSR2 ignored (as
+    // under nohup) starts children; then it handles SIGHUP (a listener)
+    // and starts one more: the spawn's record of ignored signals, made at
+    // its first start, must not keep SIGHUP ignored there.
+    const mod = new URL("../../subprocess/mod.ts", import.meta.url).href;
+    const code = `
+      import { PIPE, runSync } from ${JSON.stringify(mod)};
+      const mask = (restoreSignals) => runSync(
+        ["sh", "-c", "grep SigIgn /proc/$$/status"],
+        { stdout: PIPE, text: true, restoreSignals },
+      ).stdout.split(/\\s+/)[1];
+      const before = [mask(true), mask(false)];
+      const listener = () => {};
+      Deno.addSignalListener("SIGHUP", listener);
+      const after = mask(false);
+      Deno.removeSignalListener("SIGHUP", listener);
+      console.log(JSON.stringify([...before, after]));`;
+    const r = await run([
+      "sh",
+      "-c",
+      `trap '' HUP ALRM USR2; exec "$0" eval "$1"`,
+      Deno.execPath(),
+      code,
+    ], { stdout: PIPE, stderr: PIPE, text: true });
+    assert.equal(r.returncode, 0, r.stderr!);
+    const [restored, kept, handled] = (JSON.parse(r.stdout!) as string[])
+      .map((m) => BigInt(`0x${m}`));
+    const bit = (n: number) => 1n << BigInt(n - 1);
+    const HUP = bit(1), USR2 = bit(12), PIPE_ = bit(13), ALRM = bit(14);
+    const XFSZ = bit(25), USR1 = bit(10);
+    const inherited = HUP | USR2 | ALRM;
+    assert.equal(restored! & inherited, inherited);
+    assert.equal(restored! & (PIPE_ | XFSZ | USR1), 0n);
+    assert.equal(kept! & (inherited | PIPE_), inherited | PIPE_);
+    assert.equal(kept! & USR1, 0n);
+    assert.equal(handled! & (USR2 | ALRM | PIPE_), USR2 | ALRM | PIPE_);
+    assert.equal(handled! & HUP, 0n);
+  },
+);
+
+spTest(
   "run() startNewSession and processGroup put the child in a new session or group",
   async () => {
     const field = (n: number) => `cut -d' ' -f${n} /proc/$$/stat; echo $$`;
