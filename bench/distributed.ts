@@ -83,6 +83,11 @@ async function stopHosts(hosts: Deno.ChildProcess[]): Promise<void> {
   for (const h of hosts) await h.status;
 }
 
+/** The machine's 1-minute load average: other users' work shows in it. */
+function load(): string {
+  return `load avg ${Deno.loadavg()[0]!.toFixed(1)}`;
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -293,13 +298,14 @@ async function scaling(srv: RedisServer): Promise<string[]> {
     await stopHosts(configs.flatMap((c) => c.hosts));
   }
   const base = Math.min(...configs[0]!.runs);
+  const after = load();
   return configs.map(({ k, runs }) => {
     const best = Math.min(...runs);
     return `| scaling (${cores} cores here): 32 × CPU-bound call, ${k} host${
       k > 1 ? "s" : ""
     } × 1 process | best of ${SCALE_RUNS}: ${best.toFixed(0)} ms (${
       runs.map((x) => x.toFixed(0)).join(", ")
-    }) | speedup ${(base / best).toFixed(2)}× |`;
+    }; ${after}) | speedup ${(base / best).toFixed(2)}× |`;
   });
 }
 
@@ -327,7 +333,7 @@ async function main(srv: RedisServer): Promise<void> {
     );
   }
   console.log(
-    `\n| ${N} trivial tasks; round trip = median of ${LAT} | tasks/s | round trip ms |`,
+    `\n| ${N} trivial tasks; round trip = median of ${LAT} (${load()}) | tasks/s | round trip ms |`,
   );
   console.log("|---|---|---|");
   for (const r of rows) {
