@@ -129,6 +129,11 @@ function load(): string {
   return `load avg ${Deno.loadavg()[0]!.toFixed(1)}`;
 }
 
+/** The row, its name with the load average when it was measured. */
+function stamp(r: Row): Row {
+  return { ...r, name: `${r.name}, ${load()}` };
+}
+
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -376,21 +381,21 @@ try {
 }
 
 async function main(srv: RedisServer): Promise<void> {
-  const rows: Row[] = [await pyconc(srv, ["--processes", "2"])];
-  if (havePy("celery")) rows.push(await celery(srv));
+  const rows: Row[] = [stamp(await pyconc(srv, ["--processes", "2"]))];
+  if (havePy("celery")) rows.push(stamp(await celery(srv)));
   else {
     loud(
       "WARNING: Celery rows SKIPPED: python3-celery is not installed (apt-get install -y python3-celery)",
     );
   }
-  if (havePy("rq")) rows.push(await rq(srv));
+  if (havePy("rq")) rows.push(stamp(await rq(srv)));
   else {
     loud(
       "WARNING: RQ rows SKIPPED: python3-rq is not installed (apt-get install -y python3-rq)",
     );
   }
   console.log(
-    `\n| ${N} trivial tasks; round trip = median of ${LAT} (${load()}) | tasks/s | round trip ms |`,
+    `\n| ${N} trivial tasks; round trip = median of ${LAT} | tasks/s | round trip ms |`,
   );
   console.log("|---|---|---|");
   for (const r of rows) {
@@ -412,7 +417,7 @@ async function main(srv: RedisServer): Promise<void> {
     );
   }
   // The same host on a thread pool: where the pool's own cost shows.
-  const threads = await pyconc(srv, ["--threads", "2"]);
+  const threads = stamp(await pyconc(srv, ["--threads", "2"]));
   console.log(
     `| ${threads.name} | ${threads.tput!.toFixed(0)} | ${
       threads.lat!.toFixed(2)
