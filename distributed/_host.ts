@@ -19,7 +19,7 @@ import type { Executor } from "../concurrent_futures/executor.ts";
 import { ThreadPoolExecutor } from "../concurrent_futures/thread_pool_executor.ts";
 import { ProcessPoolExecutor } from "../concurrent_futures/process_pool_executor.ts";
 import { BrokenExecutor } from "../concurrent_futures/errors.ts";
-import { bytes, Conn, str } from "./_redis.ts";
+import { bytes, Conn, Script, str } from "./_redis.ts";
 import {
   CLAIM_LUA,
   GROUP,
@@ -36,8 +36,20 @@ export interface HostOptions {
   threads: number | null;
 }
 
-/** Entries a host holds per pool slot (running or waiting to run). */
+/** Entries a host holds per pool slot (claimed or waiting to be). */
 const PREFETCH = 8;
+
+/**
+ * Tasks a host claims per pool slot on their first delivery: the ones
+ * that start now and the ones queued behind them on the pool (as Python's
+ * `ProcessPoolExecutor` moves a few calls ahead to its call queue, which
+ * marks them running). Claiming ahead lets claims, answers and the pool's
+ * wake-ups come in batches under load, several tasks per Redis round trip.
+ * A task delivered again (its host died) is claimed only when it starts.
+ */
+const AHEAD = 4;
+
+const CLAIM = new Script(CLAIM_LUA);
 
 /** A task's answer waiting to be sent (with others, in one transaction). */
 interface Answer {
@@ -47,6 +59,12 @@ interface Answer {
   reply?: string;
   msg?: Buffer;
 }
+
+/**
+ * A delivered entry waiting to be claimed: entry id, header, arguments,
+ * and whether it may be claimed ahead of a free pool slot.
+ */
+type Delivered = [string, TaskHeader, Uint8Array, boolean];
 
 /** A task this host holds. */
 interface Held {
@@ -123,7 +141,7 @@ export class Host {
   readonly #size: number;
   readonly #held = new Map<string, Held>();
   /** Delivered entries not claimed yet, in order. */
-  readonly #backlog: [string, TaskHeader, Uint8Array][] = [];
+  readonly #backlog: Delivered[] = [];
   /** Tasks claimed and running on the pool. */
   #running = 0;
   /** Whether a claim script is in flight. */
@@ -229,13 +247,15 @@ export class Host {
   }
 
   /**
-   * Takes one delivered entry: it waits in the backlog, unclaimed (its
-   * client can still cancel it), until a pool slot is free.
+   * Takes one delivered entry (`delivery` 1 on its first delivery, more
+   * when it is claimed again after its host died): it waits in the
+   * backlog, unclaimed (its client can still cancel it), until it can be
+   * claimed.
    */
   #start(
     entry: string,
     fields: Record<string, unknown>,
-    _delivery: number,
+    delivery: number,
   ): void {
     let header: TaskHeader;
     try {
@@ -247,23 +267,32 @@ export class Host {
     }
     this.#minVisibility = Math.min(this.#minVisibility, header.visibilityMs);
     this.#held.set(entry, { header });
-    this.#backlog.push([entry, header, bytes(fields.a)]);
+    // Claimed ahead only on a first delivery, and only if a host's death
+    // may use one of its retries (maxRetries ≥ 1).
+    const ahead = delivery === 1 && header.maxRetries >= 1;
+    this.#backlog.push([entry, header, bytes(fields.a), ahead]);
     this.#pump();
   }
 
   /**
-   * Claims backlog entries while pool slots are free: one claim script for
-   * all of them, and one claim in flight at a time, so that under load the
-   * claims come in batches.
+   * Claims backlog entries while the pool can take them: one claim script
+   * for all of them, and one claim in flight at a time, so that under load
+   * the claims come in batches.
+   *
+   * A claim counts as a run: a host that dies uses up one retry of each
+   * task it claimed. A task on its first delivery is claimed when it can
+   * start now or wait on the pool behind at most `AHEAD` per slot (so a
+   * host's death may charge a task queued behind the one that killed it,
+   * once: a task delivered again is claimed only when a pool slot is free,
+   * so it starts at once, and a task that keeps killing its hosts uses up
+   * only its own retries).
    */
   #pump(): void {
     if (this.#claiming) return;
-    const batch: [string, TaskHeader, Uint8Array][] = [];
-    // A claim counts as a run (a host that dies uses up one retry of each
-    // task it claimed): claim only what starts now, so that a task queued
-    // behind one that kills its host is not charged for it.
-    const limit = this.#size;
-    while (this.#running + batch.length < limit && this.#backlog.length > 0) {
+    const batch: Delivered[] = [];
+    while (this.#backlog.length > 0) {
+      const limit = this.#backlog[0]![3] ? this.#size * AHEAD : this.#size;
+      if (this.#running + batch.length >= limit) break;
       batch.push(this.#backlog.shift()!);
     }
     if (batch.length === 0) return;
@@ -281,7 +310,7 @@ export class Host {
     this.#pump();
   }
 
-  async #claimBatch(batch: [string, TaskHeader, Uint8Array][]): Promise<void> {
+  async #claimBatch(batch: Delivered[]): Promise<void> {
     const keys = [this.#keys.state, this.#keys.runs];
     const argv: (string | Buffer)[] = [];
     for (const [, header] of batch) {
@@ -295,9 +324,7 @@ export class Host {
     }
     let codes: number[];
     try {
-      codes = await this.#conn.run((c) =>
-        c.eval(CLAIM_LUA, { keys, arguments: argv })
-      );
+      codes = await CLAIM.run(this.#conn, keys, argv);
     } catch (e) {
       // Not claimed: the tasks stay pending and are claimed again later.
       console.error("pyconc worker: claiming tasks:", e);

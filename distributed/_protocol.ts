@@ -13,8 +13,8 @@
  *   entry, so a task is answered at most once per run and run again only
  *   if its host died before answering;
  * - `pyconc:Q:runs`, a hash task id → how many times a host claimed it to
- *   run it (a host that dies after claiming leaves the count up), which
- *   bounds the retries;
+ *   run it, now or queued on its pool (a host that dies after claiming
+ *   leaves the count up), which bounds the retries;
  * - `pyconc:Q:reply:CLIENT`, a list per client of codec-encoded
  *   {@linkcode Reply} messages.
  *

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { createHash } from "node:crypto";
 import { createClient, RESP_TYPES } from "redis";
 import { ConnectionError } from "../_internal/errors.ts";
 
@@ -239,5 +240,36 @@ export class Conn {
     } catch {
       // already gone
     }
+  }
+}
+
+/**
+ * A Lua script sent by its SHA1 (EVALSHA): its text crosses only when the
+ * server lacks it (first use, or a server restarted), instead of with
+ * every call.
+ */
+export class Script {
+  readonly lua: string;
+  readonly sha: string;
+  constructor(lua: string) {
+    this.lua = lua;
+    this.sha = createHash("sha1").update(lua).digest("hex");
+  }
+
+  /** Runs the script on `conn` (EVALSHA, else EVAL, which caches it). */
+  async run(
+    conn: Conn,
+    keys: string[],
+    args: (string | Uint8Array)[],
+  ): Promise<Reply> {
+    try {
+      return await conn.run((c) =>
+        c.evalSha(this.sha, { keys, arguments: args })
+      );
+    } catch (e) {
+      // NOSCRIPT: the script did not run; EVAL runs it and caches it.
+      if (!/NOSCRIPT/.test(String((e as Error)?.message ?? e))) throw e;
+    }
+    return await conn.run((c) => c.eval(this.lua, { keys, arguments: args }));
   }
 }

@@ -28,7 +28,8 @@ export interface ClusterExecutorOptions {
   visibilityTimeout?: number;
   /**
    * How many times a task whose host died is claimed again; after that its
-   * future fails with `BrokenExecutor`. @default 3
+   * future fails with `BrokenExecutor`. A host's death counts against every
+   * task it had claimed (also the ones it claimed ahead). @default 3
    */
   maxRetries?: number;
 }
@@ -64,14 +65,23 @@ let counter = 0;
  * main thread: the Redis I/O runs on its own thread), `wait()`,
  * `asCompleted()`, done-callbacks. `cancel()` succeeds until a host
  * claims the task (a host claiming it at the same moment may still run
- * it; its result is then dropped).
+ * it; its result is then dropped). A busy host claims up to 4 tasks per
+ * pool slot ahead of a free slot; their futures then show as running (as
+ * Python's `ProcessPoolExecutor` marks the calls it moves to its call
+ * queue).
  *
  * Delivery is **at least once**: tasks are entries of a Redis stream read
  * by a consumer group; a host acknowledges a task only when it sends the
  * result, and heartbeats the tasks it runs. When a host dies, its tasks
  * are claimed by another host after `visibilityTimeout` seconds and run
  * again, at most `maxRetries` times; then the future fails with
- * `BrokenExecutor`. Make tasks idempotent, or accept a repeated run.
+ * `BrokenExecutor`. A host's death uses one retry of each task it had
+ * claimed, the ones claimed ahead included; a task delivered again is
+ * claimed only when a pool slot is free, so a task that keeps killing its
+ * hosts uses up its own retries and charges a neighbour at most once
+ * (tasks with `maxRetries: 0` are never claimed ahead). A task that
+ * finished just before its host died may run again (its answer was lost
+ * with the host). Make tasks idempotent, or accept a repeated run.
  *
  * If Redis is unreachable or the connection drops, the futures in flight
  * fail with `ConnectionError` (no call hangs); the connection is made again

@@ -145,6 +145,134 @@ Deno.test({
   },
 });
 
+/**
+ * Waits until the client heard that a host claimed the task (polls the
+ * future's state; the test's timeout bounds it).
+ */
+async function untilRunning(f: { running(): boolean }): Promise<void> {
+  while (!f.running()) await new Promise((r) => setTimeout(r, 5));
+}
+
+Deno.test({
+  name:
+    "ClusterExecutor: tasks a host claimed ahead (queued behind a running one) are reclaimed by another host when it dies",
+  ignore: !HAVE_REDIS,
+  fn: async () => {
+    await using srv = await RedisServer.start();
+    const url = srv.url;
+    const started = new Queue<number>("started", { url });
+    const go = new Queue<number>("go", { url });
+    const ex = new ClusterExecutor({
+      url,
+      queue: "ahead",
+      visibilityTimeout: 1,
+      maxRetries: 1,
+    });
+    const a = startHost(url, "ahead"); // one thread
+    let b: Deno.ChildProcess | undefined;
+    try {
+      const blocker = ex.submit(
+        `${TASKS}#announceThenWait`,
+        url,
+        "started",
+        "go",
+      );
+      assert.equal(await started.get(), a.pid);
+      // Its only thread is busy, yet host A claims these (they cannot be
+      // cancelled any more): they wait on its pool.
+      const queued = [1, 2, 3].map(() => ex.submit(() => Deno.pid));
+      for (const f of queued) await untilRunning(f);
+      assert.equal(queued[0]!.cancel(), false);
+      a.kill("SIGKILL");
+      assert.equal((await a.status).signal, "SIGKILL");
+      b = startHost(url, "ahead");
+      assert.equal(await started.get(), b.pid); // the blocker, run again
+      await go.put(1);
+      assert.equal(await blocker, b.pid);
+      // Each was charged one run by A's death (maxRetries=1 allows one more).
+      for (const f of queued) assert.equal(await f, b.pid);
+    } finally {
+      await go.put(1);
+      await ex.shutdown({ cancelFutures: true });
+      await started.close();
+      await go.close();
+      try {
+        a.kill("SIGKILL");
+      } catch { /* dead */ }
+      await a.status;
+      if (b !== undefined) {
+        b.kill("SIGTERM");
+        assert.equal((await b.status).code, 0);
+      }
+    }
+    assertNoThreads();
+    assert.equal(await clientCount(srv.port), 0, "redis connections left");
+  },
+});
+
+Deno.test({
+  name:
+    "ClusterExecutor: a task claimed ahead behind one that kills its host is charged once; delivered again, it is claimed only when it starts",
+  ignore: !HAVE_REDIS,
+  fn: async () => {
+    await using srv = await RedisServer.start();
+    const url = srv.url;
+    const started = new Queue<number>("started", { url });
+    const go = new Queue<number>("go", { url });
+    const ex = new ClusterExecutor({
+      url,
+      queue: "poison",
+      visibilityTimeout: 1,
+      maxRetries: 1,
+    });
+    const hosts: Deno.ChildProcess[] = [];
+    try {
+      hosts.push(startHost(url, "poison"));
+      const blocker = ex.submit(
+        `${TASKS}#announceThenWait`,
+        url,
+        "started",
+        "go",
+      );
+      assert.equal(await started.get(), hosts[0]!.pid);
+      const poison = ex.submit(`${TASKS}#killHost`);
+      const neighbour = ex.submit(() => Deno.pid);
+      await untilRunning(poison);
+      await untilRunning(neighbour); // claimed ahead: one run charged
+      // Two go's: the poison kills host A right after the blocker returns,
+      // maybe before its answer left (at least once: it may run again).
+      await go.put(1);
+      await go.put(1);
+      assert.equal((await hosts[0]!.status).signal, "SIGKILL");
+      // Host B claims the poison again (its second run) and dies too; the
+      // neighbour, delivered again, waits unclaimed behind it, so B's death
+      // does not charge it (else its third claim would fail it).
+      hosts.push(startHost(url, "poison"));
+      assert.equal((await hosts[1]!.status).signal, "SIGKILL");
+      hosts.push(startHost(url, "poison"));
+      const err = await poison.exception();
+      assert.ok(err instanceof BrokenExecutor, String(err));
+      assert.match((err as Error).message, /claimed 2 times.*maxRetries=1/);
+      assert.equal(await neighbour, hosts[2]!.pid);
+      const ran = (await blocker) as number; // on A, or again on B if A's answer was lost
+      assert.ok([hosts[0]!.pid, hosts[1]!.pid].includes(ran), String(ran));
+    } finally {
+      await go.put(1);
+      await ex.shutdown({ cancelFutures: true });
+      await started.close();
+      await go.close();
+      for (const h of hosts) {
+        try {
+          h.kill("SIGTERM");
+        } catch { /* dead */ }
+        await h.status;
+      }
+    }
+    assertNoThreads();
+    assert.equal(await clientCount(srv.port), 0, "redis connections left");
+  },
+});
+
 Deno.test({
   name:
     "distributed: Redis unreachable at start → ConnectionError from submit, Queue calls and worker()",
