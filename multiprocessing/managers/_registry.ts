@@ -146,8 +146,16 @@ export const EXPOSED: Readonly<Record<string, readonly string[]>> = {
 
 let poolClass: typeof ServerPool | undefined;
 
+// Not a literal: Deno reads and analyses the whole graph of a literal
+// dynamic import when it loads the importing module (here: the Pool, the
+// pools' backends and every shareable class, ≈ 90 files), even if it never
+// runs; a server that makes no Pool must not pay for it at start.
+const SERVER_POOL = new URL("./_server_pool.ts", import.meta.url).href;
+
 async function loadPool(): Promise<void> {
-  poolClass ??= (await import("./_server_pool.ts")).ServerPool;
+  poolClass ??=
+    ((await import(SERVER_POOL)) as typeof import("./_server_pool.ts"))
+      .ServerPool;
 }
 
 let builtins: ReadonlyMap<string, ServerTypeEntry> | undefined;
