@@ -434,6 +434,7 @@ export class ServerCore {
     const typeid = entry.methodToTypeid?.[methodname];
     if (typeid !== undefined) {
       try {
+        await this.registry.get(typeid)?.prepare?.([res], {});
         const [rid, rexposed] = this.create(typeid, [res], {});
         return tuple(
           "#PROXY",

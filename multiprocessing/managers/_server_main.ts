@@ -13,6 +13,7 @@ import {
   type TargetSpec,
 } from "../../_internal/threads/targets.ts";
 import { serverRegistryOf, type TypeSpec } from "./_registry_spec.ts";
+import { loadServerTypes } from "./_registry.ts";
 import { ServerCore } from "./_server.ts";
 import type { Address } from "./_transport.ts";
 import "./_wire.ts";
@@ -46,6 +47,9 @@ export async function runServer(
     const server = new ServerCore(registry, address, authkey);
     report.sendSync(server.address);
     report.close();
+    // The referent classes load now, while the parent goes on (a create
+    // awaits them).
+    loadServerTypes().catch(() => {/* each create reports it */});
     await server.serveForever();
   } finally {
     try {
@@ -63,6 +67,7 @@ function ignore(): void {}
  * sooner. It binds a Linux abstract socket (no file) and closes it at once.
  */
 export async function warmUp(): Promise<void> {
+  await loadServerTypes();
   const registry = await serverRegistryOf([{
     typeid: "dict",
     builtin: "dict",
