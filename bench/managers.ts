@@ -2,7 +2,8 @@
  * Manager benchmarks beside CPython 3.11: `d[k] = v` and `d[k]` through a
  * `Manager().dict()` proxy (one blocking round trip each, Sync and async
  * forms), many async calls in flight at once (pyconc only), and manager
- * start-up (back to back, on a warm spare, cold).
+ * start-up (back to back, on a warm spare, cold; beside the back-to-back
+ * row, its floor: a bare runtime's start against CPython's fork).
  *
  * @module
  */
@@ -10,6 +11,7 @@
 import { Manager } from "../multiprocessing/mod.ts";
 import { type BenchCase, median } from "./_harness.ts";
 import { spareReady, useSpares } from "../_internal/process/launch.ts";
+import { bareRuntimeStart } from "./multiprocessing.ts";
 
 const OPS = 20_000;
 const STARTS = 5;
@@ -149,6 +151,26 @@ export const cases: BenchCase[] = [
     goal: 1,
     python: PY_STARTUP("fork"),
     pyconc: () => startup("back to back"),
+  },
+  {
+    // Back to back, each start takes the spare the previous one had
+    // spawned, still booting: the floor is a runtime's start, which
+    // CPython's fork does not pay.
+    name:
+      "floor: bare runtime start+exit, `deno run` of an empty module (CPython: fork+exit)",
+    unit: "ms",
+    better: "lower",
+    python: `
+import os, time, statistics
+xs = []
+for i in range(${STARTS + 2}):
+    t0 = time.perf_counter()
+    pid = os.fork()
+    if pid == 0: os._exit(0)
+    os.waitpid(pid, 0)
+    if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
+print(statistics.median(xs))`,
+    pyconc: bareRuntimeStart,
   },
   {
     name: "Manager() start-up, warm spare (CPython: fork)",

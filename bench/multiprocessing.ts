@@ -59,7 +59,7 @@ async function coldStart(): Promise<number> {
  * Median ms to start and end a bare `deno run` of a module that imports
  * nothing: the floor under a cold start (CPython's: `python3 -c pass`).
  */
-async function bareRuntimeStart(): Promise<number> {
+export async function bareRuntimeStart(): Promise<number> {
   const file = new URL("./_targets.ts", import.meta.url).pathname;
   const times: number[] = [];
   for (let i = 0; i < STARTS + 2; i++) {

@@ -1,6 +1,8 @@
 import { OSError } from "../_internal/errors.ts";
 import { type Heap, registerDestructor } from "../_internal/sync/heap.ts";
-import { HEADER, Tag } from "../_internal/sync/layout.ts";
+// Not layout.ts: it loads every core (a manager server reports its address
+// on a Pipe, and loads nothing else of the heap objects).
+import { HEADER, Tag } from "../_internal/sync/object_tags.ts";
 import { heapRecord } from "../_internal/sync/heap_object.ts";
 import {
   ByteRing,

@@ -144,16 +144,32 @@ function identity(): Identity {
       parentPid: null,
       parentName: null,
     };
-    bytes = table.setInfo(encode(main).bytes.slice(), true);
+    bytes = table.setInfo(identityBytes(main), true);
   }
-  identityCache = decode(bytes) as Identity;
-  return identityCache;
+  const id = JSON.parse(utf8Decoder.decode(bytes));
+  identityCache = { ...id, authkey: Uint8Array.from(id.authkey) };
+  return identityCache!;
+}
+
+const utf8Encoder = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
+/**
+ * An identity as the table stores it: JSON (the authkey as an array of
+ * bytes). Not the codec: a child stores its identity before its target
+ * runs, and the codec's encoder, compiled on its first call, would cost
+ * every child that never encodes anything else ≈ 2 ms at start.
+ */
+function identityBytes(id: Identity): Uint8Array {
+  return utf8Encoder.encode(
+    JSON.stringify({ ...id, authkey: Array.from(id.authkey) }),
+  );
 }
 
 /** Stores this process's identity for its threads. */
 function setIdentity(id: Identity): void {
   identityCache = id;
-  ProcessTable.get().setInfo(encode(id).bytes.slice());
+  ProcessTable.get().setInfo(identityBytes(id));
 }
 
 /**

@@ -36,7 +36,7 @@ import {
   type TargetSpec,
 } from "../_internal/threads/targets.ts";
 import { callExcepthook } from "./excepthook.ts";
-import { setImmediate } from "node:timers";
+import { nodeBuiltin } from "../_internal/node_builtin.ts";
 import { currentStackSize } from "./stack_size.ts";
 import "../_internal/shareables.ts";
 
@@ -578,6 +578,7 @@ export async function runAssignment(
     // memory only in the former; in a promise job it hangs, and the thread
     // with it. The same on fresh and reused Workers.
     const t = thread;
+    const { setImmediate } = nodeBuiltin("node:timers");
     await new Promise<void>((resolve, reject) =>
       setImmediate(() => {
         try {

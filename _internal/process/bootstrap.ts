@@ -103,23 +103,35 @@ function finish(code: number): never {
   exitNow(code);
 }
 
-if (w.load(R.STATE) !== RecordState.ASSIGNED) { // a spare
-  // A spare has the time: every shareable class, as a warm start had them
-  // (first: the warm-up after it leaves time for what a load leaves to do,
-  // which would otherwise fall into the start that wakes this spare).
-  if (onDemand) {
+/**
+ * Whether a start picked this spare already: what it would load ahead
+ * from then on only delays the assignment (starts that come faster than
+ * spares boot find theirs still booting), so it is skipped.
+ */
+const picked = () => w.load(R.STATE) === RecordState.ASSIGNED;
+if (!picked()) { // a spare
+  // First the library's own recent targets (a manager's server: what
+  // back-to-back starts run), then every shareable class, as a warm start
+  // had them, then the other recent target modules, then the warm-up
+  // (after the loads: it leaves time for what a load leaves to do, which
+  // would otherwise fall into the start that wakes this spare).
+  let library: string[] = [];
+  let others: string[] = [];
+  let loadAhead: (urls: string[], stop: () => boolean) => Promise<void> =
+    async () => {};
+  try {
+    const m = await import("./module_preload.ts");
+    [library, others] = m.splitLibraryTargets(m.parseModulesArg(modulesArg));
+    loadAhead = m.loadAhead;
+  } catch { /* nothing loaded ahead: the targets' imports load them */ }
+  await loadAhead(library, picked);
+  if (onDemand && !picked()) {
     try {
       await import(EVERY_SHAREABLE);
     } catch { /* loaded on demand */ }
   }
-  await warmUp();
-  try {
-    const { loadAhead, parseModulesArg } = await import("./module_preload.ts");
-    await loadAhead(
-      parseModulesArg(modulesArg),
-      () => w.load(R.STATE) === RecordState.ASSIGNED,
-    );
-  } catch { /* nothing loaded ahead: the target's import loads it */ }
+  await loadAhead(others, picked);
+  if (!picked()) await warmUp();
 }
 if (
   w.compareExchange(R.STATE, RecordState.BOOTING, RecordState.IDLE) ===

@@ -138,6 +138,19 @@ export function deferrable(url: string): boolean {
 }
 
 /**
+ * The library's own target modules among `urls` (imported and warmed up
+ * ahead), and the others (loaded ahead unevaluated), each in order.
+ */
+export function splitLibraryTargets(
+  urls: readonly string[],
+): [string[], string[]] {
+  return [
+    urls.filter((u) => LIBRARY_TARGETS.has(u)),
+    urls.filter((u) => !LIBRARY_TARGETS.has(u)),
+  ];
+}
+
+/**
  * Loads the modules ahead without evaluating them (those whose graph is
  * not known to be free of top-level await are skipped). Errors are left
  * for the real import to report.

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { isMainThread } from "node:worker_threads";
+// Not node:worker_threads: loading it sets up Node compatibility (≈ 17 ms).
+import { isMainThread } from "../sync/main_thread.ts";
 
 let id = 0;
 

@@ -15,8 +15,8 @@
  * @module
  */
 
-import { Worker } from "node:worker_threads";
-import { getHeapStatistics } from "node:v8";
+import type { Worker } from "node:worker_threads";
+import { nodeBuiltin } from "../node_builtin.ts";
 import { heap } from "../sync/heap.ts";
 import { encode } from "../codec/encode.ts";
 import { agentId, isMainAgent } from "./agent.ts";
@@ -36,10 +36,17 @@ const owned = new Map<number, Worker>();
  * ERR_WORKER_OUT_OF_MEMORY, and its thread ends), where without one Deno
  * aborts the whole process ("Fatal JavaScript out of memory").
  */
-let heapLimitMb = Math.max(
-  64,
-  Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20),
-);
+let heapLimitMb: number | undefined;
+
+/** The Workers' heap limit: this thread's (read when a first Worker is made). */
+function workerHeapLimitMb(): number {
+  return heapLimitMb ??= Math.max(
+    64,
+    Math.floor(
+      nodeBuiltin("node:v8").getHeapStatistics().heap_size_limit / 2 ** 20,
+    ),
+  );
+}
 
 /** Sets the heap limit of the Workers created from now on (tests use it). */
 export function setWorkerHeapLimitMb(mb: number): void {
@@ -91,10 +98,11 @@ function spawn(stackMb: number, a?: Assignment, requestId = 0): number {
   if (a !== undefined) pool.assign(slot, a, requestId);
   let worker: Worker;
   try {
+    const { Worker } = nodeBuiltin("node:worker_threads");
     worker = new Worker(new URL("./worker_main.ts", import.meta.url), {
       name: `pyconc-thread-${slot}`,
       resourceLimits: {
-        maxOldGenerationSizeMb: heapLimitMb,
+        maxOldGenerationSizeMb: workerHeapLimitMb(),
         ...(stackMb > 0 ? { stackSizeMb: stackMb } : {}),
       },
     });

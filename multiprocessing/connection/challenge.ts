@@ -1,4 +1,8 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import {
+  hmac as nativeHmac,
+  type NativeDigest,
+  timingSafeEqual,
+} from "../../_internal/digest.ts";
 import { ValueError } from "../../_internal/errors.ts";
 import { AuthenticationError } from "../errors.ts";
 import type { Connection } from "../_connection_common.ts";
@@ -56,9 +60,31 @@ function startsWith(a: Uint8Array, prefix: Uint8Array): boolean {
     equal(a.subarray(0, prefix.length), prefix);
 }
 
+type CreateHmac = (
+  name: string,
+  key: Uint8Array,
+) => { update(m: Uint8Array): { digest(): Uint8Array } };
+
+/**
+ * HMAC with a digest of CPython's list: MD5 and SHA-256 (the defaults of
+ * 3.11 and 3.12+) computed here; the others by `node:crypto`, loaded only
+ * then (its load costs tens of ms: see `_internal/digest.ts`).
+ */
 function hmac(authkey: Uint8Array, message: Uint8Array, digest: string) {
+  if (digest === "md5" || digest === "sha256") {
+    return nativeHmac(digest as NativeDigest, authkey, message);
+  }
+  const proc = (globalThis as {
+    process?: { getBuiltinModule?: (id: string) => unknown };
+  }).process;
+  const node = proc?.getBuiltinModule?.("node:crypto") as
+    | { createHmac: CreateHmac }
+    | undefined;
+  if (node === undefined) {
+    throw new AuthenticationError(`unsupported digest '${digest}'`);
+  }
   return new Uint8Array(
-    createHmac(DIGESTS[digest]!, authkey).update(message).digest(),
+    node.createHmac(DIGESTS[digest]!, authkey).update(message).digest(),
   );
 }
 

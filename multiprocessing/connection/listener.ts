@@ -6,12 +6,11 @@ import {
   checkFamily,
   type Family,
   familyOf,
-  listenOn,
   type Sock,
   unlinkPath,
 } from "../../_internal/net/socket.ts";
 import { INSPECT } from "../../_internal/sync/hold.ts";
-import { onProcessExit } from "../../_internal/process/exit.ts";
+import { bindListening, type Bound, openPaths } from "./_bind.ts";
 import {
   answerChallenge,
   answerChallengeSync,
@@ -46,24 +45,8 @@ export interface ListenerOptions {
   authkey?: Uint8Array;
 }
 
-let counter = 0;
-
-/**
- * Socket files of listeners still open: unlinked when the process ends
- * (Python's listener registers the same with `util.Finalize`).
- */
-const openPaths = new Set<string>();
-onProcessExit(() => {
-  for (const path of openPaths) unlinkPath(path);
-  openPaths.clear();
-});
-
-/** Python's `arbitrary_address('AF_UNIX')`: a fresh path. */
-function freshPath(): string {
-  const tmp = Deno.env.get("TMPDIR") || "/tmp";
-  const rand = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
-  return `${tmp}/pyconc-listener-${Deno.pid}-${++counter}-${rand}`;
-}
+/** Set while `adoptListener` constructs a Listener over a bound socket. */
+let adopting: Bound | null = null;
 
 /**
  * Python's `multiprocessing.connection.Listener`: a bound, listening
@@ -126,17 +109,12 @@ export class Listener implements Disposable {
         throw new TypeError("authkey should be a byte string (a Uint8Array)");
       }
     }
-    const where = address ??
-      (family === "AF_UNIX" ? freshPath() : ["localhost", 0] as const);
-    this.#sock = listenOn(family, where, backlog);
-    this.#family = family;
-    this.#address = this.#sock.localAddress();
+    const bound = adopting ?? bindListening(address, family, backlog);
+    this.#sock = bound.sock;
+    this.#family = bound.family;
+    this.#address = bound.address;
     this.#authkey = authkey ?? null;
-    this.#unlink = family === "AF_UNIX" && typeof where === "string" &&
-        !where.startsWith("\0")
-      ? where
-      : null;
-    if (this.#unlink !== null) openPaths.add(this.#unlink);
+    this.#unlink = bound.unlink;
     this.#sock.own(this, this.#unlink ?? undefined);
   }
 
@@ -243,5 +221,19 @@ export class Listener implements Disposable {
   /** @internal */
   [INSPECT](): string {
     return this.toString();
+  }
+}
+
+/**
+ * @internal A Listener over a socket `bindListening` bound (a manager's
+ * server binds and reports its address before it loads this module); it
+ * takes the socket and its file over.
+ */
+export function adoptListener(bound: Bound): Listener {
+  adopting = bound;
+  try {
+    return new Listener({ address: bound.address, family: bound.family });
+  } finally {
+    adopting = null;
   }
 }

@@ -12,11 +12,7 @@
  * @module
  */
 
-import {
-  registerShareable,
-  SHARE,
-  type ShareRecord,
-} from "../../_internal/codec/shareable.ts";
+import { SHARE, type ShareRecord } from "../../_internal/codec/shareable.ts";
 import { lazyModule } from "../../_internal/lazy.ts";
 import type { Link, Pinned } from "./_client.ts";
 import type { Token } from "./_token.ts";
@@ -295,9 +291,16 @@ export class BaseProxy {
   }
 }
 
-const SHARE_TAG = "multiprocessing.managers.BaseProxy";
+/** The codec's tag of every proxy. */
+export const SHARE_TAG = "multiprocessing.managers.BaseProxy";
 
-registerShareable(SHARE_TAG, (data) => {
+/**
+ * Rebuilds a proxy the codec received. Registered for {@linkcode SHARE_TAG}
+ * by proxies.ts, once the proxy classes are: a process that loaded only
+ * this module (a manager's server or a spare child loads the client) must
+ * not take the tag for loaded, or the codec would not load the classes.
+ */
+export function rebuildProxy(data: unknown): BaseProxy {
   const d = data as {
     pyName: string;
     typeid: string;
@@ -322,7 +325,7 @@ registerShareable(SHARE_TAG, (data) => {
     stateOf(p).cell.ready = proxyImpl.then((m) => m.incref(token, d.authkey));
   }
   return p;
-});
+}
 
 /** The proxy's state (for subclasses in this folder). */
 export function stateOf(p: BaseProxy): State {

@@ -7,17 +7,6 @@
  * @module
  */
 
-import { ServerDict } from "./_server_dict.ts";
-import { ServerList } from "./_server_list.ts";
-import { ServerQueue } from "./_server_queue.ts";
-import {
-  ServerBarrier,
-  ServerCondition,
-  ServerEvent,
-  ServerLock,
-  ServerSemaphore,
-} from "./_server_sync.ts";
-import { ServerArray, ServerNamespace, ServerValue } from "./_server_values.ts";
 import type { ServerPool } from "./_server_pool.ts";
 import { specFromWire } from "./_pool_target.ts";
 import {
@@ -50,9 +39,11 @@ export interface ServerTypeEntry {
   readonly methodToTypeid: Readonly<Record<string, string>> | null;
   /**
    * Loads what `create` needs, before it is called (a server awaits it):
-   * a Pool's module, loaded only by a server that makes one (it is most of
-   * the server's code: a server that loaded it at start answered later),
-   * or the module of a Barrier's action.
+   * the referent classes (loaded after the server reported its address,
+   * see {@linkcode loadServerTypes}), a Pool's module, loaded only by a
+   * server that makes one (it is most of the server's code: a server that
+   * loaded it at start answered later), or the module of a Barrier's
+   * action.
    */
   readonly prepare?: (
     args: readonly unknown[],
@@ -77,7 +68,37 @@ function entry(
   exposed: readonly string[] | null,
   methodToTypeid: Record<string, string> | null = null,
 ): ServerTypeEntry {
-  return { create, exposed, methodToTypeid };
+  return { create, exposed, methodToTypeid, prepare: loadServerTypes };
+}
+
+// Not literals: Deno reads and analyses the whole graph of a literal
+// dynamic import when it loads the importing module, even if it never
+// runs (here: for the Pool, the pools' backends and every shareable
+// class, ≈ 90 files); a server that makes no Pool must not pay for it.
+const SERVER_TYPES = new URL("./_server_types.ts", import.meta.url).href;
+const SERVER_POOL = new URL("./_server_pool.ts", import.meta.url).href;
+
+let types: typeof import("./_server_types.ts") | undefined;
+let typesLoading: Promise<void> | undefined;
+
+/**
+ * Loads the SyncManager's referent classes (dict, list, queues, locks…).
+ * A server needs them at its first `create`, not to listen: it starts the
+ * load once it reported its address, while its parent goes on, and each
+ * `create` awaits it (the typeids' `prepare`).
+ */
+export function loadServerTypes(): Promise<void> {
+  return typesLoading ??= import(SERVER_TYPES).then((m) => {
+    types = m as typeof import("./_server_types.ts");
+  });
+}
+
+/** The referent classes (a `create` runs after its `prepare`). */
+function t(): typeof import("./_server_types.ts") {
+  if (types === undefined) {
+    throw new Error("The manager's referent classes are still loading");
+  }
+  return types;
 }
 
 /** The exposed tuples of CPython's proxy types, by proxy type name. */
@@ -147,7 +168,9 @@ export const EXPOSED: Readonly<Record<string, readonly string[]>> = {
 let poolClass: typeof ServerPool | undefined;
 
 async function loadPool(): Promise<void> {
-  poolClass ??= (await import("./_server_pool.ts")).ServerPool;
+  poolClass ??=
+    ((await import(SERVER_POOL)) as typeof import("./_server_pool.ts"))
+      .ServerPool;
 }
 
 let builtins: ReadonlyMap<string, ServerTypeEntry> | undefined;
@@ -161,49 +184,58 @@ function makeSyncManagerRegistry(): Map<string, ServerTypeEntry> {
   const r = new Map<string, ServerTypeEntry>();
   const queue: Factory = (a, k) => {
     const [maxsize] = a.length ? a : [k.maxsize ?? 0];
-    return new ServerQueue(maxsize);
+    return new (t().ServerQueue)(maxsize);
   };
   r.set("Queue", entry(queue, null));
   r.set("JoinableQueue", entry(queue, null));
   r.set(
     "Event",
     entry(
-      (_a, k) => (noKwds("Event", k), new ServerEvent()),
+      (_a, k) => (noKwds("Event", k), new (t().ServerEvent)()),
       EXPOSED.EventProxy!,
     ),
   );
   r.set(
     "Lock",
-    entry((_a, k) => (noKwds("Lock", k), new ServerLock(false)), ACQUIRER),
+    entry(
+      (_a, k) => (noKwds("Lock", k), new (t().ServerLock)(false)),
+      ACQUIRER,
+    ),
   );
   r.set(
     "RLock",
-    entry((_a, k) => (noKwds("RLock", k), new ServerLock(true)), ACQUIRER),
+    entry(
+      (_a, k) => (noKwds("RLock", k), new (t().ServerLock)(true)),
+      ACQUIRER,
+    ),
   );
   r.set(
     "Semaphore",
-    entry((a, k) => new ServerSemaphore(a[0] ?? k.value, false), ACQUIRER),
+    entry(
+      (a, k) => new (t().ServerSemaphore)(a[0] ?? k.value, false),
+      ACQUIRER,
+    ),
   );
   r.set(
     "BoundedSemaphore",
-    entry((a, k) => new ServerSemaphore(a[0] ?? k.value, true), ACQUIRER),
+    entry((a, k) => new (t().ServerSemaphore)(a[0] ?? k.value, true), ACQUIRER),
   );
   r.set(
     "Condition",
     entry((a, k, resolve) => {
       const lock = resolve(a[0] ?? k.lock ?? null);
-      if (lock !== null && !(lock instanceof ServerLock)) {
+      if (lock !== null && !(lock instanceof t().ServerLock)) {
         throw new TypeError(
           "Condition() lock must be a Lock or RLock of the same manager",
         );
       }
-      return new ServerCondition(lock);
+      return new (t().ServerCondition)(lock);
     }, EXPOSED.ConditionProxy!),
   );
   r.set("Barrier", {
     ...entry((a, k) => {
       const spec = actionSpec(a[1] ?? k.action);
-      return new ServerBarrier(
+      return new (t().ServerBarrier)(
         a[0] ?? k.parties,
         spec === null ? null : loadTargetSync(spec),
         a[2] ?? k.timeout,
@@ -212,6 +244,7 @@ function makeSyncManagerRegistry(): Map<string, ServerTypeEntry> {
     // A module's action is imported before the Barrier is made (imports
     // are asynchronous): a missing module or export fails the creation.
     prepare: async (a, k) => {
+      await loadServerTypes();
       const spec = actionSpec(a[1] ?? k.action);
       if (spec !== null) await loadTarget(spec);
     },
@@ -219,27 +252,27 @@ function makeSyncManagerRegistry(): Map<string, ServerTypeEntry> {
   r.set(
     "list",
     entry(
-      (a, k) => (noKwds("list", k), new ServerList(a[0])),
+      (a, k) => (noKwds("list", k), new (t().ServerList)(a[0])),
       EXPOSED.ListProxy!,
     ),
   );
   r.set(
     "dict",
-    entry((a, k) => new ServerDict(a[0], k), EXPOSED.DictProxy!, {
+    entry((a, k) => new (t().ServerDict)(a[0], k), EXPOSED.DictProxy!, {
       __iter__: "Iterator",
     }),
   );
   r.set(
     "Value",
     entry(
-      (a, k) => new ServerValue(a[0] ?? k.typecode, a[1] ?? k.value),
+      (a, k) => new (t().ServerValue)(a[0] ?? k.typecode, a[1] ?? k.value),
       EXPOSED.ValueProxy!,
     ),
   );
   r.set(
     "Array",
     entry(
-      (a, k) => new ServerArray(a[0] ?? k.typecode, a[1] ?? k.sequence),
+      (a, k) => new (t().ServerArray)(a[0] ?? k.typecode, a[1] ?? k.sequence),
       EXPOSED.ArrayProxy!,
     ),
   );
@@ -249,7 +282,7 @@ function makeSyncManagerRegistry(): Map<string, ServerTypeEntry> {
       if (a.length) {
         throw new TypeError("Namespace() takes keyword arguments only");
       }
-      return new ServerNamespace(k);
+      return new (t().ServerNamespace)(k);
     }, EXPOSED.NamespaceProxy!),
   );
   r.set("Iterator", entry(null, EXPOSED.IteratorProxy!));

@@ -77,6 +77,9 @@ function argsOf(v: unknown): readonly unknown[] {
   throw new TypeError("args must be a tuple");
 }
 
+/** Pending connections a server's socket queues (CPython's: 16). */
+export const BACKLOG = 16;
+
 /** The server: object table, dispatch and the accept loop. */
 export class ServerCore {
   readonly registry: ServerRegistry;
@@ -94,17 +97,22 @@ export class ServerCore {
   #stop!: () => void;
   readonly #stopped = new Promise<void>((r) => this.#stop = r);
 
+  /**
+   * @param listener A listener made already (a server process binds before
+   *   it loads the wire); else the transport listens on `address`.
+   */
   constructor(
     registry: ServerRegistry,
     address: Address | null,
     authkey: Uint8Array,
+    listener?: WireListener,
   ) {
     if (!(authkey instanceof Uint8Array)) {
       throw new TypeError("authkey must be a Uint8Array");
     }
     this.registry = registry;
     this.authkey = authkey.slice();
-    this.#listener = transport().listen(address, 16);
+    this.#listener = listener ?? transport().listen(address, BACKLOG);
   }
 
   /** The address as bound. */
@@ -434,6 +442,7 @@ export class ServerCore {
     const typeid = entry.methodToTypeid?.[methodname];
     if (typeid !== undefined) {
       try {
+        await this.registry.get(typeid)?.prepare?.([res], {});
         const [rid, rexposed] = this.create(typeid, [res], {});
         return tuple(
           "#PROXY",

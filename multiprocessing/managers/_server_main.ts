@@ -1,25 +1,35 @@
 /**
  * The entry of a manager's server process (`BaseManager.start()`), as
  * CPython's `BaseManager._run_server`: runs the initializer, builds the
- * server, reports the address it bound (on a pipe of the parent's, as
- * CPython's), serves until shut down.
+ * registry, binds, reports the address it bound (on a pipe of the
+ * parent's, as CPython's), serves until shut down.
+ *
+ * It binds and reports before it loads what serving needs (the wire,
+ * pickle, the object table: `_server_run.ts`, half of the server's
+ * modules): the parent's `start()` returns that much sooner, and a client
+ * that connects meanwhile waits in the socket's backlog, as one that
+ * connects to a busy server.
  *
  * @module
  */
 
 import type { Connection } from "../connection.ts";
+import { bindListening, closeBound } from "../connection/_bind.ts";
 import {
   loadTarget,
   type TargetSpec,
 } from "../../_internal/threads/targets.ts";
 import { serverRegistryOf, type TypeSpec } from "./_registry_spec.ts";
-import { ServerCore } from "./_server.ts";
+import { loadServerTypes } from "./_registry.ts";
 import type { Address } from "./_transport.ts";
-import "./_wire.ts";
-// The client too: a served object may hold proxies of other servers, and a
-// child told to preload it (its parent used proxies) finds it loaded.
-import "./_proxy_impl.ts";
 import { allowDaemonChildren } from "../process.ts";
+
+// Not a literal: Deno reads and analyses the graph of a literal dynamic
+// import as it loads this module, which is what is put off here.
+const SERVER_RUN = new URL("./_server_run.ts", import.meta.url).href;
+type ServerRun = typeof import("./_server_run.ts");
+/** Pending connections (as `_server.ts`'s BACKLOG, not loaded yet). */
+const BACKLOG = 16;
 
 /** Runs a manager's server in this process until it is shut down. */
 export async function runServer(
@@ -43,10 +53,20 @@ export async function runServer(
       await (await loadTarget(initializer))(...initargs);
     }
     const registry = await serverRegistryOf(specs);
-    const server = new ServerCore(registry, address, authkey);
-    report.sendSync(server.address);
-    report.close();
-    await server.serveForever();
+    const bound = bindListening(address ?? undefined, undefined, BACKLOG);
+    let run: ServerRun;
+    try {
+      report.sendSync(bound.address);
+      report.close();
+      // What serving needs loads now, while the parent goes on (a create
+      // awaits the referent classes).
+      loadServerTypes().catch(() => {/* each create reports it */});
+      run = await import(SERVER_RUN) as ServerRun;
+    } catch (e) {
+      closeBound(bound);
+      throw e;
+    }
+    await run.serveBound(registry, bound, authkey);
   } finally {
     try {
       Deno.removeSignalListener("SIGINT", ignore);
@@ -63,6 +83,7 @@ function ignore(): void {}
  * sooner. It binds a Linux abstract socket (no file) and closes it at once.
  */
 export async function warmUp(): Promise<void> {
+  await loadServerTypes();
   const registry = await serverRegistryOf([{
     typeid: "dict",
     builtin: "dict",
@@ -70,6 +91,6 @@ export async function warmUp(): Promise<void> {
     exposed: null,
     methodToTypeid: null,
   }]);
-  const name = `\0pyconc-warm-${Deno.pid}-${crypto.randomUUID()}`;
-  new ServerCore(registry, name, new Uint8Array(0)).shutdown();
+  const run = await import(SERVER_RUN) as ServerRun;
+  run.warmUpServer(registry);
 }

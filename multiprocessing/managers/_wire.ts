@@ -14,6 +14,8 @@ import {
   Listener,
   type SocketConnection,
 } from "../connection/mod.ts";
+import { adoptListener } from "../connection/listener.ts";
+import type { Bound } from "../connection/_bind.ts";
 import {
   type Address,
   setTransportLoader,
@@ -39,10 +41,8 @@ const SERVER_BUDGET_US = 500;
 
 class SocketListener implements WireListener {
   readonly #l: Listener;
-  constructor(address: Address | null, backlog: number) {
-    this.#l = new Listener(
-      address === null ? { backlog } : { address, backlog },
-    );
+  constructor(l: Listener) {
+    this.#l = l;
   }
   get address(): Address {
     return this.#l.address;
@@ -61,7 +61,10 @@ class SocketListener implements WireListener {
 
 /** The socket transport. */
 export const socketTransport: Transport = {
-  listen: (address, backlog) => new SocketListener(address, backlog),
+  listen: (address, backlog) =>
+    new SocketListener(
+      new Listener(address === null ? { backlog } : { address, backlog }),
+    ),
   dial: (address, authkey) => Client(address, { authkey }),
   dialSync: (address, authkey) => ClientSync(address, { authkey }),
   async serverAuth(conn, authkey) {
@@ -72,3 +75,8 @@ export const socketTransport: Transport = {
 };
 
 setTransportLoader(() => socketTransport);
+
+/** A server's listener over a socket it bound before it loaded the wire. */
+export function adoptedListener(bound: Bound): WireListener {
+  return new SocketListener(adoptListener(bound));
+}

@@ -10,12 +10,15 @@
  * @module
  */
 
+import { registerShareable } from "../../_internal/codec/shareable.ts";
 import { proxyMethodName } from "./_names.ts";
 import {
   BaseProxy,
   proxyImpl,
   type ProxyInit,
+  rebuildProxy,
   registerProxyClass,
+  SHARE_TAG,
 } from "./_proxy.ts";
 
 export { BaseProxy };
@@ -876,5 +879,8 @@ registerProxyClass(IteratorProxy, ["Iterator"]);
 // QueueProxy pickles as AutoProxy; it is found by typeid only.
 registerProxyClass(QueueProxy, ["Queue", "JoinableQueue"]);
 registerProxyClass(AutoProxy);
+// The codec rebuilds proxies once their classes are registered (see
+// rebuildProxy).
+registerShareable(SHARE_TAG, rebuildProxy);
 
 export { MISSING as _MISSING };

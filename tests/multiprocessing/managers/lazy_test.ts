@@ -49,6 +49,19 @@ mpTest(
 );
 
 mpTest(
+  "A process that loaded a manager's server but not the proxy classes (a spare) still rebuilds a received proxy as its class",
+  async () => {
+    await using m = await Manager();
+    const l = await m.list<number>([0]);
+    const { bytes } = encode(l, "process");
+    const stdin = btoa(String.fromCharCode(...bytes));
+    const r = await runScript("proxy_after_server.ts", { stdin });
+    assert.equal(r.code, 0, r.err);
+    assert.equal(r.out, "ListProxy\n");
+  },
+);
+
+mpTest(
   "Where the library's files cannot be read, a first Sync call says to load the client first; then Sync calls work",
   async () => {
     await using m = await Manager();

@@ -18,7 +18,10 @@ import {
   ServerLock,
 } from "../../../multiprocessing/managers/_server_sync.ts";
 import { ServerCore } from "../../../multiprocessing/managers/_server.ts";
-import { syncManagerRegistry } from "../../../multiprocessing/managers/_registry.ts";
+import {
+  loadServerTypes,
+  syncManagerRegistry,
+} from "../../../multiprocessing/managers/_registry.ts";
 import { proxyToPy, tuple } from "../../../multiprocessing/managers/_token.ts";
 import "../../../multiprocessing/managers/_wire.ts";
 
@@ -91,6 +94,7 @@ Deno.test("closing a referent fails its waiters (the server is going) and leaves
 });
 
 Deno.test("the object table counts references as CPython's Server", async () => {
+  await loadServerTypes(); // a server's creates await it (their `prepare`)
   const core = new ServerCore(
     syncManagerRegistry(),
     null,
