@@ -153,6 +153,13 @@ async function runBudgeted<T>(g: Blocking<T>, budgetMs: number): Promise<T> {
   return r.value;
 }
 
+/**
+ * @internal This process's channel counts (for tests): `client` and
+ * `server` ends open now, `upgraded` client ends ever made, `freed`
+ * channels this process freed.
+ */
+export const shmCounters = { client: 0, server: 0, upgraded: 0, freed: 0 };
+
 /** The name of this process's heap segment, if it has one. */
 export function localHeapName(): string | null {
   try {
@@ -180,6 +187,7 @@ function freeChannel(h: Heap, ptr: number): void {
   const bell = w.load(BELL);
   if (bell !== 0) releaseBell(h, bell);
   h.free(ptr);
+  shmCounters.freed++;
 }
 
 function releaseBell(h: Heap, bell: number): void {
@@ -312,6 +320,8 @@ class ClientChannel implements WireConn {
     this.#out = ring(h, w, C2S);
     this.#in = ring(h, w, S2C);
     this.#bell = h.words(bell, BELL_WORDS);
+    shmCounters.client++;
+    shmCounters.upgraded++;
   }
 
   get closed(): boolean {
@@ -404,6 +414,7 @@ class ClientChannel implements WireConn {
     this.#closed = true;
     if (!this.#finished) {
       this.#finished = true;
+      shmCounters.client--;
       finish(this.#h, this.#ptr, CLIENT_DONE, peerGone);
     }
     this.#sock.close();
@@ -483,6 +494,7 @@ export class ShmHub {
     if (w.load(MAGIC) !== CH_MAGIC || w.load(STATE) !== 0) return null;
     if (w.compareExchange(BELL, 0, this.#bellPtr) !== 0) return null;
     this.#bell.add(REFS, 1); // the channel's
+    shmCounters.server++;
     return {
       ptr,
       in: ring(h, w, C2S),
@@ -496,6 +508,7 @@ export class ShmHub {
   #drop(ch: ServerChannel, peerGone: boolean): void {
     if (ch.done) return;
     ch.done = true;
+    shmCounters.server--;
     this.#chans.delete(ch);
     finish(this.#h, ch.ptr, SERVER_DONE, peerGone);
   }
