@@ -126,7 +126,7 @@ mpTest(
     const ev = await m.Event();
     const d = await m.dict<string, number>();
     const p = new Process({
-      target: async (
+      target: (
         ev: { waitSync(): boolean },
         d: { setItemSync(k: string, v: number): void },
       ) => {
