@@ -32,7 +32,12 @@ import { proxyFromPy, tokenFromPy, tokenToPy, tuple } from "./_token.ts";
 import { mapValue } from "./_values.ts";
 import { pyRepr } from "./_py.ts";
 import { toPyError } from "./_py_errors.ts";
-import { localHeapName, SHM_UPGRADE, ShmHub } from "./_shm_channel.ts";
+import {
+  localHeapName,
+  noteLocalServer,
+  SHM_UPGRADE,
+  ShmHub,
+} from "./_shm_channel.ts";
 
 /** One object of the table. */
 interface Entry {
@@ -108,6 +113,7 @@ export class ServerCore {
     this.registry = registry;
     this.authkey = authkey.slice();
     this.#listener = transport().listen(address, 16);
+    noteLocalServer(1);
   }
 
   /** The address as bound. */
@@ -152,6 +158,7 @@ export class ServerCore {
   shutdown(): void {
     if (this.#stopping) return;
     this.#stopping = true;
+    noteLocalServer(-1);
     // Before the sockets close: a client that sees end-of-file may free
     // its channel (_shm_channel.ts).
     void this.#hub?.stop();

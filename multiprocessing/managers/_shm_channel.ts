@@ -60,6 +60,9 @@ export const SHM_UPGRADE = "#SHM_UPGRADE";
 const MAGIC = 0;
 const STATE = 1;
 const BELL = 2;
+/** Set while the server's handler of the request waits on something (a
+ * lock, a queue): the client stops spinning for the reply and sleeps. */
+const PARKED = 3;
 const C2S = 4;
 const S2C = C2S + RING_WORDS;
 const CH_WORDS = S2C + RING_WORDS;
@@ -80,20 +83,21 @@ const BELL_MAGIC = 0x4c4c4542; // "BELL"
  * in a heap block of its own (byte_ring.ts). */
 const RING_BYTES = 1 << 16;
 
-const env = (k: string, d: number) => Number(Deno.env.get(k) ?? d);
 /** The bounds (µs) of a waiting side's adaptive spin (see `Spin`). */
-const SPIN_MIN_US = env("SHM_SPIN_MIN", 2);
-const SPIN_MAX_US = env("SHM_SPIN_MAX", 100);
+const SPIN_MIN_US = 2;
+const SPIN_MAX_US = 100;
 /**
  * How long (ms) an async wait (the server's, an async client's) may sleep
  * on the calling thread before it goes to Deno's blocking-task thread (a
  * hop of ≈ 37 µs; see `_internal/net/poller.ts`, whose ppoll budget this
  * mirrors).
  */
-const SERVER_BUDGET_MS = env("SHM_SBUDGET", 0.5);
-const CLIENT_BUDGET_MS = env("SHM_CBUDGET", 0.1);
+const SERVER_BUDGET_MS = 0.5;
+const CLIENT_BUDGET_MS = 0.1;
 /** How long a waiting client sleeps before it checks the socket (ms). */
 const SLICE_MS = 100;
+/** A handler still running after this long (µs) is parked (`PARKED`). */
+const PARK_AFTER_US = 20;
 /** The longest the server loop runs without letting the event loop turn (ms). */
 const MAX_RUN_MS = 5;
 
@@ -106,10 +110,18 @@ const MAX_RUN_MS = 5;
  */
 class Spin {
   #us = SPIN_MAX_US;
-  /** Spins until `ready()` or the bound; whether it became ready. */
-  run(ready: () => boolean): boolean {
-    const limit = this.#us, t0 = performance.now();
+  #t0 = 0;
+  /**
+   * Spins until `ready()` or the bound, or until `stop()` (a wait that
+   * spinning cannot shorten); whether it became ready.
+   */
+  run(ready: () => boolean, stop?: () => boolean): boolean {
+    const limit = this.#us, t0 = this.#t0 = performance.now();
     for (;;) {
+      if (stop?.()) {
+        this.#t0 = -Infinity; // not the spin's failure: no woke() either
+        return false;
+      }
       for (let i = 0; i < 32; i++) {
         if (ready()) {
           this.#us = Math.min(SPIN_MAX_US, limit * 2);
@@ -121,6 +133,45 @@ class Spin {
     }
     this.#us = Math.max(SPIN_MIN_US, limit / 2);
     return false;
+  }
+
+  /**
+   * Like {@linkcode run}, letting the thread's microtasks run between
+   * rounds (the server's handlers finish their replies meanwhile).
+   */
+  async runAsync(
+    ready: () => boolean,
+    tick: (elapsedUs: number) => void,
+  ): Promise<boolean> {
+    const limit = this.#us, t0 = this.#t0 = performance.now();
+    for (let round = 0;; round++) {
+      for (let i = 0; i < 32; i++) {
+        if (ready()) {
+          this.#us = Math.min(SPIN_MAX_US, limit * 2);
+          return true;
+        }
+      }
+      const us = (performance.now() - t0) * 1000;
+      if (us > limit) break;
+      tick(us);
+      await null;
+      if ((round & 7) === 7) libc().sched_yield();
+    }
+    this.#us = Math.max(SPIN_MIN_US, limit / 2);
+    return false;
+  }
+
+  /**
+   * After the sleep that followed a failed spin ended with the wait over:
+   * had the spin lasted as long, would it have caught it? Then spin that
+   * long next time (else a spin shrunk by one slow answer would stay
+   * short while the peer answers fast again).
+   */
+  woke(): void {
+    const us = (performance.now() - this.#t0) * 1000;
+    if (us <= SPIN_MAX_US) {
+      this.#us = Math.min(SPIN_MAX_US, Math.max(this.#us, us * 1.5));
+    }
   }
 }
 
@@ -159,6 +210,18 @@ async function runBudgeted<T>(g: Blocking<T>, budgetMs: number): Promise<T> {
  * channels this process freed.
  */
 export const shmCounters = { client: 0, server: 0, upgraded: 0, freed: 0 };
+
+/** Servers running on this thread (see {@linkcode noteLocalServer}). */
+let localServers = 0;
+
+/**
+ * Counts a server of this thread in (+1) or out (-1). A client on the
+ * thread of a server stays on the socket: its waits for a reply would
+ * spin or sleep on the very thread that must answer.
+ */
+export function noteLocalServer(delta: 1 | -1): void {
+  localServers += delta;
+}
 
 /** The name of this process's heap segment, if it has one. */
 export function localHeapName(): string | null {
@@ -266,6 +329,7 @@ interface Offer {
 
 function offerFor(sock: WireConn, advertised: unknown): Offer | null {
   if (typeof advertised !== "string" || !watchable(sock)) return null;
+  if (localServers > 0) return null;
   if (localHeapName() !== advertised) return null;
   const h = programHeap();
   const ptr = h.alloc(CH_WORDS * 4);
@@ -316,7 +380,7 @@ class ClientChannel implements WireConn {
     this.#sock = sock;
     this.#h = h;
     this.#ptr = ptr;
-    const w = h.words(ptr, CH_WORDS);
+    const w = this.#words = h.words(ptr, CH_WORDS);
     this.#out = ring(h, w, C2S);
     this.#in = ring(h, w, S2C);
     this.#bell = h.words(bell, BELL_WORDS);
@@ -352,7 +416,9 @@ class ClientChannel implements WireConn {
   }
 
   readonly #spin = new Spin();
+  readonly #words: WaitWords;
   readonly #ready = () => this.#in.readable();
+  readonly #parked = () => this.#words.load(PARKED) !== 0;
 
   /** Between sleeps: a socket that became readable has ended (the server sends nothing on it now). */
   #checkPeer(): void {
@@ -370,15 +436,16 @@ class ClientChannel implements WireConn {
 
   recvSync(): unknown {
     this.#check();
-    if (!this.#spin.run(this.#ready)) {
+    if (!this.#spin.run(this.#ready, this.#parked)) {
       while (!runSync(this.#in.polling(SLICE_MS))) this.#checkPeer();
+      this.#spin.woke();
     }
     return loads(runSync(this.#in.reading()));
   }
 
   async recv(): Promise<unknown> {
     this.#check();
-    if (this.#spin.run(this.#ready)) {
+    if (this.#spin.run(this.#ready, this.#parked)) {
       return loads(runSync(this.#in.reading()));
     }
     this.#recvInFlight = true;
@@ -389,6 +456,7 @@ class ClientChannel implements WireConn {
         if (this.#closed) break;
         this.#checkPeer();
       }
+      this.#spin.woke();
       this.#check();
       return loads(runSync(this.#in.reading()));
     } finally {
@@ -426,8 +494,13 @@ interface ServerChannel {
   readonly ptr: number;
   readonly in: ByteRing;
   readonly out: ByteRing;
+  readonly words: WaitWords;
   readonly handle: (request: unknown) => Promise<unknown>;
   busy: boolean;
+  /** The handler has not returned yet. */
+  pending: boolean;
+  /** `PARKED` is set. */
+  parked: boolean;
   done: boolean;
 }
 
@@ -499,8 +572,11 @@ export class ShmHub {
       ptr,
       in: ring(h, w, C2S),
       out: ring(h, w, S2C),
+      words: w,
       handle,
       busy: false,
+      pending: false,
+      parked: false,
       done: false,
     };
   }
@@ -527,12 +603,18 @@ export class ShmHub {
 
   async #serveOne(ch: ServerChannel): Promise<void> {
     let msg: unknown;
+    ch.pending = true;
     try {
       msg = await ch.handle(loads(runSync(ch.in.reading())));
     } catch (e) {
       msg = ["#TRACEBACK", String((e as Error)?.stack ?? e)];
     }
+    ch.pending = false;
     if (ch.done) return;
+    if (ch.parked) {
+      ch.parked = false;
+      ch.words.store(PARKED, 0); // before the reply: the client spins again next call
+    }
     let bytes: Uint8Array;
     try {
       bytes = dumps(msg);
@@ -554,6 +636,20 @@ export class ShmHub {
     }
   }
 
+  /** Marks the channels whose handler still runs as parked. */
+  #park(): void {
+    for (const ch of this.#chans) {
+      if (ch.pending && !ch.parked) {
+        ch.parked = true;
+        ch.words.store(PARKED, 1);
+      }
+    }
+  }
+
+  readonly #tick = (us: number) => {
+    if (us > PARK_AFTER_US) this.#park();
+  };
+
   async #loop(): Promise<void> {
     this.#running = true;
     const b = this.#bell, spin = new Spin();
@@ -566,9 +662,9 @@ export class ShmHub {
           continue;
         }
         // The handlers' microtasks first (a reply is usually a few away).
-        for (let i = 0; i < 8; i++) await null;
+        await null;
         if (this.#scan()) continue;
-        if (spin.run(() => b.load(SEQ) !== seq)) {
+        if (await spin.runAsync(() => b.load(SEQ) !== seq, this.#tick)) {
           if (performance.now() - runStart > MAX_RUN_MS) {
             // Let timers and socket I/O have a turn.
             await new Promise((r) => setTimeout(r, 0));
@@ -576,6 +672,7 @@ export class ShmHub {
           }
           continue;
         }
+        this.#park();
         b.add(SLEEPING, 1);
         try {
           if (this.#scan() || this.#stopped) continue;
@@ -592,8 +689,9 @@ export class ShmHub {
             } else skipNext = 1;
           }
           if (r === "timed-out" && !this.#scan()) {
-            await b.waitAsync(SEQ, seq, SLICE_MS);
+            r = await b.waitAsync(SEQ, seq, SLICE_MS);
           }
+          if (b.load(SEQ) !== seq) spin.woke();
         } finally {
           b.add(SLEEPING, -1);
         }

@@ -241,6 +241,27 @@ mpTest(
 );
 
 mpTest(
+  "A client on the thread of its server stays on the socket (its waits would hold the server's thread)",
+  async () => {
+    const { SyncManager } = await import("../../../multiprocessing/mod.ts");
+    const key = new TextEncoder().encode("same-thread");
+    const server = new SyncManager({ address: ["127.0.0.1", 0], authkey: key })
+      .getServer();
+    const serving = server.serveForever();
+    const before = shmCounters.upgraded;
+    const client = new SyncManager({ address: server.address, authkey: key });
+    await client.connect();
+    const d = await client.dict<string, number>();
+    await d.setItem("a", 1);
+    assert.equal(await d.getItem("a"), 1);
+    assert.equal(shmCounters.upgraded, before);
+    await client.shutdown();
+    server.shutdown();
+    await serving;
+  },
+);
+
+mpTest(
   "A deno program of another family (not started by Process) stays on the socket",
   async () => {
     const m = await started();
