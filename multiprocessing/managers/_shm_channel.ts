@@ -541,7 +541,7 @@ export class ShmHub {
     if (ch === null) return false;
     if (watchable(sock) && "waitBudgetUs" in sock) sock.waitBudgetUs = 0;
     this.#chans.add(ch);
-    if (!this.#running) this.#loopDone = this.#loop();
+    if (!this.#running) this.#start();
     let gone = false;
     try {
       await sock.recv(); // nothing comes now: a message is a protocol error
@@ -650,6 +650,20 @@ export class ShmHub {
     if (us > PARK_AFTER_US) this.#park();
   };
 
+  /** Runs the loop; one that fails starts again (its channels wait on it). */
+  #start(): void {
+    this.#loopDone = this.#loop().catch(() => {
+      if (!this.#stopped && this.#chans.size > 0) {
+        // Not at once: an error that repeats must not hold the event loop.
+        setTimeout(() => {
+          if (!this.#running && !this.#stopped && this.#chans.size > 0) {
+            this.#start();
+          }
+        }, 1);
+      }
+    });
+  }
+
   async #loop(): Promise<void> {
     this.#running = true;
     const b = this.#bell, spin = new Spin();
@@ -682,14 +696,20 @@ export class ShmHub {
           let r = "timed-out";
           if (skip > 0) skip--;
           else {
-            r = b.wait(SEQ, seq, SERVER_BUDGET_MS);
+            try {
+              r = b.wait(SEQ, seq, SERVER_BUDGET_MS);
+            } catch {
+              // A futex error (errno read after the call) must not end
+              // the server: the async wait below decides from state.
+              r = "timed-out";
+            }
             if (r === "timed-out") {
               skip = skipNext;
               skipNext = Math.min(64, skipNext * 2);
             } else skipNext = 1;
           }
           if (r === "timed-out" && !this.#scan()) {
-            r = await b.waitAsync(SEQ, seq, SLICE_MS);
+            await b.waitAsync(SEQ, seq, SLICE_MS);
           }
           if (b.load(SEQ) !== seq) spin.woke();
         } finally {
