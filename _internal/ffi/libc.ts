@@ -20,6 +20,8 @@ const symbols = {
   getpid: { parameters: [], result: "i32" },
   getppid: { parameters: [], result: "i32" },
   gettid: { parameters: [], result: "i32" },
+  // a bounded spin's pause: lets a runnable peer have this CPU
+  sched_yield: { parameters: [], result: "i32" },
   kill: { parameters: ["i32", "i32"], result: "i32" },
   // ends the process at once: no unload handlers, no teardown (os._exit)
   _exit: { parameters: ["i32"], result: "void" },

@@ -18,6 +18,7 @@ import { currentProcess } from "../process.ts";
 import { RemoteError } from "./_errors.ts";
 import { tuple } from "./_token.ts";
 import { fromPyError } from "./_py_errors.ts";
+import { upgrade, upgradeSync } from "./_shm_channel.ts";
 import {
   type Address,
   addressKey,
@@ -117,24 +118,30 @@ export class Link {
   async open(): Promise<WireConn> {
     const c = await transport().dial(this.address, this.authkey);
     try {
-      await dispatch(c, null, "accept_connection", [connectionName()]);
+      // Our server answers with its heap's name: the same as ours, the
+      // connection moves to shared memory (_shm_channel.ts).
+      const heap = await dispatch(c, null, "accept_connection", [
+        connectionName(),
+      ]);
+      return await upgrade(c, heap);
     } catch (e) {
       c.close();
       throw e;
     }
-    return c;
   }
 
   /** Blocking {@linkcode open}. */
   openSync(): WireConn {
     const c = transport().dialSync(this.address, this.authkey);
     try {
-      dispatchSync(c, null, "accept_connection", [connectionName()]);
+      const heap = dispatchSync(c, null, "accept_connection", [
+        connectionName(),
+      ]);
+      return upgradeSync(c, heap);
     } catch (e) {
       c.close();
       throw e;
     }
-    return c;
   }
 
   /** Sends one method call and returns the raw `(kind, result)` reply. */

@@ -32,6 +32,12 @@ import { proxyFromPy, tokenFromPy, tokenToPy, tuple } from "./_token.ts";
 import { mapValue } from "./_values.ts";
 import { pyRepr } from "./_py.ts";
 import { toPyError } from "./_py_errors.ts";
+import {
+  localHeapName,
+  noteLocalServer,
+  SHM_UPGRADE,
+  ShmHub,
+} from "./_shm_channel.ts";
 
 /** One object of the table. */
 interface Entry {
@@ -93,6 +99,8 @@ export class ServerCore {
   #nextConn = 1;
   readonly #conns = new Set<WireConn>();
   #stopping = false;
+  /** The same-host channels' doorbell (made at the first upgrade). */
+  #hub: ShmHub | null = null;
   #serving: Promise<void> | null = null;
   #stop!: () => void;
   readonly #stopped = new Promise<void>((r) => this.#stop = r);
@@ -113,6 +121,7 @@ export class ServerCore {
     this.registry = registry;
     this.authkey = authkey.slice();
     this.#listener = listener ?? transport().listen(address, BACKLOG);
+    noteLocalServer(1);
   }
 
   /** The address as bound. */
@@ -157,6 +166,10 @@ export class ServerCore {
   shutdown(): void {
     if (this.#stopping) return;
     this.#stopping = true;
+    noteLocalServer(-1);
+    // Before the sockets close: a client that sees end-of-file may free
+    // its channel (_shm_channel.ts).
+    void this.#hub?.stop();
     try {
       this.#listener.close();
     } catch { /* already closed */ }
@@ -188,7 +201,9 @@ export class ServerCore {
       const args = argsOf(request[2]);
       const kwds = kwdsOf(request[3]);
       if (funcname === "accept_connection") {
-        await c.send(tuple("#RETURN", null));
+        // CPython's clients discard this value; ours compare it with their
+        // heap's name to upgrade (_shm_channel.ts).
+        await c.send(tuple("#RETURN", localHeapName()));
         await this.#serveClient(c, ctx);
         return;
       }
@@ -392,6 +407,27 @@ export class ServerCore {
         request = await c.recv();
       } catch {
         return; // EOF or a broken connection ends this client only
+      }
+      if (Array.isArray(request) && request[1] === SHM_UPGRADE) {
+        const name = localHeapName();
+        if (name !== null && !this.#stopping) {
+          this.#hub ??= new ShmHub(name);
+          try {
+            const hub = this.#hub;
+            if (await hub.serve(c, request[2], (r) => this.#call(r, ctx))) {
+              return;
+            }
+          } catch {
+            return; // the client went away
+          }
+        } else {
+          try {
+            await c.send(tuple("#RETURN", null));
+          } catch {
+            return;
+          }
+        }
+        continue;
       }
       const msg = await this.#call(request, ctx);
       try {
