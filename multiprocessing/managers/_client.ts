@@ -18,7 +18,7 @@ import { currentProcess } from "../process.ts";
 import { RemoteError } from "./_errors.ts";
 import { tuple } from "./_token.ts";
 import { fromPyError } from "./_py_errors.ts";
-import { upgrade, upgradeSync } from "./_shm_channel.ts";
+import { upgrade, upgradeSync } from "./_shm_client.ts";
 import {
   type Address,
   addressKey,
@@ -119,7 +119,7 @@ export class Link {
     const c = await transport().dial(this.address, this.authkey);
     try {
       // Our server answers with its heap's name: the same as ours, the
-      // connection moves to shared memory (_shm_channel.ts).
+      // connection moves to shared memory (_shm_client.ts).
       const heap = await dispatch(c, null, "accept_connection", [
         connectionName(),
       ]);

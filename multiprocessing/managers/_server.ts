@@ -32,12 +32,9 @@ import { proxyFromPy, tokenFromPy, tokenToPy, tuple } from "./_token.ts";
 import { mapValue } from "./_values.ts";
 import { pyRepr } from "./_py.ts";
 import { toPyError } from "./_py_errors.ts";
-import {
-  localHeapName,
-  noteLocalServer,
-  SHM_UPGRADE,
-  ShmHub,
-} from "./_shm_channel.ts";
+import { localHeapName, noteLocalServer } from "./_shm_client.ts";
+import { ShmHub } from "./_shm_hub.ts";
+import { SHM_UPGRADE } from "./_shm_layout.ts";
 
 /** One object of the table. */
 interface Entry {
@@ -168,7 +165,7 @@ export class ServerCore {
     this.#stopping = true;
     noteLocalServer(-1);
     // Before the sockets close: a client that sees end-of-file may free
-    // its channel (_shm_channel.ts).
+    // its channel (_shm_layout.ts).
     void this.#hub?.stop();
     try {
       this.#listener.close();
@@ -202,7 +199,7 @@ export class ServerCore {
       const kwds = kwdsOf(request[3]);
       if (funcname === "accept_connection") {
         // CPython's clients discard this value; ours compare it with their
-        // heap's name to upgrade (_shm_channel.ts).
+        // heap's name to upgrade (_shm_client.ts).
         await c.send(tuple("#RETURN", localHeapName()));
         await this.#serveClient(c, ctx);
         return;

@@ -1,10 +1,15 @@
 /**
  * A real `redis-server` per test file: on a free port (found by binding a
  * listener on port 0 and closing it), without persistence, stopped in
- * teardown. Where the program is missing, tests are skipped loudly.
+ * teardown. Where the program is missing, tests are skipped loudly. Also
+ * the worker hosts the tests start, and the clean-up of a run that used
+ * them (`endRun`).
  *
  * @module
  */
+
+import assert from "node:assert/strict";
+import type { ClusterExecutor, Queue } from "../../distributed/mod.ts";
 
 /** Whether `redis-server` can be run here. */
 export const HAVE_REDIS: boolean = (() => {
@@ -138,4 +143,56 @@ export async function clientCount(port: number): Promise<number> {
     l.includes("cmd=") && !l.includes("cmd=client|list")
   );
   return lines.length;
+}
+
+/** What a test's run leaves to clean up (see {@linkcode endRun}). */
+export interface Run {
+  /** Shut down with `cancelFutures`. */
+  ex: ClusterExecutor;
+  /** The queue a waiting task (`announceThenWait`) reads; closed last. */
+  go?: Queue<number>;
+  /** How many items to put to `go` first (default 1). */
+  goes?: number;
+  /** Other queues to close. */
+  queues?: Queue<number>[];
+  /** Hosts to SIGKILL (dead ones are fine) and reap. */
+  killed?: (Deno.ChildProcess | undefined)[];
+  /** Hosts to SIGTERM; each must exit 0 unless `termExitAny`. */
+  termed?: (Deno.ChildProcess | undefined)[];
+  /** Hosts in `termed` may be dead already or exit any way. */
+  termExitAny?: boolean;
+}
+
+/**
+ * Ends a run, from a `finally`: puts to `go` (a task waiting on it would
+ * hold up the shutdown, even when the test failed), shuts the executor
+ * down cancelling what did not start, closes the queues, SIGKILLs and
+ * reaps the `killed` hosts, then SIGTERMs the `termed` ones and checks
+ * that they exit 0 (a clean leave).
+ */
+export async function endRun(run: Run): Promise<void> {
+  const { ex, go, goes = 1, queues = [], killed = [], termed = [] } = run;
+  if (go !== undefined) { for (let i = 0; i < goes; i++) await go.put(1); }
+  await ex.shutdown({ cancelFutures: true });
+  for (const q of queues) await q.close();
+  await go?.close();
+  for (const h of killed) {
+    if (h === undefined) continue;
+    try {
+      h.kill("SIGKILL");
+    } catch { /* dead */ }
+    await h.status;
+  }
+  for (const h of termed) {
+    if (h === undefined) continue;
+    if (run.termExitAny) {
+      try {
+        h.kill("SIGTERM");
+      } catch { /* dead */ }
+      await h.status;
+    } else {
+      h.kill("SIGTERM");
+      assert.equal((await h.status).code, 0);
+    }
+  }
 }

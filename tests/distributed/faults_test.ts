@@ -10,6 +10,7 @@ import {
 import { assertNoThreads } from "../_helpers.ts";
 import {
   clientCount,
+  endRun,
   freePort,
   HAVE_REDIS,
   RedisServer,
@@ -47,18 +48,7 @@ Deno.test({
       await go.put(1);
       assert.equal(await f, b.pid);
     } finally {
-      await go.put(1); // never leave a run waiting (shutdown waits for it)
-      await ex.shutdown({ cancelFutures: true });
-      await started.close();
-      await go.close();
-      try {
-        a.kill("SIGKILL");
-      } catch { /* dead */ }
-      await a.status;
-      if (b !== undefined) {
-        b.kill("SIGTERM");
-        assert.equal((await b.status).code, 0);
-      }
+      await endRun({ ex, go, queues: [started], killed: [a], termed: [b] });
     }
     assertNoThreads();
     assert.equal(await clientCount(srv.port), 0, "redis connections left");
@@ -90,16 +80,7 @@ Deno.test({
       await go.put(1);
       assert.equal(await f, pid);
     } finally {
-      // Never leave a run waiting (shutdown waits for it), even on failure.
-      await go.put(1);
-      await go.put(1);
-      await ex.shutdown({ cancelFutures: true });
-      await started.close();
-      await go.close();
-      for (const h of hosts) {
-        h.kill("SIGTERM");
-        assert.equal((await h.status).code, 0);
-      }
+      await endRun({ ex, go, goes: 2, queues: [started], termed: hosts });
     }
     assertNoThreads();
     assert.equal(await clientCount(srv.port), 0, "redis connections left");
@@ -192,18 +173,7 @@ Deno.test({
       // Each was charged one run by A's death (maxRetries=1 allows one more).
       for (const f of queued) assert.equal(await f, b.pid);
     } finally {
-      await go.put(1);
-      await ex.shutdown({ cancelFutures: true });
-      await started.close();
-      await go.close();
-      try {
-        a.kill("SIGKILL");
-      } catch { /* dead */ }
-      await a.status;
-      if (b !== undefined) {
-        b.kill("SIGTERM");
-        assert.equal((await b.status).code, 0);
-      }
+      await endRun({ ex, go, queues: [started], killed: [a], termed: [b] });
     }
     assertNoThreads();
     assert.equal(await clientCount(srv.port), 0, "redis connections left");
@@ -257,16 +227,14 @@ Deno.test({
       const ran = (await blocker) as number; // on A, or again on B if A's answer was lost
       assert.ok([hosts[0]!.pid, hosts[1]!.pid].includes(ran), String(ran));
     } finally {
-      await go.put(1);
-      await ex.shutdown({ cancelFutures: true });
-      await started.close();
-      await go.close();
-      for (const h of hosts) {
-        try {
-          h.kill("SIGTERM");
-        } catch { /* dead */ }
-        await h.status;
-      }
+      // Two of the hosts died of the poison: any exit will do.
+      await endRun({
+        ex,
+        go,
+        queues: [started],
+        termed: hosts,
+        termExitAny: true,
+      });
     }
     assertNoThreads();
     assert.equal(await clientCount(srv.port), 0, "redis connections left");

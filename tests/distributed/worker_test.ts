@@ -8,6 +8,7 @@ import {
 import { assertNoThreads } from "../_helpers.ts";
 import {
   clientCount,
+  endRun,
   HAVE_REDIS,
   RedisServer,
   startHost,
@@ -69,13 +70,7 @@ Deno.test({
         await next.stop();
       }
     } finally {
-      try {
-        host.kill("SIGKILL");
-      } catch { /* ended */ }
-      await host.status;
-      await ex.shutdown({ cancelFutures: true });
-      await started.close();
-      await go.close();
+      await endRun({ ex, go, queues: [started], killed: [host] });
     }
     assertNoThreads();
     assert.equal(await clientCount(srv.port), 0, "redis connections left");

@@ -2,7 +2,7 @@
 // a manager given on the command line, uses a dict, reports whether any
 // of its connections moved to shared memory.
 import { SyncManager } from "../../../multiprocessing/mod.ts";
-import { shmCounters } from "../../../multiprocessing/managers/_shm_channel.ts";
+import { shmCounters } from "../../../multiprocessing/managers/_shm_layout.ts";
 import { Pipe } from "../../../multiprocessing/mod.ts";
 
 const [address, key] = Deno.args;

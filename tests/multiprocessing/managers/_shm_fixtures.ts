@@ -3,7 +3,7 @@
  * suite), importable by the server process and by child processes.
  */
 import { SyncManager } from "../../../multiprocessing/mod.ts";
-import { shmCounters } from "../../../multiprocessing/managers/_shm_channel.ts";
+import { shmCounters } from "../../../multiprocessing/managers/_shm_layout.ts";
 
 /** The server process's channel counts. */
 export class ShmStats {

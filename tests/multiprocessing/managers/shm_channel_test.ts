@@ -1,5 +1,5 @@
 /**
- * The same-host channel of manager connections (_shm_channel.ts): who
+ * The same-host channel of manager connections (_shm_layout.ts, _shm_client.ts, _shm_hub.ts): who
  * upgrades and who stays on the socket, faults on either side, load,
  * values larger than the rings, and what is freed.
  */
@@ -10,7 +10,7 @@ import {
   Process,
   type Process as ProcessT,
 } from "../../../multiprocessing/mod.ts";
-import { shmCounters } from "../../../multiprocessing/managers/_shm_channel.ts";
+import { shmCounters } from "../../../multiprocessing/managers/_shm_layout.ts";
 import { programHeap } from "../../../_internal/process/program_heap.ts";
 import { mpTest, runScript } from "../_helpers.ts";
 import { StatsManager } from "./_shm_fixtures.ts";
