@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { fileURLToPath } from "../_internal/file_url.ts";
 import { bytesLike, cString, describe, integer } from "../_internal/args.ts";
 import {
   errno,

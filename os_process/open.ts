@@ -1,4 +1,4 @@
-import { fileURLToPath } from "node:url";
+import { fileURLToPath } from "../_internal/file_url.ts";
 import { cInt, cString, integer } from "../_internal/args.ts";
 import { cstr, errno, libc, raiseErrno } from "../_internal/ffi/libc.ts";
 import { requirePermission } from "../_internal/permissions.ts";

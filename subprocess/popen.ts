@@ -4,7 +4,7 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
+import { fileURLToPath } from "../_internal/file_url.ts";
 import { OSError, PermissionError, ValueError } from "../_internal/errors.ts";
 import { errno as lastErrno, libc } from "../_internal/ffi/libc.ts";
 import { type Command, TimeoutExpired } from "./errors.ts";
