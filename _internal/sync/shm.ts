@@ -27,6 +27,8 @@ const FUTEX_WAKE = 1;
 const INT_MAX = 0x7fffffff;
 /** Failed waits in a row (each neither woken nor timed out) before one is an error. */
 const MAX_FAILURES = 1000;
+/** A wait that returns sooner than this (ms) without cause failed at once. */
+const IMMEDIATE_MS = 0.05;
 
 const O_RDWR = 0o2, O_CREAT = 0o100, O_EXCL = 0o200;
 const PROT_READ = 1, PROT_WRITE = 2;
@@ -114,12 +116,15 @@ export class ShmWords extends WaitWords {
       // from a futex wait, under load), which failed a healthy wait. The
       // word changed (EAGAIN or a wake), the deadline passed (ETIMEDOUT), or
       // the slice ended; anything else (EINTR) waits again. Only a wait that
-      // fails at once again and again is an error (a bad address or op).
+      // fails at once, again and again, is an error (a bad address or op).
       if (Atomics.load(this.i32, i) !== expected) return "not-equal";
       if (deadline - now() <= 0) return "timed-out";
       // The slice ended (see SLEEP_SLICE_MS): the caller re-checks.
       if (sliced && now() - started >= SLEEP_SLICE_MS - 1) return "ok";
-      if (++failures > MAX_FAILURES) {
+      // A signal (EINTR: a profiler's SIGPROF every millisecond) ends a
+      // sleep after a while; only a call that fails at once counts.
+      failures = now() - started < IMMEDIATE_MS ? failures + 1 : 0;
+      if (failures > MAX_FAILURES) {
         throw new OSError(errno(), undefined, "futex");
       }
     }
