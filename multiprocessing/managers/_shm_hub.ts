@@ -50,6 +50,7 @@ import {
   watchable,
 } from "./_shm_layout.ts";
 import { Spin } from "./_shm_spin.ts";
+import { macrotask } from "../../_internal/macrotask.ts";
 
 /**
  * How long (ms) the server's async wait may sleep on its thread before it
@@ -254,7 +255,7 @@ export class ShmHub {
         if (await spin.runAsync(() => b.load(SEQ) !== seq, this.#tick)) {
           if (performance.now() - runStart > MAX_RUN_MS) {
             // Let timers and socket I/O have a turn.
-            await new Promise((r) => setTimeout(r, 0));
+            await macrotask();
             runStart = performance.now();
           }
           continue;
