@@ -270,13 +270,7 @@ export class ShmHub {
           let r = "timed-out";
           if (skip > 0) skip--;
           else {
-            try {
-              r = b.wait(SEQ, seq, SERVER_BUDGET_MS);
-            } catch {
-              // A futex error (errno read after the call) must not end
-              // the server: the async wait below decides from state.
-              r = "timed-out";
-            }
+            r = b.wait(SEQ, seq, SERVER_BUDGET_MS);
             if (r === "timed-out") {
               skip = skipNext;
               skipNext = Math.min(64, skipNext * 2);
