@@ -165,8 +165,10 @@ export class ServerCore {
     this.#stopping = true;
     noteLocalServer(-1);
     // Before the sockets close: a client that sees end-of-file may free
-    // its channel (_shm_layout.ts).
-    void this.#hub?.stop();
+    // its channel (_shm_layout.ts). The hub's doorbell goes back to the heap
+    // once its loop has left: serving ends after that, since a server
+    // process exits as soon as it does (else the block leaks).
+    const hubStopped = this.#hub?.stop();
     try {
       this.#listener.close();
     } catch { /* already closed */ }
@@ -178,7 +180,8 @@ export class ServerCore {
     this.#objs.clear();
     this.#refs.clear();
     this.#local.clear();
-    this.#stop();
+    if (hubStopped === undefined) this.#stop();
+    else void hubStopped.finally(this.#stop);
   }
 
   async #handleRequest(c: WireConn): Promise<void> {
