@@ -259,7 +259,11 @@ class Poller {
           n = await lib.poll_async(
             buf,
             BigInt(total),
-            ms === Infinity ? -1 : Math.min(MAX_POLL_MS, Math.ceil(ms)),
+            // A deadline just passed gives Math.ceil(-0.3) = -0, which
+            // Deno's FFI refuses as an i32: clamp to +0.
+            ms === Infinity
+              ? -1
+              : Math.max(0, Math.min(MAX_POLL_MS, Math.ceil(ms))),
           );
         } finally {
           for (const e of entries) for (const h of e.w.holders) h.unhold();

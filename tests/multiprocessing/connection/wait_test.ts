@@ -134,3 +134,21 @@ leakTest(
     await assert.rejects(async () => await wait([{} as never]), TypeError);
   },
 );
+
+leakTest(
+  "wait(): short timeouts beside a long wait (a deadline just passed is not an FFI error)",
+  async () => {
+    const [a, b] = await pair();
+    // The long wait keeps the blocking-task poll running; each short one
+    // re-arms it with the nearest deadline, at times just passed (a
+    // negative fraction of a millisecond rounds up to -0).
+    const long = wait([a]);
+    for (let i = 0; i < 1000; i++) {
+      assert.deepEqual(await wait([a], 0.00001 * (i % 50)), []);
+    }
+    await b.send(1);
+    assert.deepEqual(await long, [a]);
+    a.close();
+    b.close();
+  },
+);
