@@ -28,6 +28,7 @@ import {
   type WaitWords,
 } from "../../_internal/sync/words.ts";
 import { dumps, loads } from "../connection/_pickle.ts";
+import { isTuple, tuple } from "./_token.ts";
 import type { WireConn } from "./_transport.ts";
 import {
   BELL,
@@ -65,6 +66,17 @@ const SERVER_BUDGET_MS = 0.5;
 const PARK_AFTER_US = 20;
 /** The longest the server loop runs without letting the event loop turn (ms). */
 const MAX_RUN_MS = 5;
+
+/**
+ * The reply of every method that returns nothing (`d[k] = v`), pickled
+ * once: the same bytes `dumps` writes for it (the ring copies them).
+ */
+const RETURN_NONE = dumps(tuple("#RETURN", null));
+
+function isReturnNone(msg: unknown): boolean {
+  return isTuple(msg) && msg.length === 2 && msg[0] === "#RETURN" &&
+    msg[1] === null;
+}
 
 function traceback(e: unknown): unknown {
   return ["#TRACEBACK", String((e as Error)?.stack ?? e)];
@@ -231,7 +243,7 @@ export class ShmHub {
     }
     let bytes: Uint8Array;
     try {
-      bytes = dumps(msg);
+      bytes = isReturnNone(msg) ? RETURN_NONE : dumps(msg);
     } catch (e) {
       bytes = dumps([
         "#UNSERIALIZABLE",
