@@ -197,7 +197,8 @@ export class BaseProxy {
     kwds: Record<string, unknown> = {},
   ): Promise<unknown> {
     this.#live();
-    const impl = await proxyImpl.load();
+    // Loaded: no await (each costs the round trip a microtask turn).
+    const impl = proxyImpl.use() ?? await proxyImpl.load();
     return await impl.callMethod(this, methodname, args, kwds);
   }
 

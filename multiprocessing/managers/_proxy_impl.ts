@@ -66,7 +66,7 @@ export async function callMethod(
   kwds: Record<string, unknown>,
 ): Promise<unknown> {
   const s = linked(p);
-  await s.cell.ready;
+  if (s.cell.ready !== null) await s.cell.ready;
   const c = s.cell;
   const [kind, result] = await (c.pinned ?? c.link!).call(
     request(s.token.id, methodname, args, kwds),
@@ -89,18 +89,11 @@ export function callMethodSync(
   return unwrap(p, kind, result, true);
 }
 
-function unwrap(
-  p: BaseProxy,
-  kind: unknown,
-  result: unknown,
-  sync: true,
-): unknown;
-function unwrap(
-  p: BaseProxy,
-  kind: unknown,
-  result: unknown,
-  sync: false,
-): Promise<unknown>;
+/**
+ * The value of a reply (or its error, thrown). For an async caller
+ * (`sync` false), a promise when proxies inside it must be rebuilt, else
+ * the value itself: no promise, no microtask turn.
+ */
 function unwrap(
   p: BaseProxy,
   kind: unknown,
@@ -120,11 +113,9 @@ function unwrap(
     const token = { ...t, address: s.token.address };
     const cls = classFor(token.typeid, null, s.types);
     const q = new cls({ token, authkey: s.authkey, exposed, types: s.types });
-    return sync ? q : Promise.resolve(q);
+    return q;
   }
-  const err = convertToError(kind, result);
-  if (sync) throw err;
-  return Promise.reject(err);
+  throw convertToError(kind, result);
 }
 
 /** Takes a reference for a proxy rebuilt from a record (`incref`). */
@@ -233,14 +224,24 @@ function exposedOf(rec: ProxyRecord): readonly string[] | null {
  * Replaces pickled proxies inside an incoming value with proxies, each
  * taking its own reference (CPython's `RebuildProxy`; an AutoProxy without
  * its exposed methods asks the server for them, as CPython's `AutoProxy`).
+ * @returns `v` itself when it holds no proxy, else a promise.
  */
-export async function fromWire(
+export function fromWire(
   v: unknown,
   authkey: Uint8Array,
   types: ProxyTypes | null,
-): Promise<unknown> {
+): unknown {
   const recs = recordsIn(v);
   if (recs.length === 0) return v;
+  return rebuildAll(v, recs, authkey, types);
+}
+
+async function rebuildAll(
+  v: unknown,
+  recs: ProxyRecord[],
+  authkey: Uint8Array,
+  types: ProxyTypes | null,
+): Promise<unknown> {
   const proxies: BaseProxy[] = [];
   for (const rec of recs) {
     const link = linkTo(rec.token.address, authkey);

@@ -35,6 +35,7 @@ import { toPyError } from "./_py_errors.ts";
 import { localHeapName, noteLocalServer } from "./_shm_client.ts";
 import { ShmHub } from "./_shm_hub.ts";
 import { SHM_UPGRADE } from "./_shm_layout.ts";
+import { isThenable } from "../../_internal/sync/words.ts";
 
 /** One object of the table. */
 interface Entry {
@@ -443,7 +444,14 @@ export class ServerCore {
     }
   }
 
-  async #call(request: unknown, ctx: CallContext): Promise<unknown> {
+  /**
+   * Serves one method call: the reply, or a promise of it when the method
+   * is asynchronous (a queue's `get`) or its result becomes a proxy. A
+   * method that returns at once is answered in the same turn: the
+   * shared-memory hub then writes the reply at once, where each await on
+   * the way cost the round trip a turn of its loop (`_shm_hub.ts`).
+   */
+  #call(request: unknown, ctx: CallContext): unknown {
     let entry: Entry;
     let methodname: string;
     let args: readonly unknown[];
@@ -468,30 +476,57 @@ export class ServerCore {
     let res: unknown;
     try {
       this.#noteLocalProxies(args);
-      res = await invoke(entry.obj, methodname, args, kwds, ctx);
+      res = invoke(entry.obj, methodname, args, kwds, ctx);
     } catch (e) {
-      if (e instanceof AttributeErrorLike && e.attr === methodname) {
-        return this.#fallback(entry, methodname);
-      }
-      return tuple("#ERROR", toPyError(e));
+      return this.#failed(entry, methodname, e);
     }
+    if (isThenable(res)) return this.#settle(entry, methodname, res);
+    return this.#result(entry, methodname, res);
+  }
+
+  async #settle(
+    entry: Entry,
+    methodname: string,
+    pending: PromiseLike<unknown>,
+  ): Promise<unknown> {
+    let res: unknown;
+    try {
+      res = await pending;
+    } catch (e) {
+      return this.#failed(entry, methodname, e);
+    }
+    return await this.#result(entry, methodname, res);
+  }
+
+  /** The reply of a method that raised. */
+  #failed(entry: Entry, methodname: string, e: unknown): unknown {
+    if (e instanceof AttributeErrorLike && e.attr === methodname) {
+      return this.#fallback(entry, methodname);
+    }
+    return tuple("#ERROR", toPyError(e));
+  }
+
+  /** The reply of a method that returned `res` (a promise for a proxy). */
+  #result(entry: Entry, methodname: string, res: unknown): unknown {
     const typeid = entry.methodToTypeid?.[methodname];
-    if (typeid !== undefined) {
-      try {
-        await this.registry.get(typeid)?.prepare?.([res], {});
-        const [rid, rexposed] = this.create(typeid, [res], {});
-        return tuple(
-          "#PROXY",
-          tuple(
-            tuple(...rexposed),
-            tokenToPy({ typeid, address: this.address, id: rid }),
-          ),
-        );
-      } catch (e) {
-        return tuple("#TRACEBACK", tracebackText(e));
-      }
+    if (typeid === undefined) return tuple("#RETURN", res);
+    return this.#proxyResult(typeid, res);
+  }
+
+  async #proxyResult(typeid: string, res: unknown): Promise<unknown> {
+    try {
+      await this.registry.get(typeid)?.prepare?.([res], {});
+      const [rid, rexposed] = this.create(typeid, [res], {});
+      return tuple(
+        "#PROXY",
+        tuple(
+          tuple(...rexposed),
+          tokenToPy({ typeid, address: this.address, id: rid }),
+        ),
+      );
+    } catch (e) {
+      return tuple("#TRACEBACK", tracebackText(e));
     }
-    return tuple("#RETURN", res);
   }
 
   #fallback(entry: Entry, methodname: string): unknown {
@@ -542,15 +577,16 @@ function closeReferent(obj: unknown): void {
   }
 }
 
-async function invoke(
+/** Calls a referent's method: its result, or a promise of it. */
+function invoke(
   obj: unknown,
   name: string,
   args: readonly unknown[],
   kwds: Record<string, unknown>,
   ctx: CallContext,
-): Promise<unknown> {
+): unknown {
   if (isBuiltin(obj)) {
-    return await (obj as BuiltinReferent).callMethod(name, args, kwds, ctx);
+    return (obj as BuiltinReferent).callMethod(name, args, kwds, ctx);
   }
-  return await callUser(obj, name, args, kwds);
+  return callUser(obj, name, args, kwds);
 }

@@ -20,11 +20,15 @@ import type { Heap } from "../../_internal/sync/heap.ts";
 import type { ByteRing } from "../../_internal/sync/byte_ring.ts";
 import { programHeap } from "../../_internal/process/program_heap.ts";
 import {
+  type Blocking,
+  isThenable,
   runAsync,
   runSync,
+  type Step,
   type WaitWords,
 } from "../../_internal/sync/words.ts";
 import { dumps, loads } from "../connection/_pickle.ts";
+import { isTuple, tuple } from "./_token.ts";
 import type { WireConn } from "./_transport.ts";
 import {
   BELL,
@@ -63,13 +67,42 @@ const PARK_AFTER_US = 20;
 /** The longest the server loop runs without letting the event loop turn (ms). */
 const MAX_RUN_MS = 5;
 
+/**
+ * The reply of every method that returns nothing (`d[k] = v`), pickled
+ * once: the same bytes `dumps` writes for it (the ring copies them).
+ */
+const RETURN_NONE = dumps(tuple("#RETURN", null));
+
+function isReturnNone(msg: unknown): boolean {
+  return isTuple(msg) && msg.length === 2 && msg[0] === "#RETURN" &&
+    msg[1] === null;
+}
+
+function traceback(e: unknown): unknown {
+  return ["#TRACEBACK", String((e as Error)?.stack ?? e)];
+}
+
+/** The rest of a blocking algorithm whose first step was run already. */
+function* resumed<T>(g: Blocking<T>, step: Step): Blocking<T> {
+  for (;;) {
+    let r: IteratorResult<Step, T>;
+    try {
+      r = g.next(yield step);
+    } catch (e) {
+      r = g.throw(e);
+    }
+    if (r.done) return r.value;
+    step = r.value;
+  }
+}
+
 /** The server's side of one upgraded connection. */
 interface ServerChannel {
   readonly ptr: number;
   readonly in: ByteRing;
   readonly out: ByteRing;
   readonly words: WaitWords;
-  readonly handle: (request: unknown) => Promise<unknown>;
+  readonly handle: (request: unknown) => unknown;
   busy: boolean;
   /** The handler has not returned yet. */
   pending: boolean;
@@ -108,7 +141,7 @@ export class ShmHub {
   async serve(
     sock: WireConn,
     args: unknown,
-    handle: (request: unknown) => Promise<unknown>,
+    handle: (request: unknown) => unknown,
   ): Promise<boolean> {
     const ch = this.#attach(args, handle);
     await sock.send(["#RETURN", ch === null ? null : this.#bellPtr]);
@@ -128,7 +161,7 @@ export class ShmHub {
 
   #attach(
     args: unknown,
-    handle: (request: unknown) => Promise<unknown>,
+    handle: (request: unknown) => unknown,
   ): ServerChannel | null {
     if (this.#stopped || !Array.isArray(args) || args.length !== 2) return null;
     const [name, ptr] = args;
@@ -175,14 +208,33 @@ export class ShmHub {
     return any;
   }
 
-  async #serveOne(ch: ServerChannel): Promise<void> {
+  /**
+   * Serves the request waiting on `ch`. A handler that returns at once
+   * (most methods) is answered in this turn, before the loop spins again.
+   */
+  #serveOne(ch: ServerChannel): void {
     let msg: unknown;
     ch.pending = true;
     try {
-      msg = await ch.handle(loads(runSync(ch.in.reading())));
+      msg = ch.handle(loads(runSync(ch.in.reading())));
     } catch (e) {
-      msg = ["#TRACEBACK", String((e as Error)?.stack ?? e)];
+      msg = traceback(e);
     }
+    if (isThenable(msg)) void this.#answerLater(ch, msg);
+    else this.#answer(ch, msg);
+  }
+
+  async #answerLater(ch: ServerChannel, pending: PromiseLike<unknown>) {
+    let msg: unknown;
+    try {
+      msg = await pending;
+    } catch (e) {
+      msg = traceback(e);
+    }
+    this.#answer(ch, msg);
+  }
+
+  #answer(ch: ServerChannel, msg: unknown): void {
     ch.pending = false;
     if (ch.done) return;
     if (ch.parked) {
@@ -191,7 +243,7 @@ export class ShmHub {
     }
     let bytes: Uint8Array;
     try {
-      bytes = dumps(msg);
+      bytes = isReturnNone(msg) ? RETURN_NONE : dumps(msg);
     } catch (e) {
       bytes = dumps([
         "#UNSERIALIZABLE",
@@ -202,9 +254,16 @@ export class ShmHub {
     }
     try {
       // Room is there (the client took the last reply before it asked
-      // again): this completes at once.
-      await runAsync(ch.out.writing(bytes));
-      ch.busy = false;
+      // again): this completes at once, without a wait.
+      const g = ch.out.writing(bytes);
+      const r = g.next();
+      if (r.done) ch.busy = false;
+      else {
+        runAsync(resumed(g, r.value)).then(
+          () => ch.busy = false,
+          () => this.#drop(ch, false),
+        );
+      }
     } catch {
       this.#drop(ch, false);
     }

@@ -26,6 +26,25 @@ import { libc } from "../../_internal/ffi/libc.ts";
 const SPIN_MIN_US = 2;
 const SPIN_MAX_US = 100;
 /**
+ * How long (µs) a spin runs before it starts yielding the CPU, at most. A
+ * sched_yield costs a system call (1–2.5 µs on the measured VM) and the
+ * answer that comes meanwhile waits for it: with the peer on the other
+ * CPU, yielding from the first round put ≈ 3 µs on the median round trip
+ * (10.5 → 7 µs without; 4.6 µs with the server's same-turn replies). But
+ * when the peer waits for this very CPU (a loaded machine), each µs spun
+ * before the first yield delays it (the median grew by as much): a yield
+ * that took long (the CPU went to another thread, `YIELD_LOST_US`) shows
+ * that, and the next spins yield at once, their free start growing back
+ * one µs per spin that caught its wait.
+ */
+const FREE_MAX_US = 8;
+/**
+ * A yield that took longer than this (µs) gave the CPU to another thread
+ * (20 µs missed the case that matters: the peer ran for a few µs on this
+ * CPU and yielded back; the median round trip then grew by the free start).
+ */
+const YIELD_LOST_US = 5;
+/**
  * An adaptive bounded spin, as `WaitWords.spin` and glibc's adaptive
  * mutexes: it doubles after a spin that saw the wait end (the peer answers
  * fast, on another CPU) and halves after one that had to sleep anyway (a
@@ -35,6 +54,38 @@ const SPIN_MAX_US = 100;
 export class Spin {
   #us = SPIN_MAX_US;
   #t0 = 0;
+  /** How long the next spin runs before it yields (µs). */
+  #free = FREE_MAX_US;
+  /**
+   * A yield of this spin lost the CPU: the machine has more runnable
+   * threads than CPUs, where a spinning side spends its share of CPU time
+   * and the scheduler then preempts it for milliseconds (on a load of 7–11
+   * on the 2-core VM, 0.5–1.5 % of round trips took over 1 ms: half of
+   * the time). The spin ends and the next ones start from the shortest
+   * bound: the side sleeps in the kernel, as CPython's do, and a sleeper
+   * is scheduled promptly when woken (calls over 1 ms fell 2–4×; the rate
+   * rose 5–30 %). On a quiet machine a yield returns at once and this
+   * never happens.
+   */
+  #lost = false;
+
+  /** Yields the CPU; notes whether another thread took it meanwhile (`#lost`). */
+  #yield(t: number): void {
+    libc().sched_yield();
+    if ((performance.now() - t) * 1000 > YIELD_LOST_US) {
+      this.#free = 0;
+      this.#lost = true;
+    }
+  }
+
+  /** A spin saw the wait end: the next may spin a little longer unyielded. */
+  #caught(limit: number): true {
+    this.#lost = false;
+    this.#us = Math.min(SPIN_MAX_US, limit * 2);
+    if (this.#free < FREE_MAX_US) this.#free++;
+    return true;
+  }
+
   /**
    * Spins until `ready()` or the bound, or until `stop()` (a wait that
    * spinning cannot shorten); whether it became ready.
@@ -46,16 +97,13 @@ export class Spin {
         this.#t0 = -Infinity; // not the spin's failure: no woke() either
         return false;
       }
-      for (let i = 0; i < 32; i++) {
-        if (ready()) {
-          this.#us = Math.min(SPIN_MAX_US, limit * 2);
-          return true;
-        }
-      }
-      if ((performance.now() - t0) * 1000 > limit) break;
-      libc().sched_yield();
+      for (let i = 0; i < 32; i++) if (ready()) return this.#caught(limit);
+      const t = performance.now(), us = (t - t0) * 1000;
+      if (us > limit || this.#lost) break;
+      if (us >= this.#free) this.#yield(t);
     }
-    this.#us = Math.max(SPIN_MIN_US, limit / 2);
+    this.#us = this.#lost ? SPIN_MIN_US : Math.max(SPIN_MIN_US, limit / 2);
+    this.#lost = false;
     return false;
   }
 
@@ -69,19 +117,15 @@ export class Spin {
   ): Promise<boolean> {
     const limit = this.#us, t0 = this.#t0 = performance.now();
     for (let round = 0;; round++) {
-      for (let i = 0; i < 32; i++) {
-        if (ready()) {
-          this.#us = Math.min(SPIN_MAX_US, limit * 2);
-          return true;
-        }
-      }
-      const us = (performance.now() - t0) * 1000;
-      if (us > limit) break;
+      for (let i = 0; i < 32; i++) if (ready()) return this.#caught(limit);
+      const t = performance.now(), us = (t - t0) * 1000;
+      if (us > limit || this.#lost) break;
       tick(us);
       await null;
-      if ((round & 7) === 7) libc().sched_yield();
+      if ((round & 7) === 7 && us >= this.#free) this.#yield(performance.now());
     }
-    this.#us = Math.max(SPIN_MIN_US, limit / 2);
+    this.#us = this.#lost ? SPIN_MIN_US : Math.max(SPIN_MIN_US, limit / 2);
+    this.#lost = false;
     return false;
   }
 

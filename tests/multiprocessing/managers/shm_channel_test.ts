@@ -71,6 +71,34 @@ mpTest(
 );
 
 mpTest(
+  "Over shared memory, methods that return at once and methods that wait are both answered, with their errors",
+  async () => {
+    const before = shmCounters.upgraded;
+    await using m = await Manager();
+    const q = await m.Queue<string>();
+    const d = await m.dict<string, number>();
+    // A get that waits in the server (its reply comes later); calls on
+    // other connections are answered at once meanwhile.
+    const got = q.get();
+    await d.setItem("a", 1);
+    assert.equal(d.getItemSync("a"), 1);
+    assert.equal(await d.length(), 1);
+    await q.put("x");
+    assert.equal(await got, "x");
+    // An error raised at once, and one after a wait, keep their class.
+    assert.throws(
+      () => d.getItemSync("zz"),
+      (e: Error) => e.name === "KeyError",
+    );
+    await assert.rejects(q.get(true, 0.01), (e: Error) => e.name === "Empty");
+    // A method answered at once returning nothing, then values again.
+    await d.setItem("b", 2);
+    assert.deepEqual((await d.keys()).sort(), ["a", "b"]);
+    assert.ok(shmCounters.upgraded > before, "the connections upgraded");
+  },
+);
+
+mpTest(
   "Values larger than the rings travel both ways (async and Sync)",
   async () => {
     await using m = await Manager();
