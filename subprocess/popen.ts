@@ -249,6 +249,10 @@ const pipeRegistry = new FinalizationRegistry<ReaderCore | WriterCore>(
   (core) => core.close(),
 );
 
+/** Where waitpid writes the status (read at once: one wait at a time on a thread). */
+const statusOut = new Int32Array(1);
+const statusBytes = new Uint8Array(statusOut.buffer);
+
 /** Python's wait status to return code: the exit status, or -signal. */
 function returncodeOf(status: number): number {
   const sig = status & 0x7f;
@@ -455,12 +459,11 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
   #reap(flags: number): number | null {
     if (this.returncode !== null) return this.returncode;
     const lib = libc();
-    const status = new Int32Array(1);
     for (;;) {
-      const r = lib.waitpid(this.pid, new Uint8Array(status.buffer), flags);
+      const r = lib.waitpid(this.pid, statusBytes, flags);
       if (r === 0) return null;
       if (r === this.pid) {
-        this.returncode = returncodeOf(status[0]!);
+        this.returncode = returncodeOf(statusOut[0]!);
         break;
       }
       const e = lastErrno();
@@ -512,6 +515,11 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
    *   not killed).
    */
   wait(timeout: number | null = null): Promise<number> {
+    // Already reaped (as after communicate): no drive to set up.
+    if (this.returncode !== null) {
+      checkTimeout(timeout);
+      return Promise.resolve(this.returncode);
+    }
     return driveAsync(
       this.#wait(deadlineAfter(checkTimeout(timeout)), timeout),
     );
