@@ -268,8 +268,9 @@ function returncodeOf(status: number): number {
  * truthful at any moment, with no await: the child is not a `Deno.Command`
  * (whose status only the event loop learns), so this object alone reaps it,
  * with `waitpid(pid, WNOHANG)`; all it needs is `--allow-ffi`. Async waits
- * wake on SIGCHLD. Blocking calls come in two forms: `wait()`/
- * `communicate()` return Promises and never block the event loop;
+ * block one of Deno's pool threads on a pidfd, not the event loop.
+ * Blocking calls come in two forms: `wait()`/`communicate()` return
+ * Promises and never block the event loop;
  * `waitSync()`/`communicateSync()` block the calling thread (also the main
  * thread).
  *
@@ -495,6 +496,7 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
   *#wait(deadline: number, timeout: number | null): Io<number> {
     const exit = {
       ended: () => this.poll() !== null,
+      pid: this.pid,
       pidfd: () => this.#pidfd(),
       reap: () => void this.#reap(0),
     };
