@@ -15,7 +15,9 @@ import {
   driveSync,
   type Io,
   now,
+  type PollStep,
 } from "./_io.ts";
+import { waitExit } from "./_exit_watch.ts";
 import { growPipe, ReaderCore, WriterCore } from "./_pipes.ts";
 import { closeFd, type PollFd, POLLIN, POLLOUT } from "./_reactor.ts";
 import { planStream, type Redirect, type StreamPlan } from "./_redirect.ts";
@@ -353,6 +355,7 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
   #outText = "";
   #errText = "";
   #result: [T | null, T | null] | null = null;
+  #exit: PollStep["exit"] | undefined;
 
   /**
    * Starts the child.
@@ -493,13 +496,18 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     return this.#child.pidfd;
   }
 
-  *#wait(deadline: number, timeout: number | null): Io<number> {
-    const exit = {
+  /** What the I/O drivers need to wait for the child (made once). */
+  #exitWatch(): NonNullable<PollStep["exit"]> {
+    return this.#exit ??= {
       ended: () => this.poll() !== null,
       pid: this.pid,
       pidfd: () => this.#pidfd(),
       reap: () => void this.#reap(0),
     };
+  }
+
+  *#wait(deadline: number, timeout: number | null): Io<number> {
+    const exit = this.#exitWatch();
     for (;;) {
       const rc = this.poll();
       if (rc !== null) return rc;
@@ -522,6 +530,7 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
       checkTimeout(timeout);
       return Promise.resolve(this.returncode);
     }
+    if (timeout === null) return this.#waitUntimed();
     return driveAsync(
       this.#wait(deadlineAfter(checkTimeout(timeout)), timeout),
     );
@@ -535,7 +544,32 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
    * @throws {TimeoutExpired} If the child still runs after `timeout`.
    */
   waitSync(timeout: number | null = null): number {
+    if (timeout === null) {
+      // The usual wait, without the generator the drivers step through
+      // (it costs more than the wait itself right after a start).
+      while (this.#reap(0) === null);
+      return this.returncode!;
+    }
     return driveSync(this.#wait(deadlineAfter(checkTimeout(timeout)), timeout));
+  }
+
+  /** `wait()` without a time limit, without a generator to step. */
+  async #waitUntimed(): Promise<number> {
+    const exit = this.#exitWatch();
+    for (;;) {
+      const rc = this.poll();
+      if (rc !== null) return rc;
+      await waitExit(exit, Infinity);
+    }
+  }
+
+  /**
+   * Whether communicate has nothing to move (no pipe) and no time limit:
+   * it is then a wait, as in Python's own shortcut for at most one pipe.
+   */
+  #onlyWaits(timeout: number | null): boolean {
+    return timeout === null && this.#result === null && !this.#started &&
+      this.#in === null && this.#out === null && this.#err === null;
   }
 
   #timeoutExpired(timeout: number | null): TimeoutExpired {
@@ -660,6 +694,11 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     input?: string | Uint8Array | null,
     timeout: number | null = null,
   ): Promise<[T | null, T | null]> {
+    if (this.#onlyWaits(timeout)) {
+      // Input without a stdin pipe is ignored, as in Python.
+      this.#started = true;
+      return this.#waitUntimed().then(() => this.#result = [null, null]);
+    }
     return driveAsync(this.#communicate(input, timeout));
   }
 
@@ -675,6 +714,11 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     input?: string | Uint8Array | null,
     timeout: number | null = null,
   ): [T | null, T | null] {
+    if (this.#onlyWaits(timeout)) {
+      this.#started = true;
+      this.waitSync();
+      return this.#result = [null, null];
+    }
     return driveSync(this.#communicate(input, timeout));
   }
 
