@@ -45,7 +45,8 @@ export interface ExitWatch {
 /**
  * Resolves true once the child has ended (and `ended()` reaped it), or
  * false after `timeoutMs`. May also resolve false early (a failed call):
- * callers check again and wait again.
+ * callers check again and wait again. Callers have just seen `ended()`
+ * false, synchronously (so the pid is not reaped, hence not reused).
  *
  * @param child The child.
  * @param timeoutMs How long to wait at most (`Infinity`: no limit).
@@ -54,11 +55,10 @@ export async function waitExit(
   child: ExitWatch,
   timeoutMs: number,
 ): Promise<boolean> {
-  if (child.ended()) return true;
-  if (timeoutMs <= 0) return false;
+  if (timeoutMs <= 0) return child.ended();
   if (timeoutMs === Infinity && blocked < MAX_BLOCKED) {
     const lib = libc();
-    // Not reaped yet (ended() was false just now): the pid is still ours.
+    // Not reaped (ended() was false just now): the pid is still ours.
     const fd = lib.pidfd_open(child.pid, 0);
     if (fd >= 0) {
       blocked++;
