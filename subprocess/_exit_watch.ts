@@ -31,6 +31,11 @@ const WNOWAIT = 0x01000000;
 /** Untimed waits that may each block a pool thread at once. */
 const MAX_BLOCKED = 16;
 let blocked = 0;
+/**
+ * Where the waits' siginfo goes: never read (poll() reaps and reads the
+ * status), so concurrent waits may share it.
+ */
+const siginfo = new Uint8Array(128);
 
 /** A child to wait for. */
 export interface ExitWatch {
@@ -65,12 +70,7 @@ export async function waitExit(
       try {
         // Its result needs no check: an error (ECHILD once someone else
         // reaped it) returns at once too, and ended() tells.
-        await lib.waitid_async(
-          P_PIDFD,
-          fd,
-          new Uint8Array(128),
-          WEXITED | WNOWAIT,
-        );
+        await lib.waitid_async(P_PIDFD, fd, siginfo, WEXITED | WNOWAIT);
       } finally {
         blocked--;
         lib.close(fd);
