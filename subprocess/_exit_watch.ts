@@ -48,10 +48,10 @@ export interface ExitWatch {
 }
 
 /**
- * Resolves true once the child has ended (and `ended()` reaped it), or
- * false after `timeoutMs`. May also resolve false early (a failed call):
- * callers check again and wait again. Callers have just seen `ended()`
- * false, synchronously (so the pid is not reaped, hence not reused).
+ * Resolves once the child has ended or `timeoutMs` has passed, or earlier
+ * (a failed call): callers reap with `ended()` (poll) and wait again if
+ * need be. Callers have just seen `ended()` false, synchronously (so the
+ * pid is not reaped, hence not reused).
  *
  * @param child The child.
  * @param timeoutMs How long to wait at most (`Infinity`: no limit).
@@ -59,8 +59,8 @@ export interface ExitWatch {
 export async function waitExit(
   child: ExitWatch,
   timeoutMs: number,
-): Promise<boolean> {
-  if (timeoutMs <= 0) return child.ended();
+): Promise<void> {
+  if (timeoutMs <= 0) return;
   if (timeoutMs === Infinity && blocked < MAX_BLOCKED) {
     const lib = libc();
     // Not reaped (ended() was false just now): the pid is still ours.
@@ -69,15 +69,14 @@ export async function waitExit(
       blocked++;
       try {
         // Its result needs no check: an error (ECHILD once someone else
-        // reaped it) returns at once too, and ended() tells.
+        // reaped it) returns at once too, and the caller's poll tells.
         await lib.waitid_async(P_PIDFD, fd, siginfo, WEXITED | WNOWAIT);
       } finally {
         blocked--;
         lib.close(fd);
       }
-      return child.ended();
+      return;
     }
   }
   await pollAsync([{ fd: child.pidfd(), events: POLLIN }], timeoutMs);
-  return child.ended();
 }

@@ -563,6 +563,13 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     }
   }
 
+  /** communicate() when it only waits (see `#onlyWaits`). */
+  async #waitThenResult(): Promise<[T | null, T | null]> {
+    const exit = this.#exitWatch();
+    while (this.poll() === null) await waitExit(exit, Infinity);
+    return this.#result = [null, null];
+  }
+
   /**
    * Whether communicate has nothing to move (no pipe) and no time limit:
    * it is then a wait, as in Python's own shortcut for at most one pipe.
@@ -697,7 +704,7 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     if (this.#onlyWaits(timeout)) {
       // Input without a stdin pipe is ignored, as in Python.
       this.#started = true;
-      return this.#waitUntimed().then(() => this.#result = [null, null]);
+      return this.#waitThenResult();
     }
     return driveAsync(this.#communicate(input, timeout));
   }
