@@ -14,7 +14,7 @@
  * @module
  */
 
-import { cstr, cstrArray, errno as lastErrno, libc } from "./ffi/libc.ts";
+import { cstr, errno as lastErrno, libc } from "./ffi/libc.ts";
 import { OSError, ValueError } from "./errors.ts";
 
 /** Where one of the child's descriptors 0–2 comes from. */
@@ -78,6 +78,7 @@ const POSIX_SPAWN_SETSID = 0x80;
 const SIGPIPE = 13;
 const SIGXFSZ = 25;
 const EMPTY_ENV = new Uint8Array(8);
+const DEV_NULL = new TextEncoder().encode("/dev/null\0");
 
 /**
  * This process's `environ` array as it is now, without a copy: setenv
@@ -87,13 +88,26 @@ const EMPTY_ENV = new Uint8Array(8);
  * changing the environment at that very moment is the same race as in C.)
  */
 export function currentEnviron(): Uint8Array<ArrayBuffer> {
-  const slot = libc().environ;
-  const array = slot === null
-    ? null
-    : new Deno.UnsafePointerView(slot).getPointer();
+  if (environSlot === undefined) {
+    const slot = libc().environ;
+    environSlot = slot === null ? null : new Deno.UnsafePointerView(slot);
+  }
+  const array = environSlot === null ? null : environSlot.getPointer();
   if (array === null) return EMPTY_ENV;
-  return new Uint8Array(Deno.UnsafePointerView.getArrayBuffer(array, 8));
+  // A view per address, not per spawn: an external ArrayBuffer costs
+  // garbage collection work, and the address changes only with setenv.
+  const at = Deno.UnsafePointer.value(array);
+  if (at !== environAt) {
+    environAt = at;
+    environView = new Uint8Array(
+      Deno.UnsafePointerView.getArrayBuffer(array, 8),
+    );
+  }
+  return environView;
 }
+let environSlot: Deno.UnsafePointerView | null | undefined;
+let environAt: number | bigint = 0;
+let environView: Uint8Array<ArrayBuffer> = EMPTY_ENV;
 
 /** The value of PATH in a `KEY=value` list, or undefined. */
 function pathOf(env: readonly string[]): string | undefined {
@@ -236,18 +250,26 @@ function defaultSignals(reset: SignalReset): Uint8Array<ArrayBuffer> {
   return set;
 }
 
+const SID_KEYS = { none: "none+sid", python: "python+sid", all: "all+sid" };
+
 /** Prepared spawn attributes, by flags (plain data, kept for reuse). */
-const attrs = new Map<string, Uint8Array<ArrayBuffer>>();
+const attrs = new Map<string, Deno.PointerObject>();
+/** Keeps the cached attributes' buffers (their pointers are in `attrs`). */
+const attrBuffers: Uint8Array[] = [];
 
 /**
  * The posix_spawnattr_t for a plan: an empty signal mask always (a child
  * must not inherit a Worker's blocked signals), the chosen resets, session
- * and group. Cached, except with a process group to join.
+ * and group. Cached, except with a process group to join (its buffer then
+ * goes to `keep`, to outlive the call).
  */
-function spawnAttr(plan: SpawnPlan): Uint8Array<ArrayBuffer> {
+function spawnAttr(
+  plan: SpawnPlan,
+  keep: Uint8Array[],
+): Deno.PointerObject {
   const reset = plan.resetSignals ?? "none";
   const group = plan.processGroup ?? null;
-  const key = `${reset} ${plan.startNewSession === true}`;
+  const key = plan.startNewSession === true ? SID_KEYS[reset] : reset;
   const cached = group === null ? attrs.get(key) : undefined;
   if (cached !== undefined) return cached;
   const lib = libc();
@@ -262,9 +284,175 @@ function spawnAttr(plan: SpawnPlan): Uint8Array<ArrayBuffer> {
     check(lib.posix_spawnattr_setpgroup(attr, group));
   }
   check(lib.posix_spawnattr_setflags(attr, flags));
-  if (group === null) attrs.set(key, attr);
-  return attr;
+  const ptr = Deno.UnsafePointer.of(attr)!;
+  if (group === null) {
+    attrBuffers.push(attr);
+    attrs.set(key, ptr);
+  } else keep.push(attr);
+  return ptr;
 }
+
+/**
+ * Adds the file actions of a plan to an initialised `actions`; descriptors
+ * it makes for the child (a copy of one of 0–2) go to `temps`, to be
+ * closed after the spawn.
+ */
+function addActions(
+  actions: Uint8Array,
+  plan: SpawnPlan,
+  temps: number[],
+): void {
+  const lib = libc();
+  const extra = plan.extra ?? [];
+  if (plan.cwd != null) {
+    check(lib.posix_spawn_file_actions_addchdir_np(actions, cstr(plan.cwd)));
+  }
+  (plan.stdio ?? []).forEach((source, target) => {
+    switch (source.kind) {
+      case "inherit":
+        return;
+      case "devnull":
+        // glibc copies the path: the buffer need not outlive the call.
+        check(lib.posix_spawn_file_actions_addopen(
+          actions,
+          target,
+          DEV_NULL,
+          O_RDWR,
+          0,
+        ));
+        return;
+      case "stdout":
+        check(lib.posix_spawn_file_actions_adddup2(actions, 1, target));
+        return;
+      case "fd": {
+        let fd = source.fd;
+        if (fd === target) return;
+        // A source among 0–2 could be overwritten by an earlier dup2 (a
+        // swap of stdout and stderr): give it a high number first.
+        if (fd <= 2) {
+          fd = lib.fcntl(fd, F_DUPFD_CLOEXEC, 3n);
+          if (fd < 0) throw new OSError(lastErrno());
+          temps.push(fd);
+        }
+        check(lib.posix_spawn_file_actions_adddup2(actions, fd, target));
+        return;
+      }
+    }
+  });
+  for (const { fd, target } of extra) {
+    check(lib.posix_spawn_file_actions_adddup2(actions, fd, target));
+  }
+  if (plan.closeFds) {
+    const kept = [...new Set(extra.map((e) => e.target))]
+      .filter((fd) => fd > 2)
+      .sort((a, b) => a - b);
+    addCloseFds(actions, kept);
+  }
+}
+
+/**
+ * File actions that depend on no descriptor number (the usual start:
+ * inherited or /dev/null streams, `closeFds`), prepared once by kind and
+ * reused: posix_spawn only reads them. Saves three libc calls a start.
+ */
+const sharedActions = new Map<
+  string,
+  { actions: Uint8Array; ptr: Deno.PointerObject }
+>();
+
+/** The key of a plan's file actions in `sharedActions`, or null if they vary. */
+function sharedKey(plan: SpawnPlan): string | null {
+  if (plan.cwd != null || (plan.extra?.length ?? 0) > 0) return null;
+  let key = plan.closeFds ? "c" : "";
+  for (const s of plan.stdio ?? []) {
+    if (s.kind === "fd") return null;
+    key += s.kind[0];
+  }
+  return key;
+}
+
+/** The pid posix_spawn writes (one start at a time on a thread). */
+const pidOut = new Int32Array(1);
+const pidBytes = new Uint8Array(pidOut.buffer);
+
+/**
+ * A `char *[]` of C strings, encoded into buffers reused from one start to
+ * the next (posix_spawn keeps nothing after it returns). Right after a
+ * child has run, this thread's caches are cold and each allocation, pointer
+ * look-up or op call costs microseconds: a buffer per string, its address
+ * and a TextEncoder call each cost a start ≈ 60 µs in all; packed, ≈ 5.
+ */
+class CStrings {
+  #bytes = new Uint8Array(0);
+  #bytesAt = 0;
+  #pointers = new Uint8Array(0);
+  #words = new Uint32Array(0);
+
+  /**
+   * Packs `items` (checked as {@linkcode cstr} does).
+   * @returns The NULL-terminated pointer array, valid until the next pack.
+   * @throws {ValueError} For a NUL or a lone surrogate in an item.
+   */
+  pack(items: readonly string[]): Uint8Array {
+    let need = 1;
+    for (const s of items) need += 3 * s.length + 1; // ≤ 3 UTF-8 bytes a unit
+    if (need > this.#bytes.length) {
+      this.#bytes = new Uint8Array(Math.max(256, 2 * need));
+      this.#bytesAt = Number(
+        Deno.UnsafePointer.value(Deno.UnsafePointer.of(this.#bytes)),
+      );
+    }
+    const slots = 2 * (items.length + 1);
+    if (slots > this.#words.length) {
+      this.#words = new Uint32Array(Math.max(32, 2 * slots));
+      this.#pointers = new Uint8Array(this.#words.buffer);
+    }
+    const bytes = this.#bytes;
+    const words = this.#words;
+    let at = 0;
+    for (let i = 0; i < items.length; i++) {
+      const address = this.#bytesAt + at; // below 2^53: exact as a number
+      words[2 * i] = address % 0x1_0000_0000;
+      words[2 * i + 1] = Math.floor(address / 0x1_0000_0000);
+      at = encodeAt(items[i]!, bytes, at);
+      bytes[at++] = 0;
+    }
+    words[slots - 2] = 0;
+    words[slots - 1] = 0;
+    return this.#pointers;
+  }
+
+  /** The first packed string (argv[0]), NUL-terminated. */
+  get first(): Uint8Array {
+    return this.#bytes;
+  }
+}
+const encoder = new TextEncoder();
+
+/**
+ * Writes `s` as UTF-8 at `bytes[at]` (room known to be there).
+ * @returns The offset after it.
+ * @throws {ValueError} As {@linkcode cstr}, for a NUL or a lone surrogate.
+ */
+function encodeAt(s: string, bytes: Uint8Array, at: number): number {
+  // Short ASCII, the usual argument, by hand: cold, TextEncoder's call
+  // costs ≈ 15 µs; this loop ≈ 3 (and a NUL is seen on the way).
+  if (s.length <= 256) {
+    let j = 0;
+    for (; j < s.length; j++) {
+      const c = s.charCodeAt(j);
+      if (c === 0 || c >= 0x80) break;
+      bytes[at + j] = c;
+    }
+    if (j === s.length) return at + j;
+  }
+  if (s.includes("\0")) throw new ValueError("embedded null byte");
+  if (!s.isWellFormed()) cstr(s); // throws Python's UnicodeEncodeError
+  return at + encoder.encodeInto(s, bytes.subarray(at)).written!;
+}
+
+const argvStrings = new CStrings();
+const envStrings = new CStrings();
 
 /**
  * Starts a program.
@@ -275,98 +463,55 @@ function spawnAttr(plan: SpawnPlan): Uint8Array<ArrayBuffer> {
  */
 export function spawn(plan: SpawnPlan): number {
   const lib = libc();
-  for (const a of plan.argv) {
-    if (a.includes("\0")) throw new ValueError("embedded null byte");
-  }
   if (plan.file.includes("\0")) throw new ValueError("embedded null byte");
+  // Checks every argument (NUL, lone surrogates) before anything is made.
+  const argv = argvStrings.pack(plan.argv);
+  const env = plan.env === null ? null : envStrings.pack(plan.env);
   const stdio = plan.stdio ?? [];
-  const extra = plan.extra ?? [];
-  const cwd = plan.cwd ?? null;
-  const closeFds = plan.closeFds ?? false;
-  const hasActions = cwd !== null || extra.length > 0 || closeFds ||
-    stdio.some((s) => s.kind !== "inherit");
-  const actions = new Uint8Array(128); // posix_spawn_file_actions_t: 80 bytes
+  const hasActions = plan.cwd != null || (plan.extra?.length ?? 0) > 0 ||
+    plan.closeFds === true || stdio.some((s) => s.kind !== "inherit");
+  const key = hasActions ? sharedKey(plan) : null;
+  const shared = key === null ? undefined : sharedActions.get(key);
+  let actions = shared?.actions;
+  let actionsPtr = shared?.ptr ?? null;
+  const owned = hasActions && shared === undefined && key === null;
   const temps: number[] = [];
-  const keep: unknown[] = [];
-  // Before init: nothing to destroy yet if the directory is refused.
-  const dir = cwd === null ? null : cstr(cwd);
-  if (hasActions) check(lib.posix_spawn_file_actions_init(actions));
+  const keep: Uint8Array[] = [];
+  if (hasActions && actions === undefined) {
+    actions = new Uint8Array(128); // posix_spawn_file_actions_t: 80 bytes
+    check(lib.posix_spawn_file_actions_init(actions));
+    try {
+      addActions(actions, plan, temps);
+    } catch (e) {
+      lib.posix_spawn_file_actions_destroy(actions);
+      for (const fd of temps) lib.close(fd);
+      throw e;
+    }
+    actionsPtr = Deno.UnsafePointer.of(actions);
+    if (key !== null) sharedActions.set(key, { actions, ptr: actionsPtr! });
+  }
   try {
-    if (dir !== null) {
-      keep.push(dir);
-      check(lib.posix_spawn_file_actions_addchdir_np(actions, dir));
-    }
-    stdio.forEach((source, target) => {
-      switch (source.kind) {
-        case "inherit":
-          return;
-        case "devnull": {
-          const path = cstr("/dev/null");
-          keep.push(path);
-          check(lib.posix_spawn_file_actions_addopen(
-            actions,
-            target,
-            path,
-            O_RDWR,
-            0,
-          ));
-          return;
-        }
-        case "stdout":
-          check(lib.posix_spawn_file_actions_adddup2(actions, 1, target));
-          return;
-        case "fd": {
-          let fd = source.fd;
-          if (fd === target) return;
-          // A source among 0–2 could be overwritten by an earlier dup2 (a
-          // swap of stdout and stderr): give it a high number first.
-          if (fd <= 2) {
-            fd = lib.fcntl(fd, F_DUPFD_CLOEXEC, 3n);
-            if (fd < 0) throw new OSError(lastErrno());
-            temps.push(fd);
-          }
-          check(lib.posix_spawn_file_actions_adddup2(actions, fd, target));
-          return;
-        }
-      }
-    });
-    for (const { fd, target } of extra) {
-      check(lib.posix_spawn_file_actions_adddup2(actions, fd, target));
-    }
-    if (closeFds) {
-      const kept = [...new Set(extra.map((e) => e.target))]
-        .filter((fd) => fd > 2)
-        .sort((a, b) => a - b);
-      addCloseFds(actions, kept);
-    }
-    const attr = spawnAttr(plan);
-    const argv = cstrArray(plan.argv);
-    const env = plan.env === null ? null : cstrArray(plan.env);
-    keep.push(argv.keep, env?.keep);
-    const pid = new Int32Array(1);
+    const attr = spawnAttr(plan, keep);
+    const envp = env ?? currentEnviron();
     const attempt = (path: string) =>
-      lib.posix_spawn(
-        new Uint8Array(pid.buffer),
-        cstr(path),
-        hasActions ? Deno.UnsafePointer.of(actions) : null,
-        Deno.UnsafePointer.of(attr),
-        argv.array,
-        env === null ? currentEnviron() : env.array,
-      );
+      lib.posix_spawn(pidBytes, cstr(path), actionsPtr, attr, argv, envp);
     if (plan.search && plan.env === null && !plan.file.includes("/")) {
       // Our own PATH: libc's posix_spawnp searches it with execvp's rules
       // (Python's too) inside one clone, where a search of ours costs an
       // FFI call per PATH entry (≈ 50 µs on a long PATH).
+      const file = plan.file === plan.argv[0]
+        ? argvStrings.first // argv[0] starts the packed strings
+        : cstr(plan.file);
       const rc = lib.posix_spawnp(
-        new Uint8Array(pid.buffer),
-        cstr(plan.file),
-        hasActions ? Deno.UnsafePointer.of(actions) : null,
-        Deno.UnsafePointer.of(attr),
-        argv.array,
-        currentEnviron(),
+        pidBytes,
+        file,
+        actionsPtr,
+        attr,
+        argv,
+        envp,
       );
       if (rc !== 0) throw new OSError(rc, undefined, plan.file);
-      return pid[0]!;
+      return pidOut[0]!;
     }
     const paths = candidates(plan.file, plan.search, plan.env);
 
@@ -376,11 +521,12 @@ export function spawn(plan: SpawnPlan): number {
     const likely = paths.length === 1
       ? paths
       : paths.filter((p) => lib.access(cstr(p), X_OK) === 0);
-    for (const path of likely) if (attempt(path) === 0) return pid[0]!;
+    for (const path of likely) if (attempt(path) === 0) return pidOut[0]!;
     trySearch(paths, attempt);
-    return pid[0]!;
+    return pidOut[0]!;
   } finally {
-    if (hasActions) lib.posix_spawn_file_actions_destroy(actions);
+    if (owned) lib.posix_spawn_file_actions_destroy(actions!);
     for (const fd of temps) lib.close(fd);
+    void keep;
   }
 }

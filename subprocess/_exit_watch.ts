@@ -1,92 +1,88 @@
 /**
- * Waits for children to end without blocking the event loop, on SIGCHLD.
+ * Waits for children to end without blocking the event loop.
  *
- * A `SIGCHLD` listener (Deno's signal driver, on the event loop) checks
- * every pending wait with its non-blocking `waitpid`; that costs no thread
- * and wakes the waiter sooner than a `poll(2)` on a pidfd run on Deno's
- * blocking pool. Signals coalesce, so each one re-checks every waiter, and
- * a wait checks once right after the listener is in place (the child may
- * have ended before). The listener stays once added: binding a signal costs
- * more than a child's whole wait, and a listener neither keeps the event
- * loop alive nor trips Deno's test sanitizers; an interval timer, ref'd
- * only while something waits, keeps the loop alive. Where no listener can
- * be added, waits fall back to polling the pidfd through the reactor.
+ * A wait without a time limit blocks one of Deno's pool threads in
+ * `waitid(P_PIDFD, …, WEXITED | WNOWAIT)` (a `nonblocking` FFI call): the
+ * kernel wakes that thread when the child ends and the thread wakes the
+ * event loop, two wake-ups in all. (A SIGCHLD listener, the earlier way,
+ * takes three: the signal interrupts this thread, Deno's signal thread
+ * reads the handler's byte, then wakes the event loop. And once installed
+ * it stays, so every later child's end, even one reaped by a blocking
+ * `waitSync`, paid for the handler and the signal thread: ≈ 30 µs a start
+ * on a 2-core VM.) `WNOWAIT` leaves the reaping to the Popen, so `poll()`
+ * stays the one place that does it. The pidfd is the wait's own, closed
+ * once the call has returned, so no number can be reused under the thread.
+ *
+ * A wait with a time limit cannot leave a thread blocked behind it (nor
+ * an op that keeps the event loop alive once it gave up): it polls the
+ * Popen's pidfd through the reactor, which cancels its poll when the wait
+ * expires. So do waits past `MAX_BLOCKED` pending at once, so that
+ * thousands of waiting children take one pool thread, not thousands.
+ * (A Worker that ends while an untimed wait is pending leaves that thread
+ * blocked until the child ends; the thread then returns to the pool.)
+ *
+ * Either way an async wait costs a thread hop that a blocking `waitpid`
+ * does not: Deno cannot watch a pidfd in its own event loop. The
+ * `subprocess` benchmark's "waitid on a pool thread" floor row measures it.
  *
  * @module
  */
 
+import { libc } from "../_internal/ffi/libc.ts";
 import { pollAsync, POLLIN } from "./_reactor.ts";
 
-interface Watch {
+const P_PIDFD = 3;
+const WEXITED = 4;
+const WNOWAIT = 0x01000000;
+/** Untimed waits that may each block a pool thread at once. */
+const MAX_BLOCKED = 16;
+let blocked = 0;
+/**
+ * Where the waits' siginfo goes: never read (poll() reaps and reads the
+ * status), so concurrent waits may share it.
+ */
+const siginfo = new Uint8Array(128);
+
+/** A child to wait for. */
+export interface ExitWatch {
   /** Reaps without blocking; true once the child has ended. */
   ended: () => boolean;
-  resolve: (ended: boolean) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
-}
-
-const watches = new Set<Watch>();
-/** Keeps the event loop alive while anything waits (ref'd only then). */
-let hold: number | undefined;
-let listening = false;
-let signalsWork = true;
-
-function onSigchld(): void {
-  for (const w of watches) {
-    if (w.ended()) finish(w, true);
-  }
-}
-
-function finish(w: Watch, ended: boolean): void {
-  if (!watches.delete(w)) return;
-  if (w.timer !== undefined) clearTimeout(w.timer);
-  if (watches.size === 0) Deno.unrefTimer(hold!);
-  w.resolve(ended);
+  /** The child's pid (not yet reaped while `ended()` is false). */
+  pid: number;
+  /** The Popen's pidfd (readable once the child has ended). */
+  pidfd: () => number;
 }
 
 /**
- * Resolves true once `ended()` is true (it is called after each SIGCHLD),
- * or false after `timeoutMs`.
+ * Resolves once the child has ended or `timeoutMs` has passed, or earlier
+ * (a failed call): callers reap with `ended()` (poll) and wait again if
+ * need be. Callers have just seen `ended()` false, synchronously (so the
+ * pid is not reaped, hence not reused).
  *
- * @param ended Reaps the child without blocking; true once it has ended.
- * @param pidfd The child's pidfd, for the fallback without signals.
+ * @param child The child.
  * @param timeoutMs How long to wait at most (`Infinity`: no limit).
  */
 export async function waitExit(
-  ended: () => boolean,
-  pidfd: () => number,
+  child: ExitWatch,
   timeoutMs: number,
-): Promise<boolean> {
-  if (ended()) return true;
-  if (timeoutMs <= 0) return false;
-  if (!signalsWork) {
-    await pollAsync([{ fd: pidfd(), events: POLLIN }], timeoutMs);
-    return ended();
-  }
-  if (!listening) {
-    try {
-      Deno.addSignalListener("SIGCHLD", onSigchld);
-    } catch {
-      signalsWork = false;
-      return waitExit(ended, pidfd, timeoutMs);
+): Promise<void> {
+  if (timeoutMs <= 0) return;
+  if (timeoutMs === Infinity && blocked < MAX_BLOCKED) {
+    const lib = libc();
+    // Not reaped (ended() was false just now): the pid is still ours.
+    const fd = lib.pidfd_open(child.pid, 0);
+    if (fd >= 0) {
+      blocked++;
+      try {
+        // Its result needs no check: an error (ECHILD once someone else
+        // reaped it) returns at once too, and the caller's poll tells.
+        await lib.waitid_async(P_PIDFD, fd, siginfo, WEXITED | WNOWAIT);
+      } finally {
+        blocked--;
+        lib.close(fd);
+      }
+      return;
     }
-    listening = true;
   }
-  if (watches.size === 0) {
-    // One interval, ref'd while waits are pending: cheaper than a new timer
-    // for each wait.
-    hold ??= setInterval(() => {}, 2 ** 31 - 1) as unknown as number;
-    Deno.refTimer(hold);
-  }
-  return new Promise<boolean>((resolve) => {
-    const w: Watch = { ended, resolve, timer: undefined };
-    watches.add(w);
-    if (timeoutMs !== Infinity) {
-      w.timer = setTimeout(
-        () => finish(w, ended()),
-        Math.min(timeoutMs, 2 ** 31 - 1),
-      );
-    }
-    // The child may have ended before the listener was in place.
-    if (ended()) finish(w, true);
-  });
+  await pollAsync([{ fd: child.pidfd(), events: POLLIN }], timeoutMs);
 }

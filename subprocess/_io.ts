@@ -13,7 +13,7 @@
 
 import { errno as lastErrno, libc } from "../_internal/ffi/libc.ts";
 import { OSError } from "../_internal/errors.ts";
-import { waitExit } from "./_exit_watch.ts";
+import { type ExitWatch, waitExit } from "./_exit_watch.ts";
 import { pollAsync, type PollFd, POLLIN, pollSync } from "./_reactor.ts";
 
 /**
@@ -23,11 +23,7 @@ import { pollAsync, type PollFd, POLLIN, pollSync } from "./_reactor.ts";
 export interface PollStep {
   fds: readonly PollFd[];
   deadline: number;
-  exit?: {
-    /** Reaps without blocking; true once the child has ended. */
-    ended: () => boolean;
-    /** The child's pidfd (readable once it has ended). */
-    pidfd: () => number;
+  exit?: ExitWatch & {
     /** Reaps, blocking the thread until the child ends. */
     reap: () => void;
   };
@@ -89,7 +85,7 @@ async function steps<T>(g: Io<T>): Promise<T> {
     const { fds, deadline, exit } = r.value;
     const ms = Math.max(0, deadline - now());
     if (exit) {
-      await waitExit(exit.ended, exit.pidfd, ms);
+      await waitExit(exit, ms);
       r = next(g, []);
     } else {
       r = next(g, await pollAsync(fds, ms));

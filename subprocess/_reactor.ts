@@ -119,17 +119,24 @@ class Reactor {
 
   closeFd(fd: number): void {
     if (fd < 0) return;
-    // Wake the waits on it: they see POLLNVAL once it is gone.
-    for (const w of this.#waiters) {
-      if (w.fds.some((p) => p.fd === fd)) {
-        this.#finish(w, w.fds.map((p) => (p.fd === fd ? POLLNVAL : 0)));
-      }
-    }
     if (this.#watched.has(fd)) {
+      // Its waits are answered once the poll has returned and the
+      // descriptor is closed: the poll's op and descriptors are gone by
+      // the time their callers go on.
       this.#closing.add(fd);
       this.#wake();
-    } else {
-      libc().close(fd);
+      return;
+    }
+    this.#answerClosed(new Set([fd]));
+    libc().close(fd);
+  }
+
+  /** Answers the waits on closed descriptors: POLLNVAL, as poll would. */
+  #answerClosed(closed: ReadonlySet<number>): void {
+    for (const w of this.#waiters) {
+      if (w.fds.some((p) => closed.has(p.fd))) {
+        this.#finish(w, w.fds.map((p) => (closed.has(p.fd) ? POLLNVAL : 0)));
+      }
     }
   }
 
@@ -167,8 +174,10 @@ class Reactor {
         const buf = pollBuffer(fds);
         await lib.poll_async(buf, BigInt(fds.length), -1);
         this.#watched.clear();
-        for (const fd of this.#closing) lib.close(fd);
-        this.#closing.clear();
+        const closed = this.#closing;
+        this.#closing = new Set();
+        for (const fd of closed) lib.close(fd);
+        if (closed.size > 0) this.#answerClosed(closed);
         const revents = reventsOf(buf, fds.length);
         if (revents[0] !== 0) drainWakeFd(wakeFd);
         let at = 1;

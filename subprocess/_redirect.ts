@@ -106,6 +106,13 @@ function fdOfFile(file: Deno.FsFile): number {
   throw new ValueError("Cannot find the descriptor of the Deno.FsFile given");
 }
 
+/** The plan of an inherited stream (shared: plans are only read). */
+const INHERIT: StreamPlan = Object.freeze({
+  child: Object.freeze({ kind: "inherit" }),
+  parentFd: -1,
+  closeAfter: Object.freeze([]) as unknown as number[],
+});
+
 /**
  * Plans one of the child's streams.
  * @param which 0 (stdin), 1 (stdout) or 2 (stderr).
@@ -113,9 +120,7 @@ function fdOfFile(file: Deno.FsFile): number {
  */
 export function planStream(value: Redirect, which: 0 | 1 | 2): StreamPlan {
   const name = ["stdin", "stdout", "stderr"][which];
-  if (value === null || value === undefined) {
-    return { child: { kind: "inherit" }, parentFd: -1, closeAfter: [] };
-  }
+  if (value === null || value === undefined) return INHERIT;
   if (typeof value === "number") {
     if (value === PIPE) {
       const [r, w] = pipe();

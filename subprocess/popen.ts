@@ -15,7 +15,9 @@ import {
   driveSync,
   type Io,
   now,
+  type PollStep,
 } from "./_io.ts";
+import { waitExit } from "./_exit_watch.ts";
 import { growPipe, ReaderCore, WriterCore } from "./_pipes.ts";
 import { closeFd, type PollFd, POLLIN, POLLOUT } from "./_reactor.ts";
 import { planStream, type Redirect, type StreamPlan } from "./_redirect.ts";
@@ -249,6 +251,10 @@ const pipeRegistry = new FinalizationRegistry<ReaderCore | WriterCore>(
   (core) => core.close(),
 );
 
+/** Where waitpid writes the status (read at once: one wait at a time on a thread). */
+const statusOut = new Int32Array(1);
+const statusBytes = new Uint8Array(statusOut.buffer);
+
 /** Python's wait status to return code: the exit status, or -signal. */
 function returncodeOf(status: number): number {
   const sig = status & 0x7f;
@@ -264,8 +270,9 @@ function returncodeOf(status: number): number {
  * truthful at any moment, with no await: the child is not a `Deno.Command`
  * (whose status only the event loop learns), so this object alone reaps it,
  * with `waitpid(pid, WNOHANG)`; all it needs is `--allow-ffi`. Async waits
- * wake on SIGCHLD. Blocking calls come in two forms: `wait()`/
- * `communicate()` return Promises and never block the event loop;
+ * block one of Deno's pool threads on a pidfd, not the event loop.
+ * Blocking calls come in two forms: `wait()`/`communicate()` return
+ * Promises and never block the event loop;
  * `waitSync()`/`communicateSync()` block the calling thread (also the main
  * thread).
  *
@@ -348,6 +355,7 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
   #outText = "";
   #errText = "";
   #result: [T | null, T | null] | null = null;
+  #exit: PollStep["exit"] | undefined;
 
   /**
    * Starts the child.
@@ -455,12 +463,11 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
   #reap(flags: number): number | null {
     if (this.returncode !== null) return this.returncode;
     const lib = libc();
-    const status = new Int32Array(1);
     for (;;) {
-      const r = lib.waitpid(this.pid, new Uint8Array(status.buffer), flags);
+      const r = lib.waitpid(this.pid, statusBytes, flags);
       if (r === 0) return null;
       if (r === this.pid) {
-        this.returncode = returncodeOf(status[0]!);
+        this.returncode = returncodeOf(statusOut[0]!);
         break;
       }
       const e = lastErrno();
@@ -489,12 +496,18 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     return this.#child.pidfd;
   }
 
-  *#wait(deadline: number, timeout: number | null): Io<number> {
-    const exit = {
+  /** What the I/O drivers need to wait for the child (made once). */
+  #exitWatch(): NonNullable<PollStep["exit"]> {
+    return this.#exit ??= {
       ended: () => this.poll() !== null,
+      pid: this.pid,
       pidfd: () => this.#pidfd(),
       reap: () => void this.#reap(0),
     };
+  }
+
+  *#wait(deadline: number, timeout: number | null): Io<number> {
+    const exit = this.#exitWatch();
     for (;;) {
       const rc = this.poll();
       if (rc !== null) return rc;
@@ -512,6 +525,12 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
    *   not killed).
    */
   wait(timeout: number | null = null): Promise<number> {
+    // Already reaped (as after communicate): no drive to set up.
+    if (this.returncode !== null) {
+      checkTimeout(timeout);
+      return Promise.resolve(this.returncode);
+    }
+    if (timeout === null) return this.#waitUntimed();
     return driveAsync(
       this.#wait(deadlineAfter(checkTimeout(timeout)), timeout),
     );
@@ -525,7 +544,39 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
    * @throws {TimeoutExpired} If the child still runs after `timeout`.
    */
   waitSync(timeout: number | null = null): number {
+    if (timeout === null) {
+      // The usual wait, without the generator the drivers step through
+      // (it costs more than the wait itself right after a start).
+      while (this.#reap(0) === null);
+      return this.returncode!;
+    }
     return driveSync(this.#wait(deadlineAfter(checkTimeout(timeout)), timeout));
+  }
+
+  /** `wait()` without a time limit, without a generator to step. */
+  async #waitUntimed(): Promise<number> {
+    const exit = this.#exitWatch();
+    for (;;) {
+      const rc = this.poll();
+      if (rc !== null) return rc;
+      await waitExit(exit, Infinity);
+    }
+  }
+
+  /** communicate() when it only waits (see `#onlyWaits`). */
+  async #waitThenResult(): Promise<[T | null, T | null]> {
+    const exit = this.#exitWatch();
+    while (this.poll() === null) await waitExit(exit, Infinity);
+    return this.#result = [null, null];
+  }
+
+  /**
+   * Whether communicate has nothing to move (no pipe) and no time limit:
+   * it is then a wait, as in Python's own shortcut for at most one pipe.
+   */
+  #onlyWaits(timeout: number | null): boolean {
+    return timeout === null && this.#result === null && !this.#started &&
+      this.#in === null && this.#out === null && this.#err === null;
   }
 
   #timeoutExpired(timeout: number | null): TimeoutExpired {
@@ -650,6 +701,11 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     input?: string | Uint8Array | null,
     timeout: number | null = null,
   ): Promise<[T | null, T | null]> {
+    if (this.#onlyWaits(timeout)) {
+      // Input without a stdin pipe is ignored, as in Python.
+      this.#started = true;
+      return this.#waitThenResult();
+    }
     return driveAsync(this.#communicate(input, timeout));
   }
 
@@ -665,6 +721,11 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
     input?: string | Uint8Array | null,
     timeout: number | null = null,
   ): [T | null, T | null] {
+    if (this.#onlyWaits(timeout)) {
+      this.#started = true;
+      this.waitSync();
+      return this.#result = [null, null];
+    }
     return driveSync(this.#communicate(input, timeout));
   }
 

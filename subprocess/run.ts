@@ -171,7 +171,10 @@ export async function run(
     if (e instanceof TimeoutExpired) drainInto(p, e);
     throw e;
   } finally {
-    await p[Symbol.asyncDispose]();
+    // Reaped already (the usual end): disposing cannot block, and the
+    // blocking form saves the event loop turns of the async one.
+    if (p.returncode !== null) p[Symbol.dispose]();
+    else await p[Symbol.asyncDispose]();
   }
 }
 

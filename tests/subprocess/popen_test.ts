@@ -98,6 +98,51 @@ spTest("concurrent Popen.wait() calls all get the return code", async () => {
 });
 
 spTest(
+  "more children waited for at once than wait on threads all get their code",
+  async () => {
+    // Past 16 pending untimed waits, the others poll their pidfds through
+    // the reactor: both kinds must answer.
+    const ps = Array.from(
+      { length: 40 },
+      (_, i) => new Popen(["sh", "-c", `sleep 0.1; exit ${i}`]),
+    );
+    const codes = await Promise.all(ps.map((p) => p.wait()));
+    assert.deepEqual(codes, ps.map((_, i) => i));
+  },
+);
+
+spTest(
+  "waitSync() reaps while an untimed wait() is pending; the wait gets the code",
+  async () => {
+    const p = new Popen(["sleep", "30"]);
+    const waiting = p.wait(); // its thread waits on the child's pidfd
+    const timed = p.wait(30);
+    p.kill();
+    assert.equal(p.waitSync(), -9);
+    assert.deepEqual(await Promise.all([waiting, timed]), [-9, -9]);
+  },
+);
+
+spTest(
+  "async waits install no SIGCHLD handler (a later child's end costs nothing)",
+  async () => {
+    const caught = () => {
+      const line = /^SigCgt:\s*([0-9a-f]+)$/m.exec(
+        Deno.readTextFileSync("/proc/self/status"),
+      )![1]!;
+      return (BigInt(`0x${line}`) >> 16n) & 1n; // bit 17 - 1: SIGCHLD
+    };
+    const p = new Popen(["sh", "-c", "exit 2"]);
+    assert.equal(await p.wait(), 2);
+    const q = new Popen(["sleep", "30"]);
+    await assert.rejects(q.wait(0.05), TimeoutExpired);
+    q.kill();
+    assert.equal(await q.wait(), -9);
+    assert.equal(caught(), 0n);
+  },
+);
+
+spTest(
   "Popen.terminate() and kill() end the child with -SIGTERM and -SIGKILL",
   async () => {
     const p = new Popen(["sleep", "30"]);

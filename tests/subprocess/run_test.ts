@@ -244,6 +244,60 @@ spTest("run() refuses a cwd with a NUL character before starting", () => {
   });
 });
 
+spTest(
+  "arguments and environment reach the child byte for byte, whatever their size",
+  () => {
+    // argv and env are packed into buffers reused from one start to the
+    // next: short ASCII by hand, the rest by TextEncoder; they grow.
+    const args = [
+      "",
+      "a",
+      "café ☃ 𝄞",
+      "x".repeat(300),
+      "é".repeat(300),
+      "y".repeat(100_000),
+      ...Array.from({ length: 200 }, (_, i) => `arg${i}`),
+    ];
+    for (const list of [args, ["short"], args.slice(0, 3)]) {
+      const r = runSync(["sh", "-c", 'printf "%s\\n" "$@"', "sh", ...list], {
+        captureOutput: true,
+        text: true,
+        env: { PATH: "/usr/bin:/bin", V: list.at(-1)! },
+      });
+      assert.equal(r.stdout, list.map((a) => `${a}\n`).join(""));
+      const e = runSync(["sh", "-c", 'printf "%s" "$V"'], {
+        captureOutput: true,
+        text: true,
+        env: { V: list.at(-1)!, W: "ü".repeat(400) },
+      });
+      assert.equal(e.stdout, list.at(-1));
+    }
+    for (
+      const bad of ["a\0b", "é".repeat(300) + "\0", "x".repeat(300) + "\0"]
+    ) {
+      assert.throws(() => runSync(["echo", bad]), {
+        name: "ValueError",
+        message: "embedded null byte",
+      });
+      assert.throws(() => runSync(["true"], { env: { V: bad } }), {
+        name: "ValueError",
+        message: "embedded null byte",
+      });
+    }
+    for (const bad of ["\ud800", "a".repeat(300) + "\udc00"]) {
+      assert.throws(() => runSync(["echo", bad]), {
+        name: "ValueError",
+        message: /surrogates not allowed/,
+      });
+    }
+    // Still usable after the refusals.
+    assert.equal(
+      runSync(["echo", "ok"], { stdout: PIPE, text: true }).stdout,
+      "ok\n",
+    );
+  },
+);
+
 spTest("run() with a descriptor that is not open throws OSError EBADF", () => {
   // glibc refuses the dup2 action for 99999; it was dropped, and the child
   // wrote to this process's stdout.
