@@ -124,6 +124,7 @@ if __name__ == "__main__":
 /** The managers cases. */
 export const cases: BenchCase[] = [
   {
+    rounds: 3,
     name: "Manager().dict() d[k] = v, Sync",
     unit: "ops/s",
     better: "higher",
@@ -132,6 +133,7 @@ export const cases: BenchCase[] = [
     pyconc: () => dictOps("set", true),
   },
   {
+    rounds: 3,
     name: "Manager().dict() d[k], Sync",
     unit: "ops/s",
     better: "higher",
@@ -140,6 +142,7 @@ export const cases: BenchCase[] = [
     pyconc: () => dictOps("get", true),
   },
   {
+    rounds: 3,
     name: "Manager().dict() d[k] = v, async",
     unit: "ops/s",
     better: "higher",
@@ -148,6 +151,7 @@ export const cases: BenchCase[] = [
     pyconc: () => dictOps("set", false),
   },
   {
+    rounds: 3,
     name: "Manager().dict() d[k], async",
     unit: "ops/s",
     better: "higher",
@@ -156,6 +160,7 @@ export const cases: BenchCase[] = [
     pyconc: () => dictOps("get", false),
   },
   {
+    rounds: 3,
     name:
       "Manager().dict() d[k] = v, 16 async calls in flight (CPython: one at a time)",
     unit: "ops/s",

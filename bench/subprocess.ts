@@ -178,6 +178,7 @@ print(statistics.median(xs))`;
 /** The subprocess cases. */
 export const cases: BenchCase[] = [
   {
+    rounds: 3,
     name: 'run(["true"]) latency (median of 200)',
     unit: "ms",
     better: "lower",
@@ -186,6 +187,7 @@ export const cases: BenchCase[] = [
     pyconc: runTrue,
   },
   {
+    rounds: 3,
     name: 'runSync(["true"]) latency (median of 200)',
     unit: "ms",
     better: "lower",
@@ -194,6 +196,7 @@ export const cases: BenchCase[] = [
     pyconc: runSyncTrue,
   },
   {
+    rounds: 3,
     name: 'reference: bare Deno.Command("true").output() (not pyconc)',
     unit: "ms",
     better: "lower",
@@ -201,6 +204,7 @@ export const cases: BenchCase[] = [
     pyconc: denoCommandTrue,
   },
   {
+    rounds: 3,
     name:
       "floor: posix_spawn(/usr/bin/true) + waitpid, tight loop (FFI here, os.posix_spawn in CPython)",
     unit: "ms",
@@ -209,6 +213,7 @@ export const cases: BenchCase[] = [
     pyconc: spawnFloor,
   },
   {
+    rounds: 3,
     name:
       "floor: posix_spawn(/usr/bin/true) + waitid on a pool thread, event loop free (CPython: os.posix_spawn + blocking waitpid)",
     unit: "ms",
