@@ -10,7 +10,7 @@
 import "../_internal/sync/shm_heap.ts";
 import "../_internal/ffi/libc.ts";
 import "../_internal/process/os.ts";
-import "../_internal/process/record.ts";
+import "../_internal/process/record_layout.ts";
 import "../_internal/process/table.ts";
 import "../_internal/process/exit.ts";
 import "../_internal/process/child.ts";

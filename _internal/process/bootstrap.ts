@@ -12,7 +12,7 @@
 import { installShmHeap } from "../sync/shm_heap.ts";
 import { libc } from "../ffi/libc.ts";
 import { closeFd, dupHigh, exitNow, pidfdOpen, pollAsync } from "./os.ts";
-import { R, RecordState } from "./record.ts";
+import { R, RecordState } from "./record_layout.ts";
 
 const [
   heapName,
