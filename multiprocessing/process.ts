@@ -686,8 +686,6 @@ export function activeChildren(): Process[] {
   return [...children.values()];
 }
 
-export { allowDaemonChildren } from "../_internal/process/current.ts";
-
 /** The Process object of a child's assignment (Python's, unpickled). */
 function objectFor(a: Assignment, Cls: typeof Process): Process {
   const s: ProcState = {
