@@ -24,7 +24,7 @@ const POLLIN = 1;
 const O_RDONLY = 0;
 const F_DUPFD_CLOEXEC = 1030;
 
-export { SIGKILL, SIGTERM } from "../signal_table.ts";
+export { SIGKILL, SIGTERM } from "../signal_numbers.ts";
 
 /**
  * A wait status as Python's exit code: the code for a normal exit, the
