@@ -14,7 +14,6 @@
 import { decode } from "../codec/decode.ts";
 import { loadTarget, preloaded } from "../threads/targets.ts";
 import { loadShareablesFor } from "../shareable_modules.ts";
-import { preloadLazyModules } from "../lazy.ts";
 import { heap, Root } from "../sync/heap.ts";
 import {
   type Assignment,
@@ -77,9 +76,13 @@ export async function runChild(
     parentName: a.parentName,
   });
   setAssignment(a, parentFd);
-  // Sync calls in the target find loaded what the parent had loaded.
-  preloadLazyModules(a.lazy);
   try {
+    // Sync calls in the target find loaded what the parent had loaded (the
+    // registry of lazy parts loads only then: a module that registers one
+    // loads it too).
+    if (a.lazy !== undefined && a.lazy.length > 0) {
+      (await import("../lazy.ts")).preloadLazyModules(a.lazy);
+    }
     await preloaded();
     if (a.cls !== undefined) {
       // Its run() (a Process method) runs, as the parent's object would.
