@@ -53,10 +53,7 @@ export const SIGNALS: Readonly<Record<string, number>> = Object.freeze({
 /** The highest signal number Linux accepts (`SIGRTMAX`). */
 export const SIGRTMAX = 64;
 
-/** The signal `kill()` sends. */
-export const SIGKILL = 9;
-/** The signal `terminate()` sends. */
-export const SIGTERM = 15;
+export { SIGKILL, SIGTERM } from "./signal_numbers.ts";
 
 /** Python's `signal.Signals` names, by number (the first name of each). */
 const NAMES: Record<number, string> = {};

@@ -1,7 +1,8 @@
 /**
  * multiprocessing benchmarks beside CPython 3.11: process start+join (cold
- * and with a warm spare; beside the cold start, the floor under it: a bare
- * runtime's start and exit), a shared Value under its lock, Queue and Pipe
+ * and with a warm spare; beside the cold start, the floors under it: a bare
+ * runtime's start and exit, and one that loads a child's code), a shared
+ * Value under its lock, Queue and Pipe
  * throughput, SharedMemory cycles.
  *
  * @module
@@ -59,8 +60,23 @@ async function coldStart(): Promise<number> {
  * Median ms to start and end a bare `deno run` of a module that imports
  * nothing: the floor under a cold start (CPython's: `python3 -c pass`).
  */
-export async function bareRuntimeStart(): Promise<number> {
-  const file = new URL("./_targets.ts", import.meta.url).pathname;
+export function bareRuntimeStart(): Promise<number> {
+  return runtimeStart("./_targets.ts");
+}
+
+/**
+ * Median ms to start and end a `deno run` that loads the modules a child
+ * loads before its target runs, and runs none of them: the floor under a
+ * cold start's own work (CPython's: `python3 -c "import
+ * multiprocessing.spawn"`, what its spawned child imports).
+ */
+function childCodeStart(): Promise<number> {
+  return runtimeStart("./_child_code.ts");
+}
+
+/** Median ms to start and end a `deno run` of `module` (relative to here). */
+async function runtimeStart(module: string): Promise<number> {
+  const file = new URL(module, import.meta.url).pathname;
   const times: number[] = [];
   for (let i = 0; i < STARTS + 2; i++) {
     const t0 = performance.now();
@@ -315,6 +331,21 @@ for i in range(${STARTS + 2}):
     if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
 print(statistics.median(xs))`,
     pyconc: bareRuntimeStart,
+  },
+  {
+    name:
+      'floor: loading a child\'s code, `deno run` of a module importing what the process bootstrap imports (CPython: `python3 -c "import multiprocessing.spawn"`)',
+    unit: "ms",
+    better: "lower",
+    python: `
+import subprocess, sys, time, statistics
+xs = []
+for i in range(${STARTS + 2}):
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import multiprocessing.spawn"], check=True)
+    if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
+print(statistics.median(xs))`,
+    pyconc: childCodeStart,
   },
   {
     name: "Process start+join, warm spare (CPython: fork)",

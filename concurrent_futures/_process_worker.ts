@@ -13,7 +13,10 @@
  * @module
  */
 
-import { programHeap } from "../_internal/process/program_heap.ts";
+// The heap its process's bootstrap attached (not program_heap.ts: its hook
+// for a heap this process creates loads the resource tracker's client and
+// the spawner, four modules a worker's cold start would load for nothing).
+import { shmHeap } from "../_internal/sync/shm_heap.ts";
 import type { TargetSpec } from "../_internal/threads/targets.ts";
 import { PROCESS_BROKEN_MESSAGES } from "../_internal/futures/layout.ts";
 import { PoolCore } from "../_internal/futures/pool_core.ts";
@@ -50,7 +53,7 @@ export function processWorker(
   maxTasks: number,
   kind: PoolKind,
 ): Promise<void> {
-  const h = programHeap();
+  const h = shmHeap();
   const tasks = messageTasks();
   return runWorkerLoop({
     h,

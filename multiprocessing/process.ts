@@ -1,13 +1,12 @@
 import { BackgroundReaper } from "../_internal/process/reaper.ts";
 import { RuntimeError, ValueError } from "../_internal/errors.ts";
-import { heap, Root } from "../_internal/sync/heap.ts";
+import { heap } from "../_internal/sync/heap.ts";
 import { toMs } from "../_internal/sync/timeout.ts";
 import { encode } from "../_internal/codec/encode.ts";
 import { decode } from "../_internal/codec/decode.ts";
 import {
   describeTarget,
   loadTarget,
-  preloaded,
   type Target,
   type TargetSpec,
 } from "../_internal/threads/targets.ts";
@@ -16,7 +15,6 @@ import {
   findClass,
   locateClass,
 } from "../_internal/threads/class_ref.ts";
-import { Registry } from "../_internal/threads/registry.ts";
 import { ProcessTable } from "../_internal/process/table.ts";
 import { launch } from "../_internal/process/launch.ts";
 import { noteTargetModule } from "../_internal/process/module_preload.ts";
@@ -30,8 +28,15 @@ import {
 import { signalName } from "../_internal/signal_table.ts";
 import "../_internal/process/exit.ts"; // joins children at exit
 import { INSPECT } from "../_internal/sync/hold.ts";
-import { loadShareablesFor } from "../_internal/shareable_modules.ts";
-import { lazyModulesInUse, preloadLazyModules } from "../_internal/lazy.ts";
+import { lazyModulesInUse } from "../_internal/lazy.ts";
+import {
+  type Assignment,
+  currentAssignment,
+  identity,
+  mayStartChildren,
+  parentPidfd,
+  setIdentity,
+} from "../_internal/process/current.ts";
 
 /** Options of {@linkcode Process}, Python's keyword arguments. */
 export interface ProcessOptions {
@@ -49,33 +54,6 @@ export interface ProcessOptions {
   name?: string | null;
   /** Whether the process is daemonic. @default the current process's flag */
   daemon?: boolean | null;
-}
-
-/** What a child needs to run (encoded into the program's heap). */
-interface Assignment {
-  name: string;
-  daemon: boolean;
-  authkey: Uint8Array;
-  identity: number[];
-  parentPid: number;
-  parentName: string;
-  target?: TargetSpec;
-  args: unknown[];
-  kwargs?: Record<string, unknown>;
-  cls?: ClassRef;
-  fields?: Record<string, unknown>;
-  /** The lazy parts of the library loaded by the parent (to preload). */
-  lazy?: string[];
-}
-
-/** This process's identity, shared by its threads (the process table holds it). */
-interface Identity {
-  name: string;
-  authkey: Uint8Array;
-  identity: number[];
-  daemon: boolean;
-  parentPid: number | null;
-  parentName: string | null;
 }
 
 /** A Process object's own state, kept outside it: its own fields are the user's. */
@@ -125,53 +103,6 @@ let running: Process | undefined;
 /** This thread's object for the main process, or this process when not a child. */
 let currentProxy: Process | undefined;
 let parentProxy: Process | undefined;
-/** A pidfd of the parent, opened by the child bootstrap. */
-let parentPidfd = -1;
-
-let identityCache: Identity | undefined;
-
-/** This process's identity (the main process's is made on first use). */
-function identity(): Identity {
-  if (identityCache !== undefined) return identityCache;
-  const table = ProcessTable.get();
-  let bytes = table.info();
-  if (bytes === undefined) {
-    const main: Identity = {
-      name: "MainProcess",
-      authkey: crypto.getRandomValues(new Uint8Array(32)),
-      identity: [],
-      daemon: false,
-      parentPid: null,
-      parentName: null,
-    };
-    bytes = table.setInfo(identityBytes(main), true);
-  }
-  const id = JSON.parse(utf8Decoder.decode(bytes));
-  identityCache = { ...id, authkey: Uint8Array.from(id.authkey) };
-  return identityCache!;
-}
-
-const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder();
-
-/**
- * An identity as the table stores it: JSON (the authkey as an array of
- * bytes). Not the codec: a child stores its identity before its target
- * runs, and the codec's encoder, compiled on its first call, would cost
- * every child that never encodes anything else ≈ 2 ms at start.
- */
-function identityBytes(id: Identity): Uint8Array {
-  return utf8Encoder.encode(
-    JSON.stringify({ ...id, authkey: Array.from(id.authkey) }),
-  );
-}
-
-/** Stores this process's identity for its threads. */
-function setIdentity(id: Identity): void {
-  identityCache = id;
-  ProcessTable.get().setInfo(identityBytes(id));
-}
-
 /**
  * Python's `multiprocessing.Process`: runs a target in a child process (a
  * `deno` process started with this process's permissions), with real
@@ -284,7 +215,7 @@ export class Process {
     if (s.kind !== "child" || s.started) {
       throw new RuntimeError("cannot start a process twice");
     }
-    if (identity().daemon && !daemonMayStart) {
+    if (!mayStartChildren()) {
       throw new RuntimeError(
         "daemonic processes are not allowed to have children",
       );
@@ -347,7 +278,7 @@ export class Process {
     const s = joinable(this);
     const ms = toMs(timeout);
     if (s.kind === "parent") {
-      if (parentPidfd >= 0) await pollAsync(parentPidfd, ms);
+      if (parentPidfd() >= 0) await pollAsync(parentPidfd(), ms);
       return;
     }
     if (await ProcessTable.get().wait(s.entry, ms) !== null) reaped(s);
@@ -361,7 +292,7 @@ export class Process {
     const s = joinable(this);
     const ms = toMs(timeout);
     if (s.kind === "parent") {
-      if (parentPidfd >= 0) pollSync(parentPidfd, ms);
+      if (parentPidfd() >= 0) pollSync(parentPidfd(), ms);
       return;
     }
     if (ProcessTable.get().waitSync(s.entry, ms) !== null) reaped(s);
@@ -373,7 +304,7 @@ export class Process {
     checkClosed(s);
     if (s.kind === "current") return true;
     if (s.kind === "parent") {
-      return parentPidfd >= 0 && !pollSync(parentPidfd, 0);
+      return parentPidfd() >= 0 && !pollSync(parentPidfd(), 0);
     }
     if (!s.started) return false;
     if (ProcessTable.get().poll(s.entry) === null) return true;
@@ -474,8 +405,8 @@ export class Process {
     const s = stateOf(this);
     checkClosed(s);
     if (s.kind === "parent") {
-      s.sentinel ??= parentPidfd >= 0
-        ? pollAsync(parentPidfd, Infinity).then(() => 0)
+      s.sentinel ??= parentPidfd() >= 0
+        ? pollAsync(parentPidfd(), Infinity).then(() => 0)
         : Promise.resolve(0);
       return s.sentinel;
     }
@@ -583,7 +514,7 @@ export function startWorkerChild(
   args: unknown[],
   name: string,
 ): { pid: number; entry: number } {
-  if (identity().daemon && !daemonMayStart) {
+  if (!mayStartChildren()) {
     throw new RuntimeError(
       "daemonic processes are not allowed to have children",
     );
@@ -708,6 +639,9 @@ function proxy(kind: "current" | "parent", reprName: string): Process {
  */
 export function currentProcess(): Process {
   if (running !== undefined) return running;
+  // A child whose target is a function: its object is made on first ask.
+  const a = currentAssignment();
+  if (a !== undefined) return running = objectFor(a, Process);
   currentProxy ??= proxy("current", "Process");
   return currentProxy;
 }
@@ -752,61 +686,11 @@ export function activeChildren(): Process[] {
   return [...children.values()];
 }
 
-/** Prints an uncaught error of a child's target, as Python's `_bootstrap`. */
-export function reportChildError(e: unknown): void {
-  const name = running !== undefined ? stateOf(running).name : identity().name;
-  const text = e instanceof Error
-    ? (e.stack ?? `${e.name}: ${e.message}`)
-    : `Uncaught ${String(e)}`;
-  console.error(`Process ${name}:\n${text}`);
-}
-
-/** Whether this daemonic process may start children anyway. */
-let daemonMayStart = false;
-
-/**
- * @internal Lets this daemonic process start children: a manager's server
- * (daemonic so that it dies with its parent, where CPython's manager is
- * shut down as its parent exits) runs a Pool. CPython's rule prevents
- * orphans; here a daemonic child dies with its parent even when the parent
- * is killed, so none can be left.
- */
-export function allowDaemonChildren(): void {
-  daemonMayStart = true;
-}
-
-/**
- * @internal Runs a child's assignment (called by the process bootstrap).
- * @param bytes The encoded assignment.
- * @param parentFd A pidfd of the parent (-1 if none).
- * @returns the exit code.
- */
-export async function runChild(
-  bytes: Uint8Array,
-  parentFd: number,
-): Promise<number> {
-  parentPidfd = parentFd;
-  let a: Assignment;
-  try {
-    // A child loads shareable classes as it meets them: those of its
-    // assignment now (see shareable_modules.ts).
-    await loadShareablesFor(bytes);
-    a = decode(bytes) as Assignment;
-  } catch (e) {
-    reportChildError(e);
-    return 1;
-  }
-  setIdentity({
-    name: a.name,
-    authkey: a.authkey,
-    identity: a.identity,
-    daemon: a.daemon,
-    parentPid: a.parentPid,
-    parentName: a.parentName,
-  });
+/** The Process object of a child's assignment (Python's, unpickled). */
+function objectFor(a: Assignment, Cls: typeof Process): Process {
   const s: ProcState = {
     kind: "current",
-    name: a.name,
+    name: identity().name, // the target may have renamed it already
     daemon: a.daemon,
     authkey: a.authkey,
     identity: a.identity,
@@ -819,23 +703,23 @@ export async function runChild(
   };
   if (a.target) s.spec = a.target;
   if (a.kwargs) s.kwargs = a.kwargs;
-  // Sync calls in the target find loaded what the parent had loaded.
-  preloadLazyModules(a.lazy);
-  try {
-    await preloaded();
-    const Cls = a.cls
-      ? await findClass(a.cls, Process, "Process subclass")
-      : Process;
-    const p = Object.create(Cls.prototype) as Process;
-    if (a.fields) Object.assign(p, a.fields);
-    states.set(p, s);
-    running = p;
-    await p.run();
-    return 0;
-  } catch (e) {
-    reportChildError(e);
-    return 1;
-  }
+  const p = Object.create(Cls.prototype) as Process;
+  if (a.fields) Object.assign(p, a.fields);
+  states.set(p, s);
+  return p;
+}
+
+/**
+ * @internal Runs the assignment of a child whose process object is of a
+ * `Process` subclass: its `run()` (called by the child runner,
+ * `_internal/process/child.ts`, which runs a plain target itself).
+ */
+export async function runAssignedObject(a: Assignment): Promise<void> {
+  const Cls = a.cls
+    ? await findClass(a.cls, Process, "Process subclass")
+    : Process;
+  running = objectFor(a, Cls);
+  await running.run();
 }
 
 /** The pool worker loop (a spare loads it ahead: pools start faster). */
@@ -893,21 +777,5 @@ function canReadQuietly(url: string): boolean {
       "granted";
   } catch {
     return false;
-  }
-}
-
-/**
- * Waits (without blocking the event loop) until this process's non-daemon
- * threads have ended, as Python's `threading._shutdown()` before a child
- * exits.
- */
-export async function joinNonDaemonThreads(): Promise<void> {
-  if (heap().root(Root.REGISTRY) === 0) return;
-  const reg = Registry.get();
-  const words = reg.words;
-  for (;;) {
-    const n = words.load(Registry.NON_DAEMON);
-    if (n === 0) return;
-    await words.waitAsync(Registry.NON_DAEMON, n, Infinity);
   }
 }

@@ -12,7 +12,7 @@
 import { installShmHeap } from "../sync/shm_heap.ts";
 import { libc } from "../ffi/libc.ts";
 import { closeFd, dupHigh, exitNow, pidfdOpen, pollAsync } from "./os.ts";
-import { R, RecordState } from "./record.ts";
+import { R, RecordState } from "./record_layout.ts";
 
 const [
   heapName,
@@ -44,7 +44,8 @@ if (shouldDie() && byMainThread) {
   libc().prctl(PR_SET_PDEATHSIG, 9n, 0n, 0n, 0n);
 }
 let parentFd = pidfdOpen(ppid);
-if (parentFd >= 0 && libc().getppid() !== ppid) {
+// Deno.ppid is getppid() (live, no permission): one FFI symbol less to bind.
+if (parentFd >= 0 && Deno.ppid !== ppid) {
   closeFd(parentFd);
   parentFd = -1;
 }
@@ -62,10 +63,12 @@ if (parentFd >= 0) {
 // little is loaded.
 const { ProcessTable } = await import("./table.ts");
 const { runExitProcedure } = await import("./exit.ts");
-const { joinNonDaemonThreads, reportChildError, runChild, warmUp } =
-  await import(
-    "../../multiprocessing/process.ts"
-  );
+// The child runner, not the Process class: what starting processes takes
+// (the launcher, the encoder, a quarter of the modules) loads only if the
+// target needs it (see child.ts).
+const { joinNonDaemonThreads, reportChildError, runChild } = await import(
+  "./child.ts"
+);
 // Shareable classes load as this process meets them (a third of a cold
 // start went to loading them all up front).
 const { allShareablesLoaded, loadShareablesOnDemand } = await import(
@@ -77,6 +80,14 @@ const onDemand = !eager && loadShareablesOnDemand();
 // Not a literal: Deno reads and analyses the graph of a literal dynamic
 // import at start-up, even one never run (≈ 15 ms for this one).
 const EVERY_SHAREABLE = new URL("../shareables.ts", import.meta.url).href;
+// What only a spare loads (not literals either: see above).
+const MODULE_PRELOAD = new URL("./module_preload.ts", import.meta.url).href;
+const PROCESS_MODULE = new URL(
+  "../../multiprocessing/process.ts",
+  import.meta.url,
+).href;
+type ModulePreload = typeof import("./module_preload.ts");
+type ProcessModule = typeof import("../../multiprocessing/process.ts");
 if (!eager && !onDemand) await import(EVERY_SHAREABLE);
 
 // The tracker's pipe and the lifeline: keep them away from the descriptors
@@ -120,7 +131,7 @@ if (!picked()) { // a spare
   let loadAhead: (urls: string[], stop: () => boolean) => Promise<void> =
     async () => {};
   try {
-    const m = await import("./module_preload.ts");
+    const m = await import(MODULE_PRELOAD) as ModulePreload;
     [library, others] = m.splitLibraryTargets(m.parseModulesArg(modulesArg));
     loadAhead = m.loadAhead;
   } catch { /* nothing loaded ahead: the targets' imports load them */ }
@@ -131,7 +142,12 @@ if (!picked()) { // a spare
     } catch { /* loaded on demand */ }
   }
   await loadAhead(others, picked);
-  if (!picked()) await warmUp();
+  if (!picked()) {
+    try {
+      // The Process class too, as a warm start had it.
+      await (await import(PROCESS_MODULE) as ProcessModule).warmUp();
+    } catch { /* not warmed up: the start compiles what it runs */ }
+  }
 }
 if (
   w.compareExchange(R.STATE, RecordState.BOOTING, RecordState.IDLE) ===

@@ -1,6 +1,7 @@
 /**
  * The main module of a child process that may not read the library's
- * files (a partial `--allow-read`): it loads every shareable class up front,
+ * files (a partial `--allow-read`): it loads every shareable class (and
+ * the `Process` class, and what a spare loads ahead) up front,
  * as part of its static module graph, which Deno loads without a read
  * permission, then runs the bootstrap. (A child that may read them loads
  * the classes as it meets them: a dynamic import of a computed specifier,
@@ -11,4 +12,6 @@
  */
 
 import "../shareables.ts";
+import "../../multiprocessing/process.ts";
+import "./module_preload.ts";
 import "./bootstrap.ts";

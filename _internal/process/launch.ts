@@ -19,15 +19,8 @@
 import { isMainThread } from "../sync/main_thread.ts";
 import { shmHeapName } from "../sync/shm_heap.ts";
 import { childFlags } from "./flags.ts";
-import {
-  checkRunPermission,
-  closeFd,
-  pidfdOpen,
-  pipe,
-  SIGKILL,
-  signal,
-  spawn,
-} from "./os.ts";
+import { closeFd, pidfdOpen, pipe, SIGKILL, signal } from "./os.ts";
+import { checkRunPermission, spawn } from "./spawner.ts";
 import { programHeap } from "./program_heap.ts";
 import { ChildFlag, ProcessTable } from "./table.ts";
 import { trackerFdForChild } from "./tracker.ts";

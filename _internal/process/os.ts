@@ -1,7 +1,8 @@
 /**
- * The system calls behind multiprocessing's processes: `posix_spawn` of a
- * child with chosen descriptors, `pidfd_open`, waits on a pidfd with
- * `poll` (sync, or nonblocking so the event loop runs), `waitpid`, signals.
+ * The system calls behind multiprocessing's processes: `pidfd_open`, waits
+ * on a pidfd with `poll` (sync, or nonblocking so the event loop runs),
+ * `waitpid`, signals; starting one (`posix_spawn` of a child with chosen
+ * descriptors) is in spawner.ts.
  *
  * Why not `Deno.Command`: a Process needs what it cannot give (see
  * DESIGN.md, "Where Deno's own APIs end"): a blocking `joinSync` that reaps
@@ -15,8 +16,7 @@
  */
 
 import { cstr, errno, libc } from "../ffi/libc.ts";
-import { spawn as spawnChild } from "../spawn.ts";
-import { errno as E, OSError, PermissionError } from "../errors.ts";
+import { errno as E, OSError } from "../errors.ts";
 
 const SYS_PIDFD_OPEN = 434n; // x86_64
 const WNOHANG = 1;
@@ -24,7 +24,7 @@ const POLLIN = 1;
 const O_RDONLY = 0;
 const F_DUPFD_CLOEXEC = 1030;
 
-export { SIGKILL, SIGTERM } from "../signal_table.ts";
+export { SIGKILL, SIGTERM } from "../signal_numbers.ts";
 
 /**
  * A wait status as Python's exit code: the code for a normal exit, the
@@ -33,53 +33,6 @@ export { SIGKILL, SIGTERM } from "../signal_table.ts";
 export function exitcodeOf(status: number): number {
   const sig = status & 0x7f;
   return sig === 0 ? (status >> 8) & 0xff : -sig;
-}
-
-/** How to start a child. */
-export interface SpawnOptions {
-  /** Descriptors to give the child: `[ours, theirs]` pairs (dup2). */
-  fds?: [number, number][];
-  /** Put the child in a process group of its own (terminal signals miss it). */
-  newGroup?: boolean;
-}
-
-/**
- * Starts `argv[0]` with `argv`, the parent's environment, stdin from
- * `/dev/null` (as Python's children), stdout and stderr inherited, every
- * signal at its default action and an empty signal mask.
- *
- * @returns the child's pid.
- * @throws {OSError} If the spawn fails.
- */
-export function spawn(argv: string[], options: SpawnOptions = {}): number {
-  return spawnChild({
-    file: argv[0]!,
-    argv,
-    env: null,
-    search: false,
-    stdio: [{ kind: "devnull" }, { kind: "inherit" }, { kind: "inherit" }],
-    extra: (options.fds ?? []).map(([fd, target]) => ({ fd, target })),
-    processGroup: options.newGroup ? 0 : null,
-    resetSignals: "all",
-  });
-}
-
-/**
- * Checks that this program may start `deno` (Python's children need no
- * permission; Deno's do: the spawn goes through FFI, but the permission
- * model is kept).
- * @throws {PermissionError} Without `--allow-run` for the deno executable.
- */
-export function checkRunPermission(): void {
-  const state = Deno.permissions.querySync({
-    name: "run",
-    command: Deno.execPath(),
-  }).state;
-  if (state !== "granted") {
-    throw new PermissionError(
-      `Starting a process runs ${Deno.execPath()}: grant --allow-run`,
-    );
-  }
 }
 
 /**

@@ -20,40 +20,14 @@
 
 import type { Heap } from "../sync/heap.ts";
 import { registerDestructor } from "../sync/heap.ts";
-import { HEADER, Tag } from "../sync/object_tags.ts";
+import { Tag } from "../sync/object_tags.ts";
 import { RobustLock } from "../sync/robust_lock.ts";
-import { Journal, journalWords } from "../sync/journal.ts";
+import { Journal } from "../sync/journal.ts";
 import { programHeap } from "./program_heap.ts";
 import { ProcessTable } from "./table.ts";
+import { R, RecordState } from "./record_layout.ts";
 
-/** The record's fields. */
-export const R = {
-  /** {@linkcode RecordState}; the child waits on this word. */
-  STATE: HEADER,
-  ASSIGN_PTR: HEADER + 1,
-  ASSIGN_LEN: HEADER + 2,
-  /** 1 if the assigned process is daemonic (it dies with its parent). */
-  DAEMON: HEADER + 3,
-  /** The handles the child holds: a lock, a block of pointers, its length and capacity. */
-  HOLD_LOCK: HEADER + 4,
-  HOLD_PTR: HEADER + 5,
-  HOLD_LEN: HEADER + 6,
-  HOLD_CAP: HEADER + 7,
-  /** The lock's owner stamp (HOLD_LOCK + 1), then the list's undo journal. */
-  HOLD_STAMP: HEADER + 8,
-  JOURNAL: HEADER + 9,
-  WORDS: HEADER + 9 + journalWords(4),
-} as const;
-
-/** States of a child's record. */
-export const RecordState = {
-  /** Spawned; the child has not looked at its record yet. */
-  BOOTING: 0,
-  /** A spare, booted and waiting. */
-  IDLE: 1,
-  /** The assignment is in the record. */
-  ASSIGNED: 2,
-} as const;
+export { R, RecordState };
 
 /** Allocates a record (owned by the caller: the parent). */
 export function newRecord(h: Heap): number {

@@ -29,9 +29,9 @@ import {
   pipe,
   pollSync,
   reap,
-  spawn,
   writeMessage,
 } from "./os.ts";
+import { spawn } from "./spawner.ts";
 import { libc } from "../ffi/libc.ts";
 
 /** What a tracked name is. */

@@ -22,7 +22,7 @@ import {
 import { serverRegistryOf, type TypeSpec } from "./_registry_spec.ts";
 import { loadServerTypes } from "./_registry.ts";
 import type { Address } from "./_transport.ts";
-import { allowDaemonChildren } from "../process.ts";
+import { allowDaemonChildren } from "../../_internal/process/current.ts";
 
 // Not a literal: Deno reads and analyses the graph of a literal dynamic
 // import as it loads this module, which is what is put off here.

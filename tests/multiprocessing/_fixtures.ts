@@ -44,3 +44,27 @@ export class AsyncExiter extends Process {
 export function add(a: number, b: number): number {
   return a + b;
 }
+
+/**
+ * Reports what currentProcess() is in a child whose target is a function
+ * (the child runner makes its object on first ask), then renames it and
+ * fails: the report of the error names the process by its new name.
+ */
+export function describeCurrent(
+  q: { putSync(v: unknown): void },
+  arg: number,
+  options: { k: string },
+): void {
+  const me = currentProcess();
+  q.putSync({
+    same: currentProcess() === me,
+    isProcess: me instanceof Process,
+    name: me.name,
+    pid: me.pid === Deno.pid,
+    daemon: me.daemon,
+    repr: String(me),
+    args: [arg, options.k],
+  });
+  me.name = "Renamed";
+  throw new Error("after renaming");
+}

@@ -274,6 +274,29 @@ Deno.test("currentProcess(), parentProcess() in a child; its children are named 
   );
 });
 
+for (const mode of ["cold", "spare"]) {
+  Deno.test(`currentProcess() in a child whose target is a function (${mode}): one Process object, made on first ask`, async () => {
+    const r = await runScript("current_child.ts", { args: [mode] });
+    assert.equal(r.code, 0, r.err);
+    const [report, exit] = r.out.trim().split("\n");
+    const seen = JSON.parse(report!);
+    assert.deepEqual(seen, {
+      same: true,
+      isProcess: true,
+      name: "Worker-A",
+      pid: true,
+      daemon: false,
+      repr: `<Process name='Worker-A' parent=${
+        seen.repr.match(/parent=(\d+)/)[1]
+      } started>`,
+      args: [7, "v"],
+    });
+    assert.equal(exit, "exitcode 1");
+    // The uncaught error is reported under the name the target gave it.
+    assert.match(r.err, /Process Renamed:\nError: after renaming/);
+  });
+}
+
 Deno.test("Process: a daemonic process may not start children", async () => {
   const r = await runScript("daemon_children.ts");
   assert.equal(r.code, 0, r.err);
