@@ -16,6 +16,7 @@
 import * as op from "./_opcodes.ts";
 import { PyObject } from "./py_object.ts";
 import { decodeUtf8 } from "./_utf8.ts";
+import { copyBytes } from "./_bytes_pool.ts";
 import {
   decodeRawUnicodeEscape,
   parseFloat,
@@ -375,7 +376,7 @@ class Unpickler implements Builders {
 
   readBytes(n: number): Uint8Array {
     this.need(n);
-    const b = this.data.slice(this.pos, this.pos + n);
+    const b = copyBytes(this.data, this.pos, n);
     this.pos += n;
     return b;
   }
@@ -690,7 +691,7 @@ class Unpickler implements Builders {
           if (pos >= end) fail("pickle data was truncated");
           const n = data[pos++]!;
           if (pos + n > end) fail("pickle data was truncated");
-          stack.push(data.slice(pos, pos + n));
+          stack.push(copyBytes(data, pos, n));
           pos += n;
           continue;
         }

@@ -20,6 +20,7 @@ export function decodeUtf8(
   end: number,
 ): string | null {
   const n = end - start;
+  if (n === 1 && bytes[start]! < 0x80) return ONE_CHAR[bytes[start]!]!;
   if (n <= SHORT) {
     const s = shortAscii(bytes, start, n);
     if (s !== null) return s;
@@ -30,6 +31,9 @@ export function decodeUtf8(
     return decodeSurrogatePass(bytes, start, end);
   }
 }
+
+/** The ASCII strings of one character (dict keys, small ints as str). */
+const ONE_CHAR = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
 
 /** Strings up to this many bytes go through the cache below. */
 const SHORT = 24;
