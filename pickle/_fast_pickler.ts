@@ -252,9 +252,7 @@ function saveObject(
   if (m >= 0) return putGet(buf, pos, m);
   if (depth >= MAX_FAST_DEPTH) return GIVE_UP;
   // The kind first, by instance type (inlined checks), then the prototype
-  // apart for each kind: a getPrototypeOf that sees the maps of arrays,
-  // dicts and bytes together is a builtin call, one that sees a few maps
-  // of one kind is inlined.
+  // of that kind (a subclass is the general Pickler's).
   if (Array.isArray(v)) {
     if (Object.getPrototypeOf(v) !== Array.prototype) return GIVE_UP;
     return Object.isFrozen(v)
@@ -265,11 +263,21 @@ function saveObject(
     if (Object.getPrototypeOf(v) !== Uint8Array.prototype) return GIVE_UP;
     return saveBytes(v as Uint8Array, buf, pos);
   }
-  const proto = Object.getPrototypeOf(v);
-  if (proto === Object.prototype || proto === null) {
-    return saveDict(v as Record<string, unknown>, buf, pos, depth);
+  const dict = v as Record<string, unknown>;
+  if (!("constructor" in dict)) {
+    // A null-prototype dict (a plain object inherits a `constructor`).
+    return Object.getPrototypeOf(dict) === null
+      ? saveDict(dict, buf, pos, depth)
+      : GIVE_UP;
   }
-  return GIVE_UP;
+  // After the `in` test, whose inline cache checks the value's map, V8
+  // folds this getPrototypeOf to a constant (for the few shapes of a
+  // message) instead of calling the builtin: a tenth of a dumps. Unlike a
+  // property read, `in` runs no getter. (A null-prototype dict with a
+  // "constructor" key is the general Pickler's.)
+  return Object.getPrototypeOf(dict) === Object.prototype
+    ? saveDict(dict, buf, pos, depth)
+    : GIVE_UP;
 }
 
 function saveTuple(

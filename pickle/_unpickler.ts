@@ -60,6 +60,19 @@ function truncate(stack: unknown[], k: number): void {
 }
 
 /**
+ * Whether `t`, a value this loader made, is a dict loaded as a plain
+ * object, as isPlainObject() says, but as an inlined map check where
+ * getPrototypeOf is a call: its `constructor` is `Object`. A value
+ * inherits that only from Object.prototype, and no own key holds it (no
+ * pickle loads the Object function). A dict with a key "constructor"
+ * fails it: the general path sets its items.
+ */
+function isLoadedDict(t: unknown): t is Record<string, unknown> {
+  return typeof t === "object" && t !== null &&
+    (t as { constructor?: unknown }).constructor === Object;
+}
+
+/**
  * The opcodes load() runs itself, numbered 1, 2, 3... in the order of its
  * cases (0: any other opcode). load() switches on these numbers, written
  * as literals: a switch over dense literal cases is a jump table in V8,
@@ -776,7 +789,7 @@ class Unpickler implements Builders {
           if ((n - k) % 2 !== 0) fail("odd number of items for SETITEMS");
           const t = stack[k - 1];
           let i = k;
-          if (this.converted === null && isPlainObject(t)) {
+          if (this.converted === null && isLoadedDict(t)) {
             // The common case, a str-keyed dict, without a call per item.
             const obj = t as Record<string, unknown>;
             for (; i < n; i += 2) {
@@ -786,7 +799,7 @@ class Unpickler implements Builders {
             }
           }
           for (; i < n; i += 2) this.setItem(t, stack[i], stack[i + 1]);
-          truncate(stack, k);
+          while (stack.length > k) stack.pop(); // truncate(), inlined
           continue;
         }
         case 24: // STOP
@@ -799,7 +812,7 @@ class Unpickler implements Builders {
           const key = stack[n - 2];
           if (
             n - 3 >= this.fence && this.converted === null &&
-            typeof key === "string" && key !== "__proto__" && isPlainObject(t)
+            typeof key === "string" && key !== "__proto__" && isLoadedDict(t)
           ) {
             t[key] = stack[n - 1];
             stack.pop();
