@@ -162,6 +162,12 @@ class Unpickler implements Builders {
   containers = 0;
   /** A PUT far past the memo's end happened (see memoPut). */
   sparse = false;
+  /**
+   * An object was given another reference (memo GET, DUP), the only way
+   * to one: until then the value is a tree, which the depth walk at the
+   * end follows without a set of the objects it has seen.
+   */
+  shared = false;
   /** Slow mode: the tuples, frozen at the end. */
   tupleSet: Set<unknown[]> | null;
   /** Dicts that got a non-str key: the plain object → its Map. */
@@ -191,6 +197,7 @@ class Unpickler implements Builders {
     this.memoCount = 0;
     this.memoHigh = 0;
     this.sparse = false;
+    this.shared = false;
     this.containers = 0;
   }
 
@@ -284,9 +291,12 @@ class Unpickler implements Builders {
 
   /** A value given another reference (GET, DUP): a dict is remembered. */
   escape(v: unknown): unknown {
-    if (this.converted !== null && typeof v === "object" && v !== null) {
-      const m = this.converted.get(v);
-      if (m !== undefined) return m;
+    if (typeof v === "object" && v !== null) {
+      this.shared = true;
+      if (this.converted !== null) {
+        const m = this.converted.get(v);
+        if (m !== undefined) return m;
+      }
     }
     if (!this.slow && isPlainObject(v)) (this.escaped ??= new Set()).add(v);
     return v;
@@ -619,7 +629,9 @@ class Unpickler implements Builders {
       if (this.converted !== null) result = redirect(result, this.converted);
       for (const t of this.tupleSet!) Object.freeze(t);
     }
-    if (this.containers > MAX_DEPTH) checkDepth(result);
+    if (this.containers > MAX_DEPTH) {
+      checkDepth(result, this.shared ? -1 : 8 * this.end + 64);
+    }
     return result;
   }
 
