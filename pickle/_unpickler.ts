@@ -15,7 +15,7 @@
 
 import * as op from "./_opcodes.ts";
 import { PyObject } from "./py_object.ts";
-import { decodeUtf8 } from "./_utf8.ts";
+import { decodeUtf8, ONE_CHAR, twoChars } from "./_utf8.ts";
 import { copyBytes } from "./_bytes_pool.ts";
 import {
   decodeRawUnicodeEscape,
@@ -724,7 +724,13 @@ class Unpickler implements Builders {
           if (pos >= end) fail("pickle data was truncated");
           const n = data[pos++]!;
           if (pos + n > end) fail("pickle data was truncated");
-          const s = decodeUtf8(data, pos, pos + n);
+          // One or two ASCII characters (a key, a number) without a call.
+          let s: string | null;
+          const c0 = data[pos]!;
+          if (n === 1 && c0 < 0x80) s = ONE_CHAR[c0]!;
+          else if (n === 2 && (c0 | data[pos + 1]!) < 0x80) {
+            s = twoChars(c0, data[pos + 1]!);
+          } else s = decodeUtf8(data, pos, pos + n);
           if (s === null) fail("invalid UTF-8 in a str");
           stack.push(s);
           pos += n;

@@ -33,7 +33,19 @@ export function decodeUtf8(
 }
 
 /** The ASCII strings of one character (dict keys, small ints as str). */
-const ONE_CHAR = Array.from({ length: 128 }, (_, i) => String.fromCharCode(i));
+export const ONE_CHAR: readonly string[] = Array.from(
+  { length: 128 },
+  (_, i) => String.fromCharCode(i),
+);
+
+/** The ASCII strings of two characters made so far, by their two bytes. */
+const TWO_CHARS: (string | undefined)[] = new Array(128 * 128);
+
+/** The string of the ASCII characters `a` and `b`, made once. */
+export function twoChars(a: number, b: number): string {
+  const i = (a << 7) | b;
+  return TWO_CHARS[i] ??= String.fromCharCode(a, b);
+}
 
 /** Strings up to this many bytes go through the cache below. */
 const SHORT = 24;
