@@ -31,7 +31,7 @@ export function copyBytes(
   // Each view starts 8-aligned, so that a DataView or Float64Array over
   // one (given its offset) works as over a buffer of its own.
   used = (used + n + 7) & ~7;
-  if (n <= 32) { for (let i = 0; i < n; i++) out[i] = data[start + i]!; }
+  if (n <= 64) { for (let i = 0; i < n; i++) out[i] = data[start + i]!; }
   else out.set(data.subarray(start, start + n));
   return out;
 }

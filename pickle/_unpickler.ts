@@ -807,7 +807,10 @@ class Unpickler implements Builders {
           if ((n - k) % 2 !== 0) fail("odd number of items for SETITEMS");
           const t = stack[k - 1];
           let i = k;
-          if (this.converted === null && isLoadedDict(t)) {
+          if (
+            this.converted === null && typeof t === "object" && t !== null &&
+            t.constructor === Object // isLoadedDict(t), inlined
+          ) {
             // The common case, a str-keyed dict, without a call per item.
             const obj = t as Record<string, unknown>;
             for (; i < n; i += 2) {
