@@ -1,7 +1,9 @@
 /**
  * pickle benchmarks: `dumps` + `loads` of a small manager-style request
- * (what `multiprocessing.managers` sends for every proxy call) and of a
- * larger mixed payload, beside CPython's C pickle (`_pickle`), protocol 4.
+ * (what `multiprocessing.managers` sends for every proxy call), of a
+ * larger mixed payload and of a 1,000-item list of dicts, each also
+ * `dumps` alone and `loads` alone (which side is slow), beside CPython's
+ * C pickle (`_pickle`), protocol 4.
  *
  * Each side times rounds of N calls in process CPU time (user + system,
  * every thread: V8's GC and compiler threads count) and reports the
@@ -65,6 +67,18 @@ const mixed = {
   rows: Array.from({ length: 20 }, (_, i) => ({ k: i, v: String(i) })),
 };
 
+// ~50 KB: a thousand memoized keys and names, so the memo outgrows its
+// linear scan, and the output its first buffer.
+const LARGE_PY =
+  `obj = [{"id": i, "name": f"item-{i}", "score": i * 0.5, "tags": ["x", "y"]}
+       for i in range(1000)]`;
+const large = Array.from({ length: 1000 }, (_, i) => ({
+  id: i,
+  name: `item-${i}`,
+  score: i * 0.5,
+  tags: ["x", "y"],
+}));
+
 /** The benchmark cases of this group. */
 export const cases: BenchCase[] = [
   {
@@ -102,5 +116,54 @@ export const cases: BenchCase[] = [
     better: "lower",
     python: python(MIXED_PY, "pickle.loads(pickle.dumps(obj, 4))", 10_000),
     pyconc: () => fastest(10_000, () => loads(dumps(mixed))),
+  },
+  {
+    name: "dumps of the mixed dict",
+    unit: "µs",
+    better: "lower",
+    python: python(MIXED_PY, "pickle.dumps(obj, 4)", 10_000),
+    pyconc: () => fastest(10_000, () => dumps(mixed)),
+  },
+  {
+    name: "loads of the mixed dict",
+    unit: "µs",
+    better: "lower",
+    python: python(
+      MIXED_PY + "\ndata = pickle.dumps(obj, 4)",
+      "pickle.loads(data)",
+      10_000,
+    ),
+    pyconc: () => {
+      const data = dumps(mixed).slice();
+      return fastest(10_000, () => loads(data));
+    },
+  },
+  {
+    name: "dumps+loads of 1,000 small dicts (~50 KB)",
+    unit: "µs",
+    better: "lower",
+    python: python(LARGE_PY, "pickle.loads(pickle.dumps(obj, 4))", 200),
+    pyconc: () => fastest(200, () => loads(dumps(large))),
+  },
+  {
+    name: "dumps of the 1,000 small dicts",
+    unit: "µs",
+    better: "lower",
+    python: python(LARGE_PY, "pickle.dumps(obj, 4)", 200),
+    pyconc: () => fastest(200, () => dumps(large)),
+  },
+  {
+    name: "loads of the 1,000 small dicts",
+    unit: "µs",
+    better: "lower",
+    python: python(
+      LARGE_PY + "\ndata = pickle.dumps(obj, 4)",
+      "pickle.loads(data)",
+      200,
+    ),
+    pyconc: () => {
+      const data = dumps(large).slice();
+      return fastest(200, () => loads(data));
+    },
   },
 ];

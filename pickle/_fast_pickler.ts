@@ -94,6 +94,12 @@ function memoClear(): void {
 }
 
 const EMPTY = {};
+/**
+ * Called as `hasOwn.call(obj, k)` on for-in's own object and key, V8's
+ * optimizer answers it from the enum cache without a call, which it does
+ * not do for `Object.hasOwn`.
+ */
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /** `BINGET idx`, or `LONG_BINGET idx` from 256. */
 function putGet(buf: Uint8Array, pos: number, idx: number): number {
@@ -245,20 +251,33 @@ function saveObject(
   const m = memoOfObj(v);
   if (m >= 0) return putGet(buf, pos, m);
   if (depth >= MAX_FAST_DEPTH) return GIVE_UP;
-  const proto = Object.getPrototypeOf(v);
-  if (proto === Array.prototype) {
-    const a = v as unknown[];
-    return Object.isFrozen(a)
-      ? saveTuple(a, buf, pos, depth)
-      : saveList(a, buf, pos, depth);
+  // The kind first, by instance type (inlined checks), then the prototype
+  // of that kind (a subclass is the general Pickler's).
+  if (Array.isArray(v)) {
+    if (Object.getPrototypeOf(v) !== Array.prototype) return GIVE_UP;
+    return Object.isFrozen(v)
+      ? saveTuple(v, buf, pos, depth)
+      : saveList(v, buf, pos, depth);
   }
-  if (proto === Object.prototype || proto === null) {
-    return saveDict(v as Record<string, unknown>, buf, pos, depth);
-  }
-  if (proto === Uint8Array.prototype) {
+  if (ArrayBuffer.isView(v)) {
+    if (Object.getPrototypeOf(v) !== Uint8Array.prototype) return GIVE_UP;
     return saveBytes(v as Uint8Array, buf, pos);
   }
-  return GIVE_UP;
+  const dict = v as Record<string, unknown>;
+  if (!("constructor" in dict)) {
+    // A null-prototype dict (a plain object inherits a `constructor`).
+    return Object.getPrototypeOf(dict) === null
+      ? saveDict(dict, buf, pos, depth)
+      : GIVE_UP;
+  }
+  // After the `in` test, whose inline cache checks the value's map, V8
+  // folds this getPrototypeOf to a constant (for the few shapes of a
+  // message) instead of calling the builtin: a tenth of a dumps. Unlike a
+  // property read, `in` runs no getter. (A null-prototype dict with a
+  // "constructor" key is the general Pickler's.)
+  return Object.getPrototypeOf(dict) === Object.prototype
+    ? saveDict(dict, buf, pos, depth)
+    : GIVE_UP;
 }
 
 function saveTuple(
@@ -302,7 +321,10 @@ function saveList(
     const one = stop - i === 1;
     if (!one) buf[p++] = op.MARK;
     for (let k = i; k < stop; k++) {
-      p = save(a[k], buf, p, depth + 1);
+      const x = a[k]; // a str or a number straight to its writer
+      if (typeof x === "string") p = saveStr(x, buf, p);
+      else if (typeof x === "number") p = saveNumber(x, buf, p);
+      else p = save(x, buf, p, depth + 1);
       if (p < 0) return p;
     }
     if (p + 2 > buf.length) return NO_ROOM;
@@ -328,14 +350,18 @@ function saveDict(
   let n = 0;
   let inBatch = 0;
   for (const k in obj) {
-    if (!Object.hasOwn(obj, k)) return GIVE_UP;
+    if (!hasOwn.call(obj, k)) return GIVE_UP;
     if (inBatch === 0 && n > 0) {
       if (p + 2 > buf.length) return NO_ROOM;
       buf[p++] = op.MARK;
     }
     p = saveStr(k, buf, p);
     if (p < 0) return p;
-    p = save(obj[k], buf, p, depth + 1);
+    // A str or a number straight to its writer: one call less per item.
+    const x = obj[k];
+    if (typeof x === "string") p = saveStr(x, buf, p);
+    else if (typeof x === "number") p = saveNumber(x, buf, p);
+    else p = save(x, buf, p, depth + 1);
     if (p < 0) return p;
     n++;
     if (++inBatch === BATCHSIZE) {

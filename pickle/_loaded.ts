@@ -54,32 +54,35 @@ export function describe(v: unknown): string {
   return `a ${typeof v === "string" ? "str" : typeof v}`;
 }
 
+/** Pushes `c` onto `out` if it is an object. */
+function add(out: unknown[], c: unknown): void {
+  if (typeof c === "object" && c !== null) out.push(c);
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /** Pushes the children of a loaded container that are objects onto `out`. */
 function pushChildren(x: object, out: unknown[]): void {
-  const add = (c: unknown) => {
-    if (typeof c === "object" && c !== null) out.push(c);
-  };
   if (Array.isArray(x)) {
-    for (let i = 0; i < x.length; i++) {
-      const c = x[i];
-      if (typeof c === "object" && c !== null) out.push(c);
-    }
+    for (let i = 0; i < x.length; i++) add(out, x[i]);
   } else if (x instanceof Map) {
     for (const [k, v] of x) {
-      add(k);
-      add(v);
+      add(out, k);
+      add(out, v);
     }
   } else if (x instanceof Set) {
-    for (const c of x) add(c);
+    for (const c of x) add(out, c);
   } else if (x instanceof PyObject) {
-    if (x.args !== null) add(x.args);
-    add(x.state);
-    add(x.kwargs);
-    add(x.listItems);
-    for (const pair of x.dictItems) add(pair);
+    if (x.args !== null) add(out, x.args);
+    add(out, x.state);
+    add(out, x.kwargs);
+    add(out, x.listItems);
+    for (const pair of x.dictItems) add(out, pair);
   } else if (!(x instanceof Uint8Array)) {
+    // for-in rather than Object.keys (no array of keys): the same own
+    // keys in the same order.
     const rec = x as Record<string, unknown>;
-    for (const k of Object.keys(rec)) add(rec[k]);
+    for (const k in rec) if (hasOwn.call(rec, k)) add(out, rec[k]);
   }
 }
 
@@ -133,8 +136,13 @@ export function redirect(
 /**
  * Refuses a value nested deeper than {@linkcode MAX_DEPTH}, so no
  * recursive consumer (our own `dumps`, a deep compare) overflows on it.
+ * `treeBudget` (-1 if the value may share objects) says that it is a tree
+ * made of at most that many objects: then no set of the objects seen is
+ * kept (a third of the cost of loading a big list of dicts). A walk that
+ * meets more objects than that was not of a tree: the full walk follows.
  */
-export function checkDepth(root: unknown): void {
+export function checkDepth(root: unknown, treeBudget = -1): void {
+  if (treeBudget >= 0 && checkTreeDepth(root, treeBudget)) return;
   // Depth-first, each container once (cycles and shared references are
   // fine): the depth at which a walk like `dumps` first meets each one.
   const seen = new Set<object>();
@@ -159,4 +167,23 @@ export function checkDepth(root: unknown): void {
       }
     }
   }
+}
+
+/** checkDepth() for a tree; `false` if it met more than `budget` objects. */
+function checkTreeDepth(root: unknown, budget: number): boolean {
+  if (typeof root !== "object" || root === null) return true;
+  const todo: unknown[] = [root];
+  const depths: number[] = [1];
+  while (todo.length > 0) {
+    const x = todo.pop() as object;
+    const d = depths.pop()!;
+    if (--budget < 0) return false;
+    if (d > MAX_DEPTH) {
+      fail(`pickle nests deeper than ${MAX_DEPTH} levels`);
+    }
+    const n = todo.length;
+    pushChildren(x, todo);
+    for (let i = n; i < todo.length; i++) depths.push(d + 1);
+  }
+  return true;
 }

@@ -816,6 +816,8 @@ export function pickle(
 
 /** PROTO, FRAME and its 8-byte length. */
 const HEADER = 11;
+/** The length of the last pickle the fast path wrote. */
+let lastSize = 0;
 
 /**
  * The fast path (see `_fast_pickler.ts`): into the pool, or into a buffer
@@ -825,6 +827,14 @@ const HEADER = 11;
 function writeFast(value: unknown, protocol: number): Uint8Array | null {
   let buf = pool;
   let start = poolUsed;
+  // Pickles sent one after another are often alike: when one as long as
+  // the last would not fit in what is left of the pool, start a fresh
+  // pool now rather than fill this one and write it all again.
+  const small = lastSize <= POOL_SIZE / 4;
+  if (small && start + lastSize > POOL_SIZE) {
+    buf = pool = new Uint8Array(POOL_SIZE);
+    start = poolUsed = 0;
+  }
   for (;;) {
     let end: number;
     try {
@@ -839,15 +849,20 @@ function writeFast(value: unknown, protocol: number): Uint8Array | null {
     }
     if (end === GIVE_UP) return null;
     if (end === NO_ROOM) {
-      if (buf === pool && start > 0) {
+      if (buf === pool && start > 0 && small) {
         // Out of pool space: start over at the start of a fresh pool.
         buf = pool = new Uint8Array(POOL_SIZE);
         start = poolUsed = 0;
         continue;
       }
       // Start over in a buffer of its own, 4 times larger each time (the
-      // pool's size at least: a getter may have detached the pool).
-      const size = Math.max(4 * buf.length, 4 * POOL_SIZE);
+      // pool's size at least: a getter may have detached the pool), or
+      // at once large enough for a pickle a quarter longer than the last.
+      const size = Math.max(
+        4 * buf.length,
+        4 * POOL_SIZE,
+        lastSize + (lastSize >>> 2) + 1024,
+      );
       if (size > 0x40000000) return null; // the general Pickler's growth
       buf = new Uint8Array(size);
       start = 0;
@@ -874,6 +889,7 @@ function writeFast(value: unknown, protocol: number): Uint8Array | null {
       buf[start + 10] = 0;
       stop = end + 1;
     }
+    lastSize = stop - start;
     if (buf === pool) {
       poolUsed = (stop + 7) & ~7;
       // A view made directly: subarray() would look up a species first.

@@ -15,7 +15,8 @@
 
 import * as op from "./_opcodes.ts";
 import { PyObject } from "./py_object.ts";
-import { decodeUtf8 } from "./_utf8.ts";
+import { decodeUtf8, ONE_CHAR, twoChars } from "./_utf8.ts";
+import { copyBytes } from "./_bytes_pool.ts";
 import {
   decodeRawUnicodeEscape,
   parseFloat,
@@ -56,6 +57,19 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  */
 function truncate(stack: unknown[], k: number): void {
   while (stack.length > k) stack.pop();
+}
+
+/**
+ * Whether `t`, a value this loader made, is a dict loaded as a plain
+ * object, as isPlainObject() says, but as an inlined map check where
+ * getPrototypeOf is a call: its `constructor` is `Object`. A value
+ * inherits that only from Object.prototype, and no own key holds it (no
+ * pickle loads the Object function). A dict with a key "constructor"
+ * fails it: the general path sets its items.
+ */
+function isLoadedDict(t: unknown): t is Record<string, unknown> {
+  return typeof t === "object" && t !== null &&
+    (t as { constructor?: unknown }).constructor === Object;
 }
 
 /**
@@ -148,6 +162,12 @@ class Unpickler implements Builders {
   containers = 0;
   /** A PUT far past the memo's end happened (see memoPut). */
   sparse = false;
+  /**
+   * An object was given another reference (memo GET, DUP), the only way
+   * to one: until then the value is a tree, which the depth walk at the
+   * end follows without a set of the objects it has seen.
+   */
+  shared = false;
   /** Slow mode: the tuples, frozen at the end. */
   tupleSet: Set<unknown[]> | null;
   /** Dicts that got a non-str key: the plain object → its Map. */
@@ -177,6 +197,7 @@ class Unpickler implements Builders {
     this.memoCount = 0;
     this.memoHigh = 0;
     this.sparse = false;
+    this.shared = false;
     this.containers = 0;
   }
 
@@ -270,9 +291,12 @@ class Unpickler implements Builders {
 
   /** A value given another reference (GET, DUP): a dict is remembered. */
   escape(v: unknown): unknown {
-    if (this.converted !== null && typeof v === "object" && v !== null) {
-      const m = this.converted.get(v);
-      if (m !== undefined) return m;
+    if (typeof v === "object" && v !== null) {
+      this.shared = true;
+      if (this.converted !== null) {
+        const m = this.converted.get(v);
+        if (m !== undefined) return m;
+      }
     }
     if (!this.slow && isPlainObject(v)) (this.escaped ??= new Set()).add(v);
     return v;
@@ -375,7 +399,7 @@ class Unpickler implements Builders {
 
   readBytes(n: number): Uint8Array {
     this.need(n);
-    const b = this.data.slice(this.pos, this.pos + n);
+    const b = copyBytes(this.data, this.pos, n);
     this.pos += n;
     return b;
   }
@@ -605,7 +629,9 @@ class Unpickler implements Builders {
       if (this.converted !== null) result = redirect(result, this.converted);
       for (const t of this.tupleSet!) Object.freeze(t);
     }
-    if (this.containers > MAX_DEPTH) checkDepth(result);
+    if (this.containers > MAX_DEPTH) {
+      checkDepth(result, this.shared ? -1 : 8 * this.end + 64);
+    }
     return result;
   }
 
@@ -690,7 +716,7 @@ class Unpickler implements Builders {
           if (pos >= end) fail("pickle data was truncated");
           const n = data[pos++]!;
           if (pos + n > end) fail("pickle data was truncated");
-          stack.push(data.slice(pos, pos + n));
+          stack.push(copyBytes(data, pos, n));
           pos += n;
           continue;
         }
@@ -698,7 +724,13 @@ class Unpickler implements Builders {
           if (pos >= end) fail("pickle data was truncated");
           const n = data[pos++]!;
           if (pos + n > end) fail("pickle data was truncated");
-          const s = decodeUtf8(data, pos, pos + n);
+          // One or two ASCII characters (a key, a number) without a call.
+          let s: string | null;
+          const c0 = data[pos]!;
+          if (n === 1 && c0 < 0x80) s = ONE_CHAR[c0]!;
+          else if (n === 2 && (c0 | data[pos + 1]!) < 0x80) {
+            s = twoChars(c0, data[pos + 1]!);
+          } else s = decodeUtf8(data, pos, pos + n);
           if (s === null) fail("invalid UTF-8 in a str");
           stack.push(s);
           pos += n;
@@ -775,7 +807,10 @@ class Unpickler implements Builders {
           if ((n - k) % 2 !== 0) fail("odd number of items for SETITEMS");
           const t = stack[k - 1];
           let i = k;
-          if (this.converted === null && isPlainObject(t)) {
+          if (
+            this.converted === null && typeof t === "object" && t !== null &&
+            t.constructor === Object // isLoadedDict(t), inlined
+          ) {
             // The common case, a str-keyed dict, without a call per item.
             const obj = t as Record<string, unknown>;
             for (; i < n; i += 2) {
@@ -785,7 +820,7 @@ class Unpickler implements Builders {
             }
           }
           for (; i < n; i += 2) this.setItem(t, stack[i], stack[i + 1]);
-          truncate(stack, k);
+          while (stack.length > k) stack.pop(); // truncate(), inlined
           continue;
         }
         case 24: // STOP
@@ -798,7 +833,7 @@ class Unpickler implements Builders {
           const key = stack[n - 2];
           if (
             n - 3 >= this.fence && this.converted === null &&
-            typeof key === "string" && key !== "__proto__" && isPlainObject(t)
+            typeof key === "string" && key !== "__proto__" && isLoadedDict(t)
           ) {
             t[key] = stack[n - 1];
             stack.pop();

@@ -20,6 +20,7 @@ export function decodeUtf8(
   end: number,
 ): string | null {
   const n = end - start;
+  if (n === 1 && bytes[start]! < 0x80) return ONE_CHAR[bytes[start]!]!;
   if (n <= SHORT) {
     const s = shortAscii(bytes, start, n);
     if (s !== null) return s;
@@ -29,6 +30,21 @@ export function decodeUtf8(
   } catch {
     return decodeSurrogatePass(bytes, start, end);
   }
+}
+
+/** The ASCII strings of one character (dict keys, small ints as str). */
+export const ONE_CHAR: readonly string[] = Array.from(
+  { length: 128 },
+  (_, i) => String.fromCharCode(i),
+);
+
+/** The ASCII strings of two characters made so far, by their two bytes. */
+const TWO_CHARS: (string | undefined)[] = new Array(128 * 128);
+
+/** The string of the ASCII characters `a` and `b`, made once. */
+export function twoChars(a: number, b: number): string {
+  const i = (a << 7) | b;
+  return TWO_CHARS[i] ??= String.fromCharCode(a, b);
 }
 
 /** Strings up to this many bytes go through the cache below. */

@@ -21,6 +21,11 @@ import { PickleError, UnpicklingError } from "./errors.ts";
  *
  * Bytes after the pickle's STOP are ignored, as in Python.
  *
+ * A short `bytes` value (up to 256 bytes) is a view of a shared 8 KiB
+ * buffer, as Node's `Buffer` pool and `dumps`' results (no two values
+ * overlap): `.slice()` it before transferring its `buffer` to another
+ * thread.
+ *
  * @param data The pickle.
  * @returns The value.
  * @throws {UnpicklingError} If the data is truncated or malformed (an

@@ -5,7 +5,9 @@
  * small, and leave nothing behind when a value throws half-way. The
  * loader's fast loop (BININT, BINFLOAT, SHORT_BINBYTES) must read what the
  * general path read, refuse truncated arguments, and never let a memo
- * entry of one load be seen by the next.
+ * entry of one load be seen by the next; its pooled bytes never overlap
+ * and survive a transferred pool; its depth check holds for trees (walked
+ * without a seen set) as for shared values.
  */
 import assert from "node:assert/strict";
 import {
@@ -17,7 +19,7 @@ import {
   UnpicklingError,
 } from "../../pickle/mod.ts";
 import { pickle } from "../../pickle/_pickler.ts";
-import { MAX_DEPTH } from "../../pickle/_loaded.ts";
+import { checkDepth, MAX_DEPTH } from "../../pickle/_loaded.ts";
 
 function nested(depth: number): unknown {
   let v: unknown = "leaf";
@@ -66,6 +68,12 @@ const VALUES: [string, unknown][] = [
   ]],
   ["lists", [[], [1], [1, 2], Array.from({ length: 2500 }, (_, i) => i)]],
   ["dicts", [{}, { a: 1 }, { a: 1, b: 2 }, Object.create(null)]],
+  ["dicts with a 'constructor' key", [
+    { constructor: 1 },
+    { a: 1, constructor: "c", b: [2] },
+    Object.assign(Object.create(null), { constructor: "x", a: 1 }),
+    Object.assign(Object.create(null), { a: 1 }),
+  ]],
   [
     "a big dict",
     Object.fromEntries(
@@ -435,4 +443,120 @@ Deno.test("pickle fast path: a getter that detaches the pool's buffer", () => {
     third: [1, 2, 3],
   });
   assert.deepEqual(loads(dumps(tuple(null, "dummy"))), [null, "dummy"]);
+});
+
+Deno.test("pickle fast path: pickles of changing sizes (the next one's room comes from the last)", () => {
+  // Big after small, small after big, each past the pool or the buffer
+  // the last one's size suggested.
+  const sizes = [10, 100_000, 20, 40_000, 300_000, 3_000, 5, 9_000, 8_000];
+  for (let round = 0; round < 3; round++) {
+    for (const n of sizes) {
+      const value = Array.from({ length: Math.ceil(n / 8) }, (_, i) => i);
+      const out = dumps(value).slice();
+      assert.deepEqual(out, pickle(value, 4, false).slice(), `${n}`);
+      assert.deepEqual(loads(out), value);
+    }
+  }
+});
+
+Deno.test("pickle fast loop: a dict with a 'constructor' key is still a dict", () => {
+  const values: Record<string, unknown>[] = [
+    { constructor: 1 }, // SETITEM
+    { constructor: [1], a: 2 }, // SETITEMS
+    { a: 1, constructor: "c", b: { constructor: {} } },
+    // Past a batch of 1000: the second SETITEMS finds the key set.
+    Object.fromEntries([
+      ["constructor", 0],
+      ...Array.from({ length: 1500 }, (_, i) => [`k${i}`, i]),
+    ]),
+  ];
+  for (const v of values) {
+    const back = loads(dumps(v)) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(back), Object.prototype);
+    assert.deepEqual(back, v);
+  }
+});
+
+Deno.test("pickle fast loop: short bytes are views of a pool that never overlap", () => {
+  const values: Uint8Array[] = [];
+  const loaded: Uint8Array[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const v = new Uint8Array(i % 300).fill(i & 0xff);
+    values.push(v);
+    loaded.push(loads(dumps(v)) as Uint8Array);
+  }
+  for (let i = 0; i < values.length; i++) {
+    const b = loaded[i]!;
+    assert.deepEqual(b, values[i]);
+    // Aligned as a buffer of its own, for typed views of it.
+    assert.equal(b.byteOffset % 8, 0);
+    // Longer values have a buffer of their own.
+    if (b.length > 256) assert.equal(b.buffer.byteLength, b.length);
+  }
+  // Writing into one changes no other.
+  loaded[10]!.fill(0xee);
+  assert.deepEqual(loaded[11], values[11]);
+  assert.deepEqual(loaded[9], values[9]);
+});
+
+Deno.test("pickle fast loop: a transferred bytes' buffer does not break later loads", () => {
+  const a = loads(dumps(new Uint8Array([1, 2, 3]))) as Uint8Array;
+  const buf = a.buffer as ArrayBuffer;
+  structuredClone(buf, { transfer: [buf] });
+  assert.equal(a.length, 0); // detached, as transfer does
+  for (let i = 0; i < 3; i++) {
+    const v = { i, b: new Uint8Array(i + 1).fill(i) };
+    assert.deepEqual(loads(dumps(v)), v);
+  }
+});
+
+/** Nested lists `depth` deep (protocol 2), the innermost memoized as 0. */
+function nestedLists(depth: number): number[] {
+  return [
+    0x80,
+    2,
+    ...new Array<number>(depth - 1).fill(0x5d), // EMPTY_LIST
+    0x5d,
+    0x71,
+    0, // the innermost, BINPUT 0
+    ...new Array<number>(depth - 1).fill(0x61), // APPEND
+  ];
+}
+
+Deno.test("pickle fast loop: the depth limit holds for shared values as for trees", () => {
+  const STOP = 0x2e;
+  // A tree at the limit loads; one past it is refused.
+  assert.ok(loads(new Uint8Array([...nestedLists(MAX_DEPTH), STOP])));
+  assert.throws(
+    () => loads(new Uint8Array([...nestedLists(MAX_DEPTH + 1), STOP])),
+    /deeper than/,
+  );
+  // The same with a shared list beside the outermost: (outer, x, x) with
+  // x = [] fetched again (BINGET 1), one level more than the outer list.
+  const triple = (depth: number) =>
+    new Uint8Array([
+      ...nestedLists(depth),
+      ...[0x5d, 0x71, 1, 0x68, 1, 0x87, STOP],
+    ]);
+  assert.ok(loads(triple(MAX_DEPTH - 1)));
+  assert.throws(() => loads(triple(MAX_DEPTH)), /deeper than/);
+  // Many references to one list among more than MAX_DEPTH containers.
+  const wide = [0x80, 2, 0x5d, 0x71, 0, 0x28]; // [], BINPUT 0, MARK
+  for (let i = 0; i < MAX_DEPTH + 10; i++) wide.push(0x5d, 0x68, 0);
+  wide.push(0x65, STOP); // APPENDS
+  const back = loads(new Uint8Array(wide)) as unknown[];
+  assert.equal(back.length, 2 * (MAX_DEPTH + 10));
+  assert.equal(back[1], back);
+});
+
+Deno.test("pickle fast loop: the tree walk of the depth check gives way on shared values", () => {
+  // 60 levels, each holding the next twice: 2**60 paths, 61 objects. Said
+  // to be a tree of at most 100 objects, the walk must notice that it is
+  // not and fall back to the walk that sees each object once.
+  let v: unknown[] = [];
+  for (let i = 0; i < 60; i++) v = [v, v];
+  checkDepth(v, 100);
+  let deep: unknown[] = [];
+  for (let i = 0; i < MAX_DEPTH; i++) deep = [deep, deep];
+  assert.throws(() => checkDepth(deep, 100), /deeper than/);
 });
