@@ -60,13 +60,6 @@ export function sleep(seconds: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
 }
 
-/** Busy work that takes a while: the same pure computation each time. */
-export function spin(n: number): number {
-  let x = 0;
-  for (let i = 0; i < n; i++) x = (x + i * i) % 1000003;
-  return x;
-}
-
 /** Python's `create_future(state=...)`. */
 export function createFuture<T = unknown>(
   state:
