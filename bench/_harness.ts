@@ -136,6 +136,28 @@ export const TABLE_HEADER =
   "| module | benchmark | pyconc | CPython 3.11 | × CPython | goal |\n" +
   "|---|---|---|---|---|---|";
 
+/**
+ * A Python script printing the median time (ms) of `body` over `runs` runs
+ * after two untimed ones (the start-up rows' shape).
+ * @param imports Modules `body` uses (`time` and `statistics` come anyway).
+ * @param body Python statements, one per line (no nested blocks).
+ */
+export function pyMedianMs(
+  runs: number,
+  imports: string,
+  body: string,
+): string {
+  const lines = body.trim().split("\n").map((l) => `    ${l.trim()}`);
+  return `
+import time, statistics${imports === "" ? "" : `, ${imports}`}
+xs = []
+for i in range(${runs + 2}):
+    t0 = time.perf_counter()
+${lines.join("\n")}
+    if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
+print(statistics.median(xs))`;
+}
+
 /** The median of some numbers. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

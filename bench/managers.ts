@@ -9,7 +9,7 @@
  */
 
 import { Manager } from "../multiprocessing/mod.ts";
-import { type BenchCase, median } from "./_harness.ts";
+import { type BenchCase, median, pyMedianMs } from "./_harness.ts";
 import { spareReady, useSpares } from "../_internal/process/launch.ts";
 import { bareRuntimeStart } from "./multiprocessing.ts";
 
@@ -184,16 +184,13 @@ export const cases: BenchCase[] = [
       "floor: bare runtime start+exit, `deno run` of an empty module (CPython: fork+exit)",
     unit: "ms",
     better: "lower",
-    python: `
-import os, time, statistics
-xs = []
-for i in range(${STARTS + 2}):
-    t0 = time.perf_counter()
-    pid = os.fork()
-    if pid == 0: os._exit(0)
-    os.waitpid(pid, 0)
-    if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
-print(statistics.median(xs))`,
+    python: pyMedianMs(
+      STARTS,
+      "os",
+      `pid = os.fork()
+      if pid == 0: os._exit(0)
+      os.waitpid(pid, 0)`,
+    ),
     pyconc: bareRuntimeStart,
   },
   {

@@ -20,7 +20,7 @@ import {
 import { SharedMemory } from "../multiprocessing/shared_memory/mod.ts";
 import { spareReady, useSpares } from "../_internal/process/launch.ts";
 import { programHeap } from "../_internal/process/program_heap.ts";
-import { type BenchCase, median } from "./_harness.ts";
+import { type BenchCase, median, pyMedianMs } from "./_harness.ts";
 
 const STARTS = 20;
 const WARM_STARTS = 50;
@@ -322,14 +322,11 @@ if __name__ == "__main__":
       "floor: bare runtime start+exit, `deno run` of an empty module (CPython: `python3 -c pass`)",
     unit: "ms",
     better: "lower",
-    python: `
-import subprocess, sys, time, statistics
-xs = []
-for i in range(${STARTS + 2}):
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], check=True)
-    if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
-print(statistics.median(xs))`,
+    python: pyMedianMs(
+      STARTS,
+      "subprocess, sys",
+      `subprocess.run([sys.executable, "-c", "pass"], check=True)`,
+    ),
     pyconc: bareRuntimeStart,
   },
   {
@@ -337,14 +334,11 @@ print(statistics.median(xs))`,
       'floor: loading a child\'s code, `deno run` of a module importing what the process bootstrap imports (CPython: `python3 -c "import multiprocessing.spawn"`)',
     unit: "ms",
     better: "lower",
-    python: `
-import subprocess, sys, time, statistics
-xs = []
-for i in range(${STARTS + 2}):
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import multiprocessing.spawn"], check=True)
-    if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
-print(statistics.median(xs))`,
+    python: pyMedianMs(
+      STARTS,
+      "subprocess, sys",
+      `subprocess.run([sys.executable, "-c", "import multiprocessing.spawn"], check=True)`,
+    ),
     pyconc: childCodeStart,
   },
   {

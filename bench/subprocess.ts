@@ -56,19 +56,18 @@ async function denoCommandTrue(): Promise<number> {
 }
 
 /**
- * Median latency (ms) of the bare primitive under `runSync`: posix_spawn of
- * /usr/bin/true (no attributes, no file actions) and a blocking waitpid,
- * from a tight FFI loop. No library code: the floor of any start in Deno.
+ * Spawns /usr/bin/true with bare posix_spawn (no attributes, no file
+ * actions) and returns its pid; no library code.
  */
-function spawnFloor(): number {
+function bareSpawner(): () => number {
   const lib = libc();
   const path = cstr("/usr/bin/true");
   const argv = cstrArray(["true"]);
   const pid = new Int32Array(1);
-  const status = new Int32Array(1);
-  const once = () => {
+  const pidBytes = new Uint8Array(pid.buffer);
+  return () => {
     const rc = lib.posix_spawn(
-      new Uint8Array(pid.buffer),
+      pidBytes,
       path,
       null,
       null,
@@ -76,17 +75,33 @@ function spawnFloor(): number {
       currentEnviron(),
     );
     if (rc !== 0) throw new Error(`posix_spawn failed: ${rc}`);
-    lib.waitpid(pid[0]!, new Uint8Array(status.buffer), 0);
+    void argv.keep;
+    return pid[0]!;
   };
-  for (let i = 0; i < WARM; i++) once();
+}
+
+/** Median latency (ms) of `once` after `WARM` untimed calls. */
+async function medianOf(once: () => unknown): Promise<number> {
+  for (let i = 0; i < WARM; i++) await once();
   const times: number[] = [];
   for (let i = 0; i < STARTS; i++) {
     const t0 = performance.now();
-    once();
+    await once();
     times.push(performance.now() - t0);
   }
-  void argv.keep;
   return median(times);
+}
+
+/**
+ * Median latency (ms) of the bare primitive under `runSync`: posix_spawn of
+ * /usr/bin/true and a blocking waitpid, from a tight FFI loop. No library
+ * code: the floor of any start in Deno.
+ */
+function spawnFloor(): Promise<number> {
+  const lib = libc();
+  const spawn = bareSpawner();
+  const status = new Uint8Array(4);
+  return medianOf(() => lib.waitpid(spawn(), status, 0));
 }
 
 /**
@@ -97,38 +112,19 @@ function spawnFloor(): number {
  * watch a pidfd in its own event loop, so an async wait costs this thread
  * hop on top of the blocking floor above. No library code.
  */
-async function spawnAsyncFloor(): Promise<number> {
+function spawnAsyncFloor(): Promise<number> {
   const lib = libc();
-  const path = cstr("/usr/bin/true");
-  const argv = cstrArray(["true"]);
-  const pid = new Int32Array(1);
+  const spawn = bareSpawner();
   const info = new Uint8Array(128);
   const status = new Uint8Array(4);
-  const once = async () => {
-    const rc = lib.posix_spawn(
-      new Uint8Array(pid.buffer),
-      path,
-      null,
-      null,
-      argv.array,
-      currentEnviron(),
-    );
-    if (rc !== 0) throw new Error(`posix_spawn failed: ${rc}`);
-    const fd = lib.pidfd_open(pid[0]!, 0);
+  return medianOf(async () => {
+    const pid = spawn();
+    const fd = lib.pidfd_open(pid, 0);
     // P_PIDFD, WEXITED | WNOWAIT; then reap, as run() does.
     await lib.waitid_async(3, fd, info, 4 | 0x01000000);
     lib.close(fd);
-    lib.waitpid(pid[0]!, status, 0);
-  };
-  for (let i = 0; i < WARM; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    const t0 = performance.now();
-    await once();
-    times.push(performance.now() - t0);
-  }
-  void argv.keep;
-  return median(times);
+    lib.waitpid(pid, status, 0);
+  });
 }
 
 /** MB/s of 256 MiB through `cat` with `communicate` (median of rounds). */
