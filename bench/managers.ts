@@ -202,6 +202,7 @@ export const cases: BenchCase[] = [
     pyconc: () => startup("warm"),
   },
   {
+    rounds: 3,
     name: "Manager() start-up, cold (CPython: spawn)",
     unit: "ms",
     better: "lower",

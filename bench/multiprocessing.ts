@@ -301,6 +301,7 @@ function shmCycles(): number {
 /** The multiprocessing cases. */
 export const cases: BenchCase[] = [
   {
+    rounds: 3,
     name: "Process start+join, cold (CPython: spawn)",
     unit: "ms",
     better: "lower",
@@ -420,6 +421,7 @@ if __name__ == "__main__":
       (await queueThroughput(BIG_ITEMS, true)) * (1 << 20) / 1e6,
   },
   {
+    rounds: 3,
     name: "Pipe() duplex, 64 KiB chunks one way (CPython: socketpair)",
     unit: "MB/s",
     better: "higher",
@@ -428,6 +430,7 @@ if __name__ == "__main__":
     pyconc: () => pipeThroughput(true),
   },
   {
+    rounds: 3,
     name: "Pipe(false), 64 KiB chunks one way (CPython: os.pipe)",
     unit: "MB/s",
     better: "higher",

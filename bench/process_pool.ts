@@ -241,6 +241,7 @@ if __name__ == "__main__":
     pyconc: cpuFloor,
   },
   {
+    rounds: 3,
     name: "new Pool(2) to its first result, cold (CPython: spawn)",
     unit: "ms",
     better: "lower",

@@ -198,6 +198,7 @@ def check():
 /** The queue cases. */
 export const cases: BenchCase[] = [
   {
+    rounds: 3,
     name: "Queue, 1 producer → 1 consumer thread, 200k small ints, unbounded",
     unit: "items/s",
     better: "higher",
@@ -206,6 +207,7 @@ export const cases: BenchCase[] = [
     pyconc: () => smallItems(0),
   },
   {
+    rounds: 3,
     name: "Queue, 1 producer → 1 consumer thread, 200k small ints, maxsize 64",
     unit: "items/s",
     better: "higher",
