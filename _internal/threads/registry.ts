@@ -174,24 +174,27 @@ export class Registry {
    */
   stop(ptr: number): boolean {
     const e = this.entry(ptr);
+    let nonDaemon = false;
     this.#lock.enter();
     try {
       // Every stop takes the lock: checking, then storing, is atomic.
       if (e.load(E.STATE) !== State.STARTED) return false;
       this.#unlink(ptr);
       this.#w.add(R.LIVE, -1);
-      if (!(e.load(E.FLAGS) & Flag.DAEMON)) {
-        this.#w.add(R.NON_DAEMON, -1);
-        this.#w.notify(R.NON_DAEMON, Infinity);
-      }
-      // Last: a joiner that sees the thread stopped (it may be spinning on
-      // this word) must find it gone from activeCount() and enumerate()
-      // too, as after Python's join().
+      // After those: a joiner that sees the thread stopped (it may be
+      // spinning on this word) must find it gone from activeCount() and
+      // enumerate() too, as after Python's join().
       e.store(E.STATE, State.STOPPED);
+      // Last: whoever sees the count of non-daemon threads drop (the exit
+      // rule, keepalive.ts) must find this one stopped, or its exception
+      // goes unreported as the process ends.
+      nonDaemon = !(e.load(E.FLAGS) & Flag.DAEMON);
+      if (nonDaemon) this.#w.add(R.NON_DAEMON, -1);
     } finally {
       this.#lock.release();
     }
     e.notify(E.STATE, Infinity);
+    if (nonDaemon) this.#w.notify(R.NON_DAEMON, Infinity);
     this.#h.release(ptr); // the live list's reference
     return true;
   }
