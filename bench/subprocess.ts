@@ -5,7 +5,8 @@
  */
 
 import { PIPE, Popen, run, runSync } from "../subprocess/mod.ts";
-import { cstr, cstrArray, libc } from "../_internal/ffi/libc.ts";
+import { cstr, libc } from "../_internal/ffi/libc.ts";
+import { cstrArray } from "../_internal/ffi/cstrings.ts";
 import { currentEnviron } from "../_internal/spawn.ts";
 import { type BenchCase, median } from "./_harness.ts";
 

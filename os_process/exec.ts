@@ -1,5 +1,6 @@
 import { cString } from "../_internal/args.ts";
-import { cstr, cstrArray, errno, libc } from "../_internal/ffi/libc.ts";
+import { cstr, errno, libc } from "../_internal/ffi/libc.ts";
+import { cstrArray } from "../_internal/ffi/cstrings.ts";
 import { requirePermission } from "../_internal/permissions.ts";
 import { checkArgs, checkEnv, type Env, splitEnv } from "./_spawn.ts";
 import { candidates, trySearch } from "../_internal/spawn.ts";

@@ -303,9 +303,10 @@ function unencodable(s: string): ValueError {
 }
 
 /**
- * A NUL-terminated C string. Every string on its way to libc passes here, so
- * this is the one place that refuses a NUL inside it: libc would stop at it
- * and act on a prefix (chdir to "/tmp" for "/tmp\0/x").
+ * A NUL-terminated C string. Every string on its way to libc passes here
+ * (lists of strings through `cstrings.ts`, with the same rules): a NUL
+ * inside it is refused, as libc would stop at it and act on a prefix (chdir
+ * to "/tmp" for "/tmp\0/x").
  * @throws {ValueError} If `s` holds a NUL character ("embedded null byte",
  *   Python's message) or a lone surrogate (Python's UnicodeEncodeError).
  */
@@ -316,33 +317,4 @@ export function cstr(s: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(bytes.length + 1);
   out.set(bytes);
   return out;
-}
-
-/**
- * A NULL-terminated array of C strings (`char *const argv[]`). The strings
- * are returned too: they must stay referenced while the array is in use.
- *
- * All the strings share one buffer (`keep[0]`, the first string at its
- * start), encoded at once: an argv costs two allocations and one pointer
- * look-up whatever its length, where a buffer per string cost a start
- * ≈ 10 µs of allocation and garbage collection.
- * @throws {ValueError} As {@linkcode cstr}, for any of the strings.
- */
-export function cstrArray(
-  items: readonly string[],
-): { array: Uint8Array<ArrayBuffer>; keep: Uint8Array[] } {
-  for (const s of items) {
-    if (s.includes("\0")) throw new ValueError("embedded null byte");
-    if (!s.isWellFormed()) throw unencodable(s);
-  }
-  // NUL-joined (none inside any string): each string ends where the next begins.
-  const bytes = encoder.encode(items.join("\0") + "\0");
-  const pointers = new BigUint64Array(items.length + 1);
-  const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
-  let at = 0;
-  for (let i = 0; i < items.length; i++) {
-    pointers[i] = base + BigInt(at);
-    at = bytes.indexOf(0, at) + 1;
-  }
-  return { array: new Uint8Array(pointers.buffer), keep: [bytes] };
 }
