@@ -565,8 +565,7 @@ export class Popen<T extends Uint8Array | string = Uint8Array | string>
 
   /** communicate() when it only waits (see `#onlyWaits`). */
   async #waitThenResult(): Promise<[T | null, T | null]> {
-    const exit = this.#exitWatch();
-    while (this.poll() === null) await waitExit(exit, Infinity);
+    await this.#waitUntimed();
     return this.#result = [null, null];
   }
 
