@@ -3,7 +3,9 @@
  * and with a warm spare; beside the cold start, the floors under it: a bare
  * runtime's start and exit, and one that loads a child's code), a shared
  * Value under its lock, Queue and Pipe
- * throughput, SharedMemory cycles.
+ * throughput (beside the Pipe rows, the floors under `recvBytes`: a fresh
+ * array per chunk, and the page fault it pays when its memory is new),
+ * SharedMemory cycles.
  *
  * @module
  */
@@ -18,6 +20,7 @@ import {
   Value,
 } from "../multiprocessing/mod.ts";
 import { SharedMemory } from "../multiprocessing/shared_memory/mod.ts";
+import { mmap } from "../mmap/mod.ts";
 import { spareReady, useSpares } from "../_internal/process/launch.ts";
 import { programHeap } from "../_internal/process/program_heap.ts";
 import { type BenchCase, median, pyMedianMs } from "./_harness.ts";
@@ -210,10 +213,28 @@ if __name__ == "__main__":
 
 /**
  * The floor under `recvBytes`: each message lands in a fresh array, and a
- * fresh 64 KiB array costs V8 an allocation whose memory is new to the
- * process (page faults, and a GC to free it), where CPython's bytes
- * object reuses the block the previous one freed. Copies 64 KiB chunks of
- * shared memory into fresh arrays, with no pipe around it; MB/s.
+ * fresh 64 KiB array costs V8 a malloc whose memory comes back only after
+ * a garbage collection, in batches freed by a background thread, where
+ * CPython's bytes object reuses the block the previous one freed a moment
+ * ago. glibc's heap therefore grows to the peak of unswept arrays and
+ * trims its top when a batch comes back (a free of 64 KiB or more trims a
+ * top above 128 KiB): whenever a chunk lands on pages the heap grew or
+ * regrew, each 4 KiB page is a page fault, priced by the row after this
+ * one (15–30 µs on the 2-core VM these figures come from, in either
+ * runtime: 4–8× the copy of the whole chunk). Per 5k-chunk window (thread
+ * CPU time, getrusage faults), windows with no faults copy at 12–17 GB/s,
+ * windows with 2–4 faults per chunk at 1–3 GB/s; which windows a run gets
+ * follows V8's collection rhythm and the heap's layout (what ran before in
+ * the process), not the pipe. No allocation the library can choose avoids
+ * it while each message stays an array of its own: `slice()`, `new
+ * Uint8Array(n)` + `set`, `new ArrayBuffer(n)`, views of 1–4 MiB slabs all
+ * land on the same fresh pages; prefaulting each array with
+ * MADV_POPULATE_WRITE (≈ 1 µs a fresh page, but a ≈ 4 µs system call even
+ * when the pages are there) halves the steady state; memory the library
+ * recycles itself (FFI-backed arrays returned to a pool when collected) is
+ * unsafe, since `transfer()` moves such memory to a new ArrayBuffer.
+ * Copies 64 KiB chunks of shared memory into fresh arrays, with no pipe
+ * around it; MB/s.
  */
 function freshArrayFloor(): number {
   const h = programHeap();
@@ -233,6 +254,26 @@ function freshArrayFloor(): number {
     return bytes / 1e6 / ((performance.now() - t0) / 1000);
   } finally {
     h.free(block);
+  }
+}
+
+/** The fresh map the page-fault floor writes to. */
+const FAULT_MAP = 32 << 20;
+
+/**
+ * The price of one page fault, paid alike by both runtimes: µs per page to
+ * write one byte to each 4 KiB page of a fresh anonymous map (nothing
+ * copied; each write is the page's first touch).
+ */
+function pageFaultFloor(): number {
+  const m = new mmap(-1, FAULT_MAP);
+  try {
+    const buf = m.buffer;
+    const t0 = performance.now();
+    for (let i = 0; i < FAULT_MAP; i += 4096) buf[i] = 1;
+    return (performance.now() - t0) * 1000 / (FAULT_MAP / 4096);
+  } finally {
+    m.close();
   }
 }
 
@@ -469,6 +510,24 @@ dt = time.perf_counter() - t0
 mv.release(); m.close()
 print(b / 1e6 / dt)`,
     pyconc: freshArrayFloor,
+  },
+  {
+    rounds: 3,
+    name:
+      "floor: one page fault, the first write to each 4 KiB page of a fresh 32 MiB anonymous map (both: mmap)",
+    unit: "µs/page",
+    better: "lower",
+    python: `
+import mmap, time
+SIZE = ${FAULT_MAP}
+m = mmap.mmap(-1, SIZE)
+t0 = time.perf_counter()
+for i in range(0, SIZE, 4096):
+    m[i] = 1
+dt = time.perf_counter() - t0
+m.close()
+print(dt * 1e6 / (SIZE // 4096))`,
+    pyconc: pageFaultFloor,
   },
   {
     name: "SharedMemory create+attach+close+unlink",

@@ -112,6 +112,49 @@ mpTest(
 );
 
 mpTest(
+  "recvBytes: each message is an array of its own (no pool, no view of the ring)",
+  async () => {
+    // Python's bytes are objects of their own; recvBytes' arrays are too:
+    // offset 0 in an ArrayBuffer of exactly their length, never a view
+    // of the ring or of a slab shared with other messages, so a program
+    // may keep, change or transfer one without touching another.
+    const [r, w] = Pipe(false);
+    const sizes = [0, 100, 64 << 10, (1 << 20) - 8, 2 << 20]; // last: > ring
+    const got: Uint8Array[] = [];
+    for (let round = 0; round < 2; round++) {
+      for (const [k, n] of sizes.entries()) {
+        const fill = round * sizes.length + k + 1;
+        const sending = w.sendBytes(new Uint8Array(n).fill(fill));
+        got.push(await r.recvBytes());
+        await sending;
+      }
+    }
+    assert.equal(new Set(got.map((a) => a.buffer)).size, got.length);
+    for (const [i, a] of got.entries()) {
+      assert.ok(a.buffer instanceof ArrayBuffer); // not shared memory
+      assert.equal(a.byteOffset, 0);
+      assert.equal(a.buffer.byteLength, a.length);
+      assert.equal(a.length, sizes[i % sizes.length]);
+      // Later messages left it as it was received.
+      assert.ok(a.every((b) => b === i + 1), `message ${i} changed`);
+    }
+    // Changing one changes no other; transferring one moves its bytes.
+    got[2]!.fill(0xee);
+    assert.ok(got[7]!.every((b) => b === 8));
+    const moved = new Uint8Array((got[8]!.buffer as ArrayBuffer).transfer());
+    assert.equal(got[8]!.length, 0);
+    assert.equal(moved.length, (1 << 20) - 8);
+    assert.ok(moved.every((b) => b === 9));
+    // The ring reuses its memory after all that: a new message is intact.
+    w.sendBytesSync(new Uint8Array(64 << 10).fill(0x77));
+    assert.ok(r.recvBytesSync().every((b) => b === 0x77));
+    assert.ok(got[3]!.every((b) => b === 4));
+    r.close();
+    w.close();
+  },
+);
+
+mpTest(
   "Pipe: the child's end closed by the parent right after start (test_spawn_close)",
   async () => {
     const [conn, childConn] = Pipe();
