@@ -12,6 +12,18 @@
  * copies: the consumer gets its own buffer). Each side thus does what it
  * needs for the consumer to receive independent data.
  *
+ * The floor row under it: one thread making fresh 1 MiB arrays, each a
+ * copy of 1 MiB of shared memory, as a pyconc consumer must (CPython:
+ * `bytearray` of an anonymous mmap, in a thread too). CPython's allocator
+ * hands the block freed by the previous item straight back, cache-warm;
+ * V8 frees an array's memory only at a garbage collection (one per ~32 MiB
+ * of garbage), glibc then returns much of it to the kernel, and the next
+ * arrays land on new pages: page faults, which cost tens of µs each in this
+ * virtual machine under load (≈ 30 µs at a load average of 7; a 1 MiB
+ * array is 256 pages; the row's name gives the cost measured with it).
+ * That floor, not the queue, sets the 1 MiB row's best case, and its
+ * swings from run to run.
+ *
  * @module
  */
 
@@ -140,6 +152,59 @@ async function bigItems(): Promise<number> {
   return (BIG * MIB) / 1e6 / seconds;
 }
 
+/**
+ * MB per second of one thread making fresh 1 MiB arrays, each copied out of
+ * shared memory (the floor under the consumer of the 1 MiB row).
+ */
+async function freshArrays(): Promise<number> {
+  const src = new Uint8Array(new SharedArrayBuffer(MIB)).fill(7);
+  const seen = new Int32Array(new SharedArrayBuffer(4));
+  const seconds = await rounds(
+    (
+      start: Barrier,
+      end: Barrier,
+      rounds: number,
+      src: Uint8Array,
+      n: number,
+      seen: Int32Array,
+    ) => {
+      for (let r = 0; r < rounds; r++) {
+        start.waitSync();
+        for (let i = 0; i < n; i++) {
+          const item = new Uint8Array(src);
+          if (item[item.length - 1] === 7) seen[0]!++;
+        }
+        end.waitSync();
+      }
+    },
+    (start: Barrier, end: Barrier, rounds: number) => {
+      for (let r = 0; r < rounds; r++) {
+        start.waitSync();
+        end.waitSync();
+      }
+    },
+    [src, BIG, seen],
+  );
+  if (seen[0] !== BIG * ROUNDS) {
+    throw new Error(`bad arrays: ${BIG * ROUNDS - seen[0]!}`);
+  }
+  return (BIG * MIB) / 1e6 / seconds;
+}
+
+/**
+ * Microseconds per page fault on memory new to the process, now: the
+ * kernel's (and, in a virtual machine, the hypervisor's) part of a fresh
+ * array's cost. 64 MiB is above glibc's largest mmap threshold, so the
+ * array comes straight from mmap, untouched: each page's first write faults.
+ */
+function faultMicros(): number {
+  const bytes = 64 << 20;
+  const t0 = performance.now();
+  const a = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i += 4096) a[i] = 1;
+  return ((performance.now() - t0) * 1000) / (bytes / 4096);
+}
+
 /** The Python side: `produce(i)` and `consume(i, item)` bodies around the same rounds. */
 function pythonRounds(
   setup: string,
@@ -216,6 +281,7 @@ export const cases: BenchCase[] = [
     pyconc: () => smallItems(64),
   },
   {
+    rounds: 3,
     name: "Queue, 1 producer → 1 consumer thread, 1 MiB buffers",
     unit: "MB/s",
     better: "higher",
@@ -236,5 +302,36 @@ def check():
       "N * SIZE / 1e6 / dt",
     ),
     pyconc: bigItems,
+  },
+  {
+    rounds: 3,
+    // Named when the row is printed: with what a page fault cost then.
+    get name() {
+      return `floor of the 1 MiB row: one thread making fresh 1 MiB arrays, each copied from shared memory (CPython: bytearray of an mmap); a page fault took ${
+        faultMicros().toFixed(1)
+      } µs, load avg ${Deno.loadavg()[0]!.toFixed(1)}`;
+    },
+    unit: "MB/s",
+    better: "higher",
+    python: `
+import mmap, threading, time, statistics
+N, SIZE, ROUNDS = ${BIG}, ${MIB}, ${ROUNDS}
+m = mmap.mmap(-1, SIZE)
+m.write(b"\\x07" * SIZE)
+times, seen = [], [0]
+def run():
+    for r in range(ROUNDS):
+        t0 = time.perf_counter()
+        for i in range(N):
+            item = bytearray(m)
+            if item[-1] == 7:
+                seen[0] += 1
+        times.append(time.perf_counter() - t0)
+t = threading.Thread(target=run)
+t.start(); t.join()
+m.close()
+assert seen[0] == N * ROUNDS, seen
+print(N * SIZE / 1e6 / statistics.median(times))`,
+    pyconc: freshArrays,
   },
 ];

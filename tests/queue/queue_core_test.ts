@@ -16,6 +16,7 @@ import {
 } from "../../_internal/queue/item.ts";
 import { keyLess, sortKey } from "../../_internal/queue/sort_key.ts";
 import { encode } from "../../_internal/codec/encode.ts";
+import { decode } from "../../_internal/codec/decode.ts";
 import { SHARE } from "../../_internal/codec/shareable.ts";
 import { rng } from "./_random.ts";
 
@@ -84,6 +85,34 @@ Deno.test("queue items: binary data copied directly is the codec's encoding", ()
     );
     discard(h, item);
   }
+});
+
+Deno.test("queue items: binary data copied directly comes back as the codec decodes it, in a buffer of its own", () => {
+  const q = new Queue<ArrayBufferView | ArrayBuffer>();
+  const values = [
+    new Uint8Array(5000).map((_, i) => i),
+    new Float32Array(3000).fill(1.25),
+    new BigInt64Array(1000).fill(-5n),
+    new Int16Array(new ArrayBuffer(20_000), 2, 4000).fill(-7),
+    new ArrayBuffer(300_000),
+    new Uint8Array(1 << 20).fill(7),
+  ];
+  for (const v of values) q.putSync(v);
+  const got = values.map(() => q.getSync());
+  for (const [i, v] of values.entries()) {
+    const g = got[i]!;
+    const name = v.constructor.name;
+    assert.deepEqual(g, decode(encode(v).bytes), name);
+    const buffer = g instanceof ArrayBuffer ? g : g.buffer;
+    assert.ok(!(buffer instanceof SharedArrayBuffer), `${name}: not shared`);
+    assert.equal(buffer.byteLength, v.byteLength, `${name}: exactly its bytes`);
+    assert.ok(got.every((o, j) => j === i || o !== g), `${name}: its own`);
+  }
+  // Each array is the receiver's alone: writing it changes nothing queued.
+  const first = got[0] as Uint8Array;
+  q.putSync(values[0]!);
+  first[1] = 99;
+  assert.equal((q.getSync() as Uint8Array)[1], 1);
 });
 
 // ---------------------------------------------------------------------------
