@@ -128,6 +128,76 @@ function spawnAsyncFloor(): Promise<number> {
   });
 }
 
+/**
+ * Spawns `true` exactly as `run(["true"])` does, with no library code:
+ * `posix_spawnp` (glibc's PATH search, as CPython's child does it), an
+ * empty signal mask, every signal but the ignored ones back to its default
+ * (SIGPIPE and SIGXFSZ included: Python's `restore_signals`), and the
+ * descriptors from 3 up closed (`close_fds`).
+ */
+function runSpawner(): () => number {
+  const lib = libc();
+  const file = cstr("true");
+  const argv = cstrArray(["true"]);
+  const pid = new Int32Array(1);
+  const pidBytes = new Uint8Array(pid.buffer);
+  const attr = new Uint8Array(512);
+  lib.posix_spawnattr_init(attr);
+  lib.posix_spawnattr_setsigmask(attr, new Uint8Array(128));
+  const defaults = new Uint8Array(128);
+  lib.sigfillset(defaults);
+  const ignored = /^SigIgn:\s*([0-9a-f]+)$/m.exec(
+    Deno.readTextFileSync("/proc/self/status"),
+  )?.[1];
+  const keep = BigInt(`0x${ignored ?? "0"}`) & ~((1n << 12n) | (1n << 24n));
+  for (let s = 1; s <= 64; s++) {
+    if ((keep >> BigInt(s - 1)) & 1n) {
+      defaults[(s - 1) >> 3]! &= ~(1 << ((s - 1) & 7));
+    }
+  }
+  lib.posix_spawnattr_setsigdefault(attr, defaults);
+  lib.posix_spawnattr_setflags(attr, 0x04 | 0x08); // SETSIGDEF | SETSIGMASK
+  const actions = new Uint8Array(128);
+  lib.posix_spawn_file_actions_init(actions);
+  lib.posix_spawn_file_actions_addclosefrom_np(actions, 3);
+  const attrPtr = Deno.UnsafePointer.of(attr);
+  const actionsPtr = Deno.UnsafePointer.of(actions);
+  return () => {
+    const rc = lib.posix_spawnp(
+      pidBytes,
+      file,
+      actionsPtr,
+      attrPtr,
+      argv.array,
+      currentEnviron(),
+    );
+    if (rc !== 0) throw new Error(`posix_spawnp failed: ${rc}`);
+    void [argv.keep, attr, actions];
+    return pid[0]!;
+  };
+}
+
+/**
+ * Median latency (ms) of `run(["true"])`'s system calls without the
+ * library: the start `run` makes (see `runSpawner`), a `waitid` on a pool
+ * thread (the event loop stays free), then the reap. What `run` costs
+ * above this row is library code; what this row costs above CPython's
+ * `run` is the thread hop of an async wait in Deno.
+ */
+function runAsyncFloor(): Promise<number> {
+  const lib = libc();
+  const spawn = runSpawner();
+  const info = new Uint8Array(128);
+  const status = new Uint8Array(4);
+  return medianOf(async () => {
+    const pid = spawn();
+    const fd = lib.pidfd_open(pid, 0);
+    await lib.waitid_async(3, fd, info, 4 | 0x01000000);
+    lib.close(fd);
+    lib.waitpid(pid, status, 0);
+  });
+}
+
 /** MB/s of 256 MiB through `cat` with `communicate` (median of rounds). */
 async function throughCat(): Promise<number> {
   const data = new Uint8Array(SIZE).fill(0x61);
@@ -217,6 +287,15 @@ export const cases: BenchCase[] = [
     better: "lower",
     python: PY_SPAWN_FLOOR,
     pyconc: spawnAsyncFloor,
+  },
+  {
+    rounds: 3,
+    name:
+      'floor: run(["true"])\'s own start (posix_spawnp, its signal resets, close_fds) + waitid on a pool thread, no library code (CPython: subprocess.run)',
+    unit: "ms",
+    better: "lower",
+    python: PY_TRUE,
+    pyconc: runAsyncFloor,
   },
   {
     name: "256 MiB through cat with communicate",

@@ -22,8 +22,11 @@
  * blocked until the child ends; the thread then returns to the pool.)
  *
  * Either way an async wait costs a thread hop that a blocking `waitpid`
- * does not: Deno cannot watch a pidfd in its own event loop. The
- * `subprocess` benchmark's "waitid on a pool thread" floor row measures it.
+ * does not: Deno cannot watch a pidfd in its own event loop (Deno.Command
+ * can, through tokio, but only for its own children). The `subprocess`
+ * benchmark's two "waitid on a pool thread" floor rows measure it: one
+ * beside the blocking floor, one making exactly `run(["true"])`'s system
+ * calls without the library, beside CPython's `run`.
  *
  * @module
  */

@@ -606,3 +606,36 @@ spTest(
     assert.ok(seconds < 20, "run() waited for the grandchild");
   },
 );
+
+spTest(
+  "many concurrent run() calls, past the waits that block a thread, each get their own code and leave nothing behind",
+  async () => {
+    // 48 untimed waits at once: 16 block pool threads, the others poll their
+    // pidfds through the reactor; some children end before their wait starts
+    // (`true`), some after (`sleep`). Every one is reaped by its own run().
+    const n = 48;
+    const results = await Promise.all(
+      Array.from(
+        { length: n },
+        (_, i) =>
+          i % 3 === 0
+            ? run(["true"])
+            : run(["sh", "-c", `sleep 0.0${i % 10}; exit ${i}`]),
+      ),
+    );
+    assert.deepEqual(
+      results.map((r) => r.returncode),
+      Array.from({ length: n }, (_, i) => (i % 3 === 0 ? 0 : i)),
+    );
+  },
+);
+
+spTest(
+  "run() with a timeout kills and reaps the child even when other runs are pending",
+  async () => {
+    const slow = run(["sleep", "30"], { timeout: 0.2 });
+    const quick = Array.from({ length: 20 }, () => run(["true"]));
+    await assert.rejects(slow, TimeoutExpired);
+    for (const r of await Promise.all(quick)) assert.equal(r.returncode, 0);
+  },
+);
