@@ -203,7 +203,7 @@ export class CRegion {
       this.#owned = null;
     }
     this.raw = new this.#kind.ctor(
-      h.backing.buffer,
+      h.buffer,
       this.ptr * 16 + V.DATA * 4,
       this.length,
     );

@@ -45,7 +45,7 @@ export class Port {
   readonly words: WaitWords;
   readonly #h: Heap;
   /** A view over the whole heap, to walk the list without allocating. */
-  readonly #all: Int32Array;
+  #allView: Int32Array;
   /**
    * Futures in flight, by slot (`F.PORT_SLOT` - 1 of their region): an
    * array and a free list, where a Map keyed by region costs ≈ 0.5–1 µs a
@@ -61,7 +61,18 @@ export class Port {
     this.#h = h;
     this.ptr = h.allocObject(FTag.PORT, P.WORDS);
     this.words = h.words(this.ptr, P.WORDS);
-    this.#all = new Int32Array(h.backing.buffer);
+    this.#allView = new Int32Array(h.buffer);
+  }
+
+  /**
+   * The view over the whole heap, remade when the heap's memory is a new
+   * buffer (a cross-process heap grown past this process's view: a future
+   * another process allocated may lie past the old one).
+   */
+  get #all(): Int32Array {
+    const b = this.#h.buffer;
+    if (this.#allView.buffer !== b) this.#allView = new Int32Array(b);
+    return this.#allView;
   }
 
   /** This agent's port in heap `h` (made on first use; never freed). */

@@ -13,6 +13,21 @@ import { installShmHeap } from "../sync/shm_heap.ts";
 import { libc } from "../ffi/libc.ts";
 import { closeFd, dupHigh, exitNow, pidfdOpen, pollAsync } from "./os.ts";
 import { R, RecordState } from "./record_layout.ts";
+// Static imports: these loaded after the heap was mapped while mapping it
+// made V8 collect garbage (cheapest with little loaded); it no longer does
+// (the heap maps views of the part in use only: see ShmSegment.prefix).
+import { ProcessTable } from "./table.ts";
+import { runExitProcedure } from "./exit.ts";
+// The child runner, not the Process class: what starting processes takes
+// (the launcher, the encoder, a quarter of the modules) loads only if the
+// target needs it (see child.ts).
+import { joinNonDaemonThreads, reportChildError, runChild } from "./child.ts";
+// Shareable classes load as this process meets them (a third of a cold
+// start went to loading them all up front).
+import {
+  allShareablesLoaded,
+  loadShareablesOnDemand,
+} from "../shareable_modules.ts";
 
 const [
   heapName,
@@ -40,9 +55,9 @@ const byMainThread = spawnedBy === "main";
 /** Whether to die with the parent: decided by the record until it is read. */
 const shouldDie = () =>
   w.load(R.STATE) !== RecordState.ASSIGNED || w.load(R.DAEMON) !== 0;
-if (shouldDie() && byMainThread) {
-  libc().prctl(PR_SET_PDEATHSIG, 9n, 0n, 0n, 0n);
-}
+/** Whether the kernel's parent-death signal is set. */
+const deathSignal = shouldDie() && byMainThread;
+if (deathSignal) libc().prctl(PR_SET_PDEATHSIG, 9n, 0n, 0n, 0n);
 let parentFd = pidfdOpen(ppid);
 // Deno.ppid is getppid() (live, no permission): one FFI symbol less to bind.
 if (parentFd >= 0 && Deno.ppid !== ppid) {
@@ -58,22 +73,6 @@ if (parentFd >= 0) {
   });
 }
 
-// The rest of the library loads only now: mapping the heap makes V8 run a
-// garbage collection (external memory pressure), which is cheapest while
-// little is loaded.
-const { ProcessTable } = await import("./table.ts");
-const { runExitProcedure } = await import("./exit.ts");
-// The child runner, not the Process class: what starting processes takes
-// (the launcher, the encoder, a quarter of the modules) loads only if the
-// target needs it (see child.ts).
-const { joinNonDaemonThreads, reportChildError, runChild } = await import(
-  "./child.ts"
-);
-// Shareable classes load as this process meets them (a third of a cold
-// start went to loading them all up front).
-const { allShareablesLoaded, loadShareablesOnDemand } = await import(
-  "../shareable_modules.ts"
-);
 // bootstrap_eager.ts loaded them all (this process may not read the files).
 const eager = allShareablesLoaded();
 const onDemand = !eager && loadShareablesOnDemand();
@@ -164,7 +163,8 @@ while (w.load(R.STATE) !== RecordState.ASSIGNED) {
 }
 assigned.daemon = w.load(R.DAEMON) !== 0;
 if (!assigned.daemon) {
-  libc().prctl(PR_SET_PDEATHSIG, 0n, 0n, 0n, 0n); // a spare turned non-daemon
+  // A spare turned non-daemon (a cold start set no signal: no call).
+  if (deathSignal) libc().prctl(PR_SET_PDEATHSIG, 0n, 0n, 0n, 0n);
 } else if (!byMainThread) {
   const watcher = new Worker(new URL("./parent_watch.ts", import.meta.url), {
     type: "module",

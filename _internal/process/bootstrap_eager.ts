@@ -14,4 +14,7 @@
 import "../shareables.ts";
 import "../../multiprocessing/process.ts";
 import "./module_preload.ts";
+// What the child runner imports by computed specifiers (see child.ts).
+import "../lazy.ts";
+import "../threads/registry.ts";
 import "./bootstrap.ts";

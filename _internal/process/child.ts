@@ -32,6 +32,16 @@ const PROCESS_MODULE = new URL(
   import.meta.url,
 ).href;
 type ProcessModule = typeof import("../../multiprocessing/process.ts");
+/**
+ * Modules a child needs only now and then, not literals either: the
+ * registry of lazy parts (when the parent used some) and the thread
+ * registry (when this process started threads).
+ */
+const LAZY_MODULE = new URL("../lazy.ts", import.meta.url).href;
+type LazyModule = typeof import("../lazy.ts");
+const REGISTRY_MODULE = new URL("../threads/registry.ts", import.meta.url)
+  .href;
+type RegistryModule = typeof import("../threads/registry.ts");
 
 /** Prints an uncaught error of a child's target, as Python's `_bootstrap`. */
 export function reportChildError(e: unknown): void {
@@ -81,7 +91,7 @@ export async function runChild(
     // registry of lazy parts loads only then: a module that registers one
     // loads it too).
     if (a.lazy !== undefined && a.lazy.length > 0) {
-      (await import("../lazy.ts")).preloadLazyModules(a.lazy);
+      (await import(LAZY_MODULE) as LazyModule).preloadLazyModules(a.lazy);
     }
     await preloaded();
     if (a.cls !== undefined) {
@@ -110,7 +120,7 @@ export async function runChild(
 export async function joinNonDaemonThreads(): Promise<void> {
   // No registry: this process never started a thread.
   if (heap().root(Root.REGISTRY) === 0) return;
-  const { Registry } = await import("../threads/registry.ts");
+  const { Registry } = await import(REGISTRY_MODULE) as RegistryModule;
   const words = Registry.get().words;
   for (;;) {
     const n = words.load(Registry.NON_DAEMON);

@@ -49,11 +49,11 @@ function withHoldings<T>(
   const journal = new Journal(words.i32, R.JOURNAL, 4);
   const rollback = () =>
     journal.rollback((at, old) => {
-      new Int32Array(h.backing.buffer, at * 4, 1)[0] = old;
+      new Int32Array(h.buffer, at * 4, 1)[0] = old;
     });
   const lock = new RobustLock(words, R.HOLD_LOCK, R.HOLD_STAMP, rollback);
   const set = (at: number, value: number) => {
-    const cell = new Int32Array(h.backing.buffer, at * 4, 1);
+    const cell = new Int32Array(h.buffer, at * 4, 1);
     journal.note(at, cell[0]!);
     cell[0] = value;
   };

@@ -221,7 +221,6 @@ function store(heap: Heap, value: unknown, key: HeldKey | undefined): Item {
       return item;
     }
   }
-  const u8 = heap.u8;
   const header = directHeader(value);
   if (header !== undefined) {
     const data = ArrayBuffer.isView(value)
@@ -232,6 +231,7 @@ function store(heap: Heap, value: unknown, key: HeldKey | undefined): Item {
     item.skip = align(keyLen + header.length) - header.length;
     const ptr = heap.alloc(item.skip + item.len, false);
     const at = ptr * 16;
+    const u8 = heap.u8; // after the allocation: it covers the block
     if (key !== undefined) copyKey(key, u8, at);
     u8.set(header, at + item.skip);
     u8.set(data, at + item.skip + header.length);
@@ -266,6 +266,7 @@ function store(heap: Heap, value: unknown, key: HeldKey | undefined): Item {
     throw e;
   }
   const at = ptr * 16;
+  const u8 = heap.u8; // after the allocation: it covers the block
   if (key !== undefined) copyKey(key, u8, at);
   u8.set(bytes, at + item.skip);
   item.w0 = ptr;

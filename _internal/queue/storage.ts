@@ -58,22 +58,28 @@ export const Order = { FIFO: 1, LIFO: 2, PRIORITY: 3 } as const;
  * and after every allocation).
  */
 class HeapViews {
-  readonly #buffer: ArrayBufferLike;
+  readonly #heap: Heap;
+  #buffer: ArrayBufferLike | undefined;
   #length = -1;
   i32: Int32Array = new Int32Array(0);
   u8: Uint8Array = new Uint8Array(0);
 
   constructor(heap: Heap) {
-    this.#buffer = heap.backing.buffer;
+    this.#heap = heap;
   }
 
-  /** Makes the views cover the heap's current extent. */
+  /**
+   * Makes the views cover the heap's current extent (a cross-process
+   * heap's memory is a new buffer once it grew past this process's view).
+   */
   refresh(): void {
-    const length = this.#buffer.byteLength;
-    if (length === this.#length) return;
+    const buffer = this.#heap.buffer;
+    const length = buffer.byteLength;
+    if (length === this.#length && buffer === this.#buffer) return;
+    this.#buffer = buffer;
     this.#length = length;
-    this.i32 = new Int32Array(this.#buffer, 0, length / 4);
-    this.u8 = new Uint8Array(this.#buffer, 0, length);
+    this.i32 = new Int32Array(buffer, 0, length / 4);
+    this.u8 = new Uint8Array(buffer, 0, length);
   }
 }
 

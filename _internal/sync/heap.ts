@@ -43,8 +43,18 @@ import { Journal, journalWords } from "./journal.ts";
 
 /** The memory under a heap and how to wait on it. */
 export interface Backing {
-  /** The whole memory (a growable SharedArrayBuffer, or a mapped ArrayBuffer). */
+  /**
+   * The memory as this thread sees it: a growable SharedArrayBuffer, or an
+   * ArrayBuffer over the part of a mapped segment in use so far (see
+   * {@linkcode cover}).
+   */
   readonly buffer: ArrayBufferLike;
+  /**
+   * The memory, covering at least `bytes` bytes where it can (another
+   * process may have allocated past what this one has mapped a view of).
+   * Never grows the heap; never throws.
+   */
+  cover(bytes: number): ArrayBufferLike;
   /** Makes at least `bytes` bytes usable, or throws {@linkcode HeapExhausted}. */
   ensure(bytes: number): void;
   /** Wait/notify words over `nWords` words at `byteOffset`. */
@@ -73,6 +83,10 @@ export class SabBacking implements Backing {
       }
     }
     throw lastError;
+  }
+
+  cover(_bytes: number): SharedArrayBuffer {
+    return this.buffer; // every thread sees the grown length
   }
 
   ensure(bytes: number): void {
@@ -205,8 +219,8 @@ export class Heap {
    * ≈ 10× more); remade when the heap has grown (see {@linkcode #words}).
    */
   #view: Int32Array;
-  /** A byte view over the whole heap (bulk copies; tracks growth). */
-  readonly u8: Uint8Array;
+  /** A byte view over the heap (see {@linkcode u8}). */
+  #u8: Uint8Array;
   readonly #header: WaitWords;
   readonly #lock: RobustLock;
   readonly #journal: Journal;
@@ -216,7 +230,7 @@ export class Heap {
     this.backing = backing;
     const buffer = backing.buffer;
     this.#view = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
-    this.u8 = new Uint8Array(buffer);
+    this.#u8 = new Uint8Array(buffer);
     this.#header = backing.words(0, HEADER_UNITS * WORDS_PER_UNIT);
     this.#journal = new Journal(
       this.#header.i32,
@@ -242,6 +256,34 @@ export class Heap {
         "Cannot attach heap: the buffer is not a pyconc heap",
       );
     }
+    this.#top(); // what others allocated before this attach
+  }
+
+  /**
+   * The memory, covering every block allocated so far, by any thread or
+   * process: views of any live block can be made over it. (A cross-process
+   * heap's ArrayBuffer covers only the part in use, and a block another
+   * process allocated may lie past what this one has mapped so far.)
+   */
+  get buffer(): ArrayBufferLike {
+    return this.#memory((Atomics.load(this.#view, H_TOP) >>> 0) * UNIT);
+  }
+
+  /** The memory, covering at least `end` bytes where it can. */
+  #memory(end: number): ArrayBufferLike {
+    const b = this.backing.buffer;
+    return end <= b.byteLength ? b : this.backing.cover(end);
+  }
+
+  /**
+   * A byte view over the heap, covering every block allocated so far (bulk
+   * copies). Read it after learning a block's pointer, not before: a view
+   * read earlier may end before a block allocated since.
+   */
+  get u8(): Uint8Array {
+    const b = this.buffer;
+    if (this.#u8.buffer !== b) this.#u8 = new Uint8Array(b);
+    return this.#u8;
   }
 
   /**
@@ -250,7 +292,7 @@ export class Heap {
    */
   #words(index = 0): Int32Array {
     if (index >= this.#view.length) {
-      const buffer = this.backing.buffer;
+      const buffer = this.#memory((index + 1) * 4);
       this.#view = new Int32Array(buffer, 0, Math.floor(buffer.byteLength / 4));
     }
     return this.#view;
@@ -421,7 +463,8 @@ export class Heap {
 
   /** A fixed-length Int32Array over `nWords` words of a block. */
   int32(ptr: number, nWords: number): Int32Array {
-    return new Int32Array(this.backing.buffer, ptr * UNIT, nWords);
+    const at = ptr * UNIT;
+    return new Int32Array(this.#memory(at + nWords * 4), at, nWords);
   }
 
   /** Wait/notify words over `nWords` words of a block. */
@@ -431,12 +474,14 @@ export class Heap {
 
   /** A fixed-length byte view over a block. */
   bytes(ptr: number, length: number): Uint8Array {
-    return new Uint8Array(this.backing.buffer, ptr * UNIT, length);
+    const at = ptr * UNIT;
+    return new Uint8Array(this.#memory(at + length), at, length);
   }
 
   /** A float64 view over `n` doubles at word `word` of a block (8-byte aligned). */
   float64(ptr: number, word: number, n: number): Float64Array {
-    return new Float64Array(this.backing.buffer, ptr * UNIT + word * 4, n);
+    const at = ptr * UNIT + word * 4;
+    return new Float64Array(this.#memory(at + n * 8), at, n);
   }
 
   /** Reads a root slot (0 when unset). */
@@ -476,9 +521,12 @@ export class Heap {
    */
   checkTag(ptr: number, tag: number, what: string): void {
     const w = ptr * WORDS_PER_UNIT;
+    // Every block lies below the top: a pointer past it is no object (and
+    // maps no view of memory no block uses).
     if (
-      ptr <= HEADER_UNITS || w >= this.#words(w).length ||
-      Atomics.load(this.#view, w) !== tag
+      !Number.isInteger(ptr) || ptr <= HEADER_UNITS ||
+      ptr >= (Atomics.load(this.#view, H_TOP) >>> 0) ||
+      Atomics.load(this.#words(w), w) !== tag
     ) {
       throw new TypeError(
         `Cannot attach ${what}: the shared region holds another object`,

@@ -50,7 +50,9 @@ const MAP_SHARED = 1, MAP_NORESERVE = 0x4000;
  * 2.9). A constant, not read from `node:v8`: importing that module loads
  * Deno's Node compatibility, ≈ 17 ms of every child's start (measured).
  * A program run with a smaller `--max-old-space-size` keeps working; only
- * the extra collections come back.
+ * the extra collections come back. (A process maps ArrayBuffers over the
+ * part of the segment in use only, growing them as the heap grows: see
+ * {@linkcode ShmBacking}. The size bounds what a heap grown large costs.)
  */
 export const SHM_HEAP_BYTES = 2 ** 32;
 
@@ -181,23 +183,23 @@ export class ShmWords extends WaitWords {
 export class ShmSegment {
   /** The segment's name (`/…`), as `shm_open` takes it. */
   readonly name: string;
-  /** The mapping. */
-  readonly buffer: ArrayBuffer;
   /** The mapping's address. */
   readonly address: bigint;
   readonly #size: number;
+  /** The ArrayBuffer over the whole mapping, once made. */
+  #whole: ArrayBuffer | undefined;
+  /**
+   * Every ArrayBuffer made over the mapping, to detach at `close` (weakly:
+   * a buffer no view holds any more is collected, and so no longer counts
+   * as this process's external memory).
+   */
+  readonly #buffers: WeakRef<ArrayBuffer>[] = [];
   #closed = false;
 
-  private constructor(
-    name: string,
-    size: number,
-    address: bigint,
-    buffer: ArrayBuffer,
-  ) {
+  private constructor(name: string, size: number, address: bigint) {
     this.name = name;
     this.#size = size;
     this.address = address;
-    this.buffer = buffer;
   }
 
   /**
@@ -205,9 +207,16 @@ export class ShmSegment {
    * Whatever fails after the segment was created (the size, the map, the
    * buffer), the segment is unlinked again: no error leaves one behind.
    * @param size Bytes of a new segment (a non-negative safe integer).
+   * @param whole Make the ArrayBuffer over the whole mapping now (else
+   *   {@linkcode prefix} makes views as they are needed: the program's heap).
    * @throws {OSError} As the system calls fail (FileExistsError, FileNotFoundError…).
    */
-  static open(name: string, size: number, create: boolean): ShmSegment {
+  static open(
+    name: string,
+    size: number,
+    create: boolean,
+    whole = true,
+  ): ShmSegment {
     if (create && !(Number.isSafeInteger(size) && size >= 0)) {
       throw new ValueError(`Cannot create a segment of ${size} bytes`);
     }
@@ -243,8 +252,9 @@ export class ShmSegment {
         p = null;
         throw new OSError(errno(), undefined, name);
       }
-      const buffer = Deno.UnsafePointerView.getArrayBuffer(p, size);
-      return new ShmSegment(name, size, address, buffer);
+      const segment = new ShmSegment(name, size, address);
+      if (whole) void segment.buffer;
+      return segment;
     } catch (e) {
       if (p !== null) f.munmap(p, BigInt(size));
       if (create) f.shm_unlink(cname);
@@ -257,6 +267,33 @@ export class ShmSegment {
   /** The segment's size in bytes. */
   get size(): number {
     return this.#size;
+  }
+
+  /** An ArrayBuffer over the whole mapping (made on first use). */
+  get buffer(): ArrayBuffer {
+    return this.#whole ??= this.prefix(this.#size);
+  }
+
+  /**
+   * A new ArrayBuffer over the first `bytes` bytes of the mapping.
+   *
+   * V8 counts each such buffer, whole, as the isolate's external memory,
+   * and a process whose external memory jumps past its limit (64 MiB at
+   * start) starts a garbage collection at once: a buffer over all 4 GiB
+   * of the program's heap cost every process attaching it ≈ 3 ms to start
+   * the marking and a few more to finish it (measured on a child's start,
+   * `--trace-gc`). The heap maps views over the part in use, growing them
+   * as it grows (see {@linkcode ShmBacking.cover}).
+   * @throws {TypeError} Once the segment is closed.
+   */
+  prefix(bytes: number): ArrayBuffer {
+    if (this.#closed) throw new TypeError("The segment is closed");
+    const b = Deno.UnsafePointerView.getArrayBuffer(
+      Deno.UnsafePointer.create(this.address)!,
+      Math.min(bytes, this.#size),
+    );
+    this.#buffers.push(new WeakRef(b));
+    return b;
   }
 
   /** Wait/notify words over `nWords` words at `byteOffset`. */
@@ -274,7 +311,8 @@ export class ShmSegment {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.buffer.transfer(0);
+    for (const ref of this.#buffers) ref.deref()?.transfer(0);
+    this.#buffers.length = 0;
     libc().munmap(Deno.UnsafePointer.create(this.address), BigInt(this.#size));
   }
 
@@ -286,16 +324,45 @@ export class ShmSegment {
   }
 }
 
-/** A heap backing over one shared memory segment. */
+/** The first view a heap backing maps (see {@linkcode ShmBacking.cover}). */
+const INITIAL_VIEW_BYTES = 1 << 20;
+
+/**
+ * A heap backing over one shared memory segment. The whole segment is
+ * mapped (its address space reserved), but the ArrayBuffer the heap uses
+ * covers only the part in use, from the segment's start: another one,
+ * twice as long or more, is made when the heap (in this process or in
+ * another) has grown past it (see {@linkcode ShmSegment.prefix} for why).
+ * Every view made over an earlier buffer stays valid: all of them start at
+ * the same address of the one mapping.
+ */
 export class ShmBacking implements Backing {
   readonly segment: ShmSegment;
+  #buffer: ArrayBuffer;
 
   constructor(segment: ShmSegment) {
     this.segment = segment;
+    this.#buffer = segment.prefix(INITIAL_VIEW_BYTES);
   }
 
+  /** The memory as far as this process has mapped it (see {@linkcode cover}). */
   get buffer(): ArrayBuffer {
-    return this.segment.buffer;
+    return this.#buffer;
+  }
+
+  /**
+   * A buffer over at least the first `bytes` bytes (all of the segment at
+   * most), made when the current one is shorter.
+   */
+  cover(bytes: number): ArrayBuffer {
+    const b = this.#buffer;
+    if (bytes <= b.byteLength) return b;
+    const size = this.segment.size;
+    if (b.byteLength >= size) return b;
+    let n = Math.max(b.byteLength, 1);
+    while (n < bytes) n *= 2;
+    this.#buffer = this.segment.prefix(Math.min(n, size));
+    return this.#buffer;
   }
 
   ensure(bytes: number): void {
@@ -304,9 +371,13 @@ export class ShmBacking implements Backing {
         `Cannot allocate ${bytes} bytes: the shared heap is full`,
       );
     }
+    this.cover(bytes);
   }
 
   words(byteOffset: number, nWords: number): ShmWords {
-    return this.segment.words(byteOffset, nWords);
+    return new ShmWords(
+      new Int32Array(this.cover(byteOffset + nWords * 4), byteOffset, nWords),
+      this.segment.address + BigInt(byteOffset),
+    );
   }
 }

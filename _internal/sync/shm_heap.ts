@@ -67,17 +67,19 @@ export function shmHeap(): Heap {
   if (current !== undefined) return current;
   const known = publishedName();
   if (known !== undefined) {
-    current = new Heap(new ShmBacking(ShmSegment.open(known, 0, false)));
+    current = new Heap(new ShmBacking(ShmSegment.open(known, 0, false, false)));
     return current;
   }
   const name = freshName();
-  const segment = ShmSegment.open(name, SHM_HEAP_BYTES, true);
+  const segment = ShmSegment.open(name, SHM_HEAP_BYTES, true, false);
   const winner = publish(name);
   if (winner !== name) {
     // Another thread of this process made one first: use it.
     segment.close();
     ShmSegment.unlink(name);
-    current = new Heap(new ShmBacking(ShmSegment.open(winner, 0, false)));
+    current = new Heap(
+      new ShmBacking(ShmSegment.open(winner, 0, false, false)),
+    );
     return current;
   }
   current = new Heap(new ShmBacking(segment));
@@ -94,7 +96,7 @@ export function shmHeapName(): string {
 /** Attaches the parent's heap in a child process, before any user code. */
 export function installShmHeap(name: string): Heap {
   publish(name);
-  current = new Heap(new ShmBacking(ShmSegment.open(name, 0, false)));
+  current = new Heap(new ShmBacking(ShmSegment.open(name, 0, false, false)));
   return current;
 }
 
