@@ -4,7 +4,10 @@
  *
  * A case's Python side is a script that prints one number (the metric) on
  * its last line of output; its pyconc side is a function returning the same
- * metric. The ratio is "× CPython": above 1 means pyconc is better, for
+ * metric; or, for short latencies, an interleaved case: one long-lived
+ * `python3` and this process take turns in small batches of the same work,
+ * and each side's median per-iteration time is its figure (see
+ * {@linkcode Interleave}). The ratio is "× CPython": above 1 means pyconc is better, for
  * throughputs (higher is better) and latencies (lower is better) alike.
  *
  * @module

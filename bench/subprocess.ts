@@ -1,5 +1,8 @@
 /**
  * subprocess benchmarks: start latency and pipe throughput, beside CPython.
+ * The latency rows and their floors are interleaved (see the harness's
+ * `Interleave`): a few ms per start on a shared machine swing by more than
+ * the gaps they measure when each side runs its 200 starts alone.
  *
  * @module
  */
@@ -12,7 +15,7 @@ import { type BenchCase, median, timeEach } from "./_harness.ts";
 
 /** Iterations per batch of a latency row, and batches per side. */
 const BATCH = 10;
-const BATCHES = 30;
+const BATCHES = 60;
 /** Untimed iterations on each side before a latency row's first batch. */
 const WARM = 20;
 const SIZE = 256 * 1024 * 1024;
@@ -66,9 +69,8 @@ function spawnFloor(): () => unknown {
 }
 
 /**
- * The bare primitives under `run`: posix_spawn of
- * /usr/bin/true and a wait that leaves the event loop free, the cheapest
- * there is in Deno: `waitid` on a pidfd in a `nonblocking` FFI call (one of
+ * The bare primitives under `run`: posix_spawn of /usr/bin/true and a
+ * wait that leaves the event loop free, the cheapest there is in Deno: `waitid` on a pidfd in a `nonblocking` FFI call (one of
  * Deno's pool threads blocks; its return wakes the event loop). Deno cannot
  * watch a pidfd in its own event loop, so an async wait costs this thread
  * hop on top of the blocking floor above. No library code.
@@ -138,8 +140,9 @@ function runSpawner(): () => number {
 }
 
 /**
- * `run(["true"])`'s system calls without the library: the start `run` makes (see `runSpawner`), a `waitid` on a pool
- * thread (the event loop stays free), then the reap. What `run` costs
+ * `run(["true"])`'s system calls without the library: the start `run`
+ * makes (see `runSpawner`), a `waitid` on a pool thread (the event loop
+ * stays free), then the reap. What `run` costs
  * above this row is library code; what this row costs above CPython's
  * `run` is the thread hop of an async wait in Deno.
  */
