@@ -5,7 +5,8 @@
  * Value under its lock, Queue and Pipe
  * throughput (beside the Pipe rows, the floors under `recvBytes`: a fresh
  * array per chunk, and the page fault it pays when its memory is new),
- * SharedMemory cycles.
+ * SharedMemory cycles. The warm start rows are interleaved (see the
+ * harness's `Interleave`): each side's starts take turns in small batches.
  *
  * @module
  */

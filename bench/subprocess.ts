@@ -2,7 +2,7 @@
  * subprocess benchmarks: start latency and pipe throughput, beside CPython.
  * The latency rows and their floors are interleaved (see the harness's
  * `Interleave`): a few ms per start on a shared machine swing by more than
- * the gaps they measure when each side runs its 200 starts alone.
+ * the gaps they measure when each side runs all its starts alone.
  *
  * @module
  */
