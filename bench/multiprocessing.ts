@@ -5,7 +5,8 @@
  * Value under its lock, Queue and Pipe
  * throughput (beside the Pipe rows, the floors under `recvBytes`: a fresh
  * array per chunk, and the page fault it pays when its memory is new),
- * SharedMemory cycles.
+ * SharedMemory cycles. The warm start rows are interleaved (see the
+ * harness's `Interleave`): each side's starts take turns in small batches.
  *
  * @module
  */
@@ -23,10 +24,12 @@ import { SharedMemory } from "../multiprocessing/shared_memory/mod.ts";
 import { mmap } from "../mmap/mod.ts";
 import { spareReady, useSpares } from "../_internal/process/launch.ts";
 import { programHeap } from "../_internal/process/program_heap.ts";
-import { type BenchCase, median, pyMedianMs } from "./_harness.ts";
+import { type BenchCase, median, pyMedianMs, timeEach } from "./_harness.ts";
 
 const STARTS = 20;
-const WARM_STARTS = 50;
+/** Warm start+join rows: starts per batch, and batches per side. */
+const WARM_BATCH = 5;
+const WARM_BATCHES = 10;
 const INCREMENTS = 500_000; // per process
 const CHUNK = 64 << 10;
 const CHUNKS = 40_000; // of 64 KiB: 2.5 GiB
@@ -99,20 +102,45 @@ async function runtimeStart(module: string): Promise<number> {
 const NOOP_MODULE = new URL("./_targets.ts#noop", import.meta.url);
 
 /**
- * Median start+join (ms) of a no-op Process when a spare is ready (with a
- * module-reference target: the spare has loaded its module ahead).
+ * An interleaved row (see the harness's `Interleave`): start+join of a
+ * no-op Process when a spare is ready (with a module-reference target: the
+ * spare has loaded its module ahead), beside CPython's fork start+join.
+ * Each start waits, untimed, for the spare the previous one left booting,
+ * and a batch ends only when the next spare is up, so that CPython's batch
+ * does not share the machine with a booting runtime.
  */
-async function warmStart(target: Target = () => {}): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < WARM_STARTS + 2; i++) {
-    if (i > 0 && !(await spareReady())) throw new Error("no spare process");
-    const t0 = performance.now();
+function warmStartRow(name: string, target: Target): BenchCase {
+  let first = true;
+  const ready = async () => {
+    // The first start has no spare to wait for yet: it asks for one.
+    if (!first && !(await spareReady())) throw new Error("no spare process");
+    first = false;
+  };
+  const each = timeEach(() => {
     const p = new Process({ target });
     p.start();
     p.joinSync();
-    if (i >= 2) times.push(performance.now() - t0);
-  }
-  return median(times);
+  }, ready);
+  return {
+    name,
+    unit: "ms",
+    better: "lower",
+    goal: 1,
+    interleave: {
+      batches: WARM_BATCHES,
+      size: WARM_BATCH,
+      warm: 2,
+      pythonSetup: `
+import multiprocessing as mp
+ctx = mp.get_context("fork")`,
+      pythonBody: "p = ctx.Process(target=int); p.start(); p.join()",
+      pyconcBatch: async (n) => {
+        const times = await each(n);
+        await ready();
+        return times;
+      },
+    },
+  };
 }
 
 /** Two processes increment a Value('i') under its lock; ops/s (exact). */
@@ -383,41 +411,11 @@ if __name__ == "__main__":
     ),
     pyconc: childCodeStart,
   },
-  {
-    name: "Process start+join, warm spare (CPython: fork)",
-    unit: "ms",
-    better: "lower",
-    goal: 1,
-    python: `
-import multiprocessing as mp, time, statistics
-if __name__ == "__main__":
-    ctx = mp.get_context("fork")
-    xs = []
-    for i in range(${WARM_STARTS + 2}):
-        t0 = time.perf_counter()
-        p = ctx.Process(target=int); p.start(); p.join()
-        if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
-    print(statistics.median(xs))`,
-    pyconc: () => warmStart(),
-  },
-  {
-    name:
-      "Process start+join, warm spare, module-reference target (CPython: fork)",
-    unit: "ms",
-    better: "lower",
-    goal: 1,
-    python: `
-import multiprocessing as mp, time, statistics
-if __name__ == "__main__":
-    ctx = mp.get_context("fork")
-    xs = []
-    for i in range(${WARM_STARTS + 2}):
-        t0 = time.perf_counter()
-        p = ctx.Process(target=int); p.start(); p.join()
-        if i >= 2: xs.append((time.perf_counter() - t0) * 1000)
-    print(statistics.median(xs))`,
-    pyconc: () => warmStart(NOOP_MODULE),
-  },
+  warmStartRow("Process start+join, warm spare (CPython: fork)", () => {}),
+  warmStartRow(
+    "Process start+join, warm spare, module-reference target (CPython: fork)",
+    NOOP_MODULE,
+  ),
   {
     name: "Value('i') += 1 under its lock, 2 processes (exact)",
     unit: "ops/s",

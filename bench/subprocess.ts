@@ -1,5 +1,8 @@
 /**
  * subprocess benchmarks: start latency and pipe throughput, beside CPython.
+ * The latency rows and their floors are interleaved (see the harness's
+ * `Interleave`): a few ms per start on a shared machine swing by more than
+ * the gaps they measure when each side runs all its starts alone.
  *
  * @module
  */
@@ -8,53 +11,15 @@ import { PIPE, Popen, run, runSync } from "../subprocess/mod.ts";
 import { cstr, libc } from "../_internal/ffi/libc.ts";
 import { cstrArray } from "../_internal/ffi/cstrings.ts";
 import { currentEnviron } from "../_internal/spawn.ts";
-import { type BenchCase, median } from "./_harness.ts";
+import { type BenchCase, median, timeEach } from "./_harness.ts";
 
-const STARTS = 200;
+/** Iterations per batch of a latency row, and batches per side. */
+const BATCH = 10;
+const BATCHES = 60;
+/** Untimed iterations on each side before a latency row's first batch. */
 const WARM = 20;
 const SIZE = 256 * 1024 * 1024;
 const ROUNDS = 3;
-
-/** Median latency (ms) of `run(["true"])`. */
-async function runTrue(): Promise<number> {
-  for (let i = 0; i < WARM; i++) await run(["true"]);
-  const times: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    const t0 = performance.now();
-    await run(["true"]);
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
-
-/** Median latency (ms) of `runSync(["true"])`. */
-function runSyncTrue(): number {
-  for (let i = 0; i < WARM; i++) runSync(["true"]);
-  const times: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    const t0 = performance.now();
-    runSync(["true"]);
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
-
-/** Median latency (ms) of a bare `Deno.Command("true").output()`, for reference. */
-async function denoCommandTrue(): Promise<number> {
-  const cmd = new Deno.Command("true", {
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  });
-  for (let i = 0; i < WARM; i++) await cmd.output();
-  const times: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    const t0 = performance.now();
-    await cmd.output();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
-}
 
 /**
  * Spawns /usr/bin/true with bare posix_spawn (no attributes, no file
@@ -81,51 +46,48 @@ function bareSpawner(): () => number {
   };
 }
 
-/** Median latency (ms) of `once` after `WARM` untimed calls. */
-async function medianOf(once: () => unknown): Promise<number> {
-  for (let i = 0; i < WARM; i++) await once();
-  const times: number[] = [];
-  for (let i = 0; i < STARTS; i++) {
-    const t0 = performance.now();
-    await once();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
+/** A bare `Deno.Command("true").output()`, for reference. */
+function denoCommandTrue(): () => Promise<unknown> {
+  const cmd = new Deno.Command("true", {
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  });
+  return () => cmd.output();
 }
 
 /**
- * Median latency (ms) of the bare primitive under `runSync`: posix_spawn of
- * /usr/bin/true and a blocking waitpid, from a tight FFI loop. No library
- * code: the floor of any start in Deno.
+ * The bare primitive under `runSync`: posix_spawn of /usr/bin/true and a
+ * blocking waitpid, from a tight FFI loop. No library code: the floor of
+ * any start in Deno.
  */
-function spawnFloor(): Promise<number> {
+function spawnFloor(): () => unknown {
   const lib = libc();
   const spawn = bareSpawner();
   const status = new Uint8Array(4);
-  return medianOf(() => lib.waitpid(spawn(), status, 0));
+  return () => lib.waitpid(spawn(), status, 0);
 }
 
 /**
- * Median latency (ms) of the bare primitives under `run`: posix_spawn of
- * /usr/bin/true and a wait that leaves the event loop free, the cheapest
- * there is in Deno: `waitid` on a pidfd in a `nonblocking` FFI call (one of
+ * The bare primitives under `run`: posix_spawn of /usr/bin/true and a
+ * wait that leaves the event loop free, the cheapest there is in Deno: `waitid` on a pidfd in a `nonblocking` FFI call (one of
  * Deno's pool threads blocks; its return wakes the event loop). Deno cannot
  * watch a pidfd in its own event loop, so an async wait costs this thread
  * hop on top of the blocking floor above. No library code.
  */
-function spawnAsyncFloor(): Promise<number> {
+function spawnAsyncFloor(): () => Promise<void> {
   const lib = libc();
   const spawn = bareSpawner();
   const info = new Uint8Array(128);
   const status = new Uint8Array(4);
-  return medianOf(async () => {
+  return async () => {
     const pid = spawn();
     const fd = lib.pidfd_open(pid, 0);
     // P_PIDFD, WEXITED | WNOWAIT; then reap, as run() does.
     await lib.waitid_async(3, fd, info, 4 | 0x01000000);
     lib.close(fd);
     lib.waitpid(pid, status, 0);
-  });
+  };
 }
 
 /**
@@ -178,24 +140,24 @@ function runSpawner(): () => number {
 }
 
 /**
- * Median latency (ms) of `run(["true"])`'s system calls without the
- * library: the start `run` makes (see `runSpawner`), a `waitid` on a pool
- * thread (the event loop stays free), then the reap. What `run` costs
+ * `run(["true"])`'s system calls without the library: the start `run`
+ * makes (see `runSpawner`), a `waitid` on a pool thread (the event loop
+ * stays free), then the reap. What `run` costs
  * above this row is library code; what this row costs above CPython's
  * `run` is the thread hop of an async wait in Deno.
  */
-function runAsyncFloor(): Promise<number> {
+function runAsyncFloor(): () => Promise<void> {
   const lib = libc();
   const spawn = runSpawner();
   const info = new Uint8Array(128);
   const status = new Uint8Array(4);
-  return medianOf(async () => {
+  return async () => {
     const pid = spawn();
     const fd = lib.pidfd_open(pid, 0);
     await lib.waitid_async(3, fd, info, 4 | 0x01000000);
     lib.close(fd);
     lib.waitpid(pid, status, 0);
-  });
+  };
 }
 
 /** MB/s of 256 MiB through `cat` with `communicate` (median of rounds). */
@@ -216,87 +178,78 @@ async function throughCat(): Promise<number> {
   return median(rates);
 }
 
-const PY_TRUE = `
-import subprocess, time, statistics
-for _ in range(${WARM}):
-    subprocess.run(["true"])
-xs = []
-for _ in range(${STARTS}):
-    t = time.perf_counter()
-    subprocess.run(["true"])
-    xs.append((time.perf_counter() - t) * 1000)
-print(statistics.median(xs))`;
+/**
+ * An interleaved latency row (see the harness's `Interleave`): CPython's
+ * `pythonBody` beside pyconc's `once`, both after `setup`, in batches of
+ * `BATCH` taking turns.
+ */
+function latencyRow(
+  name: string,
+  pythonSetup: string,
+  pythonBody: string,
+  once: () => unknown,
+  goal?: number,
+): BenchCase {
+  const row: BenchCase = {
+    name,
+    unit: "ms",
+    better: "lower",
+    interleave: {
+      batches: BATCHES,
+      size: BATCH,
+      warm: WARM,
+      pythonSetup,
+      pythonBody,
+      pyconcBatch: timeEach(once),
+    },
+  };
+  if (goal !== undefined) row.goal = goal;
+  return row;
+}
 
-const PY_SPAWN_FLOOR = `
-import os, time, statistics
-env = dict(os.environ)
-def once():
-    pid = os.posix_spawn("/usr/bin/true", ["true"], env)
-    os.waitpid(pid, 0)
-for _ in range(${WARM}):
-    once()
-xs = []
-for _ in range(${STARTS}):
-    t = time.perf_counter()
-    once()
-    xs.append((time.perf_counter() - t) * 1000)
-print(statistics.median(xs))`;
+/** CPython's `subprocess.run(["true"])`. */
+const PY_RUN: [string, string] = [
+  "import subprocess",
+  'subprocess.run(["true"])',
+];
+
+/** CPython's bare floor: `os.posix_spawn` and a blocking `os.waitpid`. */
+const PY_SPAWN_FLOOR: [string, string] = [
+  `
+import os
+env = dict(os.environ)`,
+  'os.waitpid(os.posix_spawn("/usr/bin/true", ["true"], env), 0)',
+];
 
 /** The subprocess cases. */
 export const cases: BenchCase[] = [
-  {
-    rounds: 3,
-    name: 'run(["true"]) latency (median of 200)',
-    unit: "ms",
-    better: "lower",
-    goal: 1,
-    python: PY_TRUE,
-    pyconc: runTrue,
-  },
-  {
-    rounds: 3,
-    name: 'runSync(["true"]) latency (median of 200)',
-    unit: "ms",
-    better: "lower",
-    goal: 1,
-    python: PY_TRUE,
-    pyconc: runSyncTrue,
-  },
-  {
-    rounds: 3,
-    name: 'reference: bare Deno.Command("true").output() (not pyconc)',
-    unit: "ms",
-    better: "lower",
-    python: PY_TRUE,
-    pyconc: denoCommandTrue,
-  },
-  {
-    rounds: 3,
-    name:
-      "floor: posix_spawn(/usr/bin/true) + waitpid, tight loop (FFI here, os.posix_spawn in CPython)",
-    unit: "ms",
-    better: "lower",
-    python: PY_SPAWN_FLOOR,
-    pyconc: spawnFloor,
-  },
-  {
-    rounds: 3,
-    name:
-      "floor: posix_spawn(/usr/bin/true) + waitid on a pool thread, event loop free (CPython: os.posix_spawn + blocking waitpid)",
-    unit: "ms",
-    better: "lower",
-    python: PY_SPAWN_FLOOR,
-    pyconc: spawnAsyncFloor,
-  },
-  {
-    rounds: 3,
-    name:
-      'floor: run(["true"])\'s own start (posix_spawnp, its signal resets, close_fds) + waitid on a pool thread, no library code (CPython: subprocess.run)',
-    unit: "ms",
-    better: "lower",
-    python: PY_TRUE,
-    pyconc: runAsyncFloor,
-  },
+  latencyRow('run(["true"]) latency', ...PY_RUN, () => run(["true"]), 1),
+  latencyRow(
+    'runSync(["true"]) latency',
+    ...PY_RUN,
+    () => runSync(["true"]),
+    1,
+  ),
+  latencyRow(
+    'reference: bare Deno.Command("true").output() (not pyconc)',
+    ...PY_RUN,
+    denoCommandTrue(),
+  ),
+  latencyRow(
+    "floor: posix_spawn(/usr/bin/true) + waitpid, tight loop (FFI here, os.posix_spawn in CPython)",
+    ...PY_SPAWN_FLOOR,
+    spawnFloor(),
+  ),
+  latencyRow(
+    "floor: posix_spawn(/usr/bin/true) + waitid on a pool thread, event loop free (CPython: os.posix_spawn + blocking waitpid)",
+    ...PY_SPAWN_FLOOR,
+    spawnAsyncFloor(),
+  ),
+  latencyRow(
+    'floor: run(["true"])\'s own start (posix_spawnp, its signal resets, close_fds) + waitid on a pool thread, no library code (CPython: subprocess.run)',
+    ...PY_RUN,
+    runAsyncFloor(),
+  ),
   {
     name: "256 MiB through cat with communicate",
     unit: "MB/s",
