@@ -17,6 +17,8 @@
  * @module
  */
 
+import { Spin } from "./spin.ts";
+
 /** What a wait returned: woken, the word did not hold `expected`, or timed out. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
@@ -28,9 +30,6 @@ export type WaitResult = "ok" | "not-equal" | "timed-out";
  * bench/threading.ts.
  */
 export const SPIN = 2000;
-/** The bounds of the adaptive spin (see {@linkcode WaitWords.spin}). */
-const SPIN_MIN = 100;
-const SPIN_MAX = 20000;
 
 /** A window of wait/notify words; indices are relative to the window. */
 export abstract class WaitWords {
@@ -66,28 +65,30 @@ export abstract class WaitWords {
     return Atomics.add(this.i32, i, delta);
   }
 
-  /** How long this window's waiters spin now (adapted by outcome). */
-  #spinLimit = SPIN;
+  /** This window's waiters' spin (adapted by outcome, see spin.ts). */
+  readonly #spin = new Spin();
 
   /**
    * Spins briefly while word `i` holds `expected`. The spin adapts, as
    * glibc's adaptive mutexes do: it doubles after a spin that saw the word
    * change (the other side answers fast: a ping-pong) and halves after one
    * that had to sleep anyway (a waiter with nothing coming, such as an idle
-   * pool worker, stops taking CPU from the threads that have work).
+   * pool worker, stops taking CPU from the threads that have work); it is
+   * bounded in time and yields the CPU when the peer may need it.
    * @returns true if the word changed during the spin.
    */
   spin(i: number, expected: number): boolean {
     const a = this.i32;
-    const limit = this.#spinLimit;
-    for (let s = 0; s < limit; s++) {
-      if (Atomics.load(a, i) !== expected) {
-        if (limit < SPIN_MAX) this.#spinLimit = limit * 2;
-        return true;
-      }
-    }
-    if (limit > SPIN_MIN) this.#spinLimit = limit >> 1;
-    return false;
+    return this.#spin.run(() => Atomics.load(a, i) !== expected);
+  }
+
+  /**
+   * Spins briefly until `ready()` (which may take what it waited for, as a
+   * lock's compare-and-swap does), with the same adaptive spin as
+   * {@linkcode spin}.
+   */
+  spinUntil(ready: () => boolean): boolean {
+    return this.#spin.run(ready);
   }
 
   /**
@@ -99,7 +100,9 @@ export abstract class WaitWords {
   wait(i: number, expected: number, timeoutMs: number): WaitResult {
     if (this.spin(i, expected)) return "not-equal";
     if (timeoutMs <= 0) return "timed-out";
-    return this.sleep(i, expected, timeoutMs);
+    const r = this.sleep(i, expected, timeoutMs);
+    if (r === "ok") this.#spin.woke();
+    return r;
   }
 
   /**

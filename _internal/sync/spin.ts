@@ -1,16 +1,29 @@
 /**
- * The adaptive bounded spin of the manager's shared-memory channel
- * (`_shm_layout.ts`): each waiting side (the server for a request, a
- * client for its reply) spins a while before it sleeps on a futex, since a
- * futex wake-up on a loaded machine costs far more than the answer takes.
- * Unlike `WaitWords.spin` (a count of reads of one word, for threads of one
- * process), this spin is bounded in time, waits on any predicate, yields
- * the CPU between rounds, and has an async form that lets microtasks run.
+ * The adaptive bounded spin a waiter runs before it sleeps on a futex
+ * (`WaitWords.wait`, the locks, the manager's shared-memory channel
+ * `_shm_layout.ts`), since a futex wake-up on a loaded machine costs far
+ * more than the answer usually takes. It is bounded in time, waits on any
+ * predicate, yields the CPU between rounds (so that on a loaded 2-core
+ * machine a spinner does not hold the CPU its peer needs), and has an
+ * async form that lets microtasks run.
  *
  * @module
  */
 
-import { libc } from "../../_internal/ffi/libc.ts";
+import { libc } from "../ffi/libc.ts";
+
+/**
+ * Gives the CPU to a runnable thread (sched_yield), bound on first use.
+ * Without FFI permission (threading and queue never ask for it) a no-op:
+ * the spin is then only bounded in time.
+ */
+let yieldCpu: (() => unknown) | undefined;
+function cpuYield(): void {
+  yieldCpu ??= Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+    ? libc().sched_yield
+    : () => {};
+  yieldCpu();
+}
 
 /**
  * The bounds (µs) of a waiting side's adaptive spin (see `Spin`). Measured
@@ -71,7 +84,7 @@ export class Spin {
 
   /** Yields the CPU; notes whether another thread took it meanwhile (`#lost`). */
   #yield(t: number): void {
-    libc().sched_yield();
+    cpuYield();
     if ((performance.now() - t) * 1000 > YIELD_LOST_US) {
       this.#free = 0;
       this.#lost = true;
