@@ -22,15 +22,6 @@ import { Spin } from "./spin.ts";
 /** What a wait returned: woken, the word did not hold `expected`, or timed out. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
-/**
- * How many times a waiter re-reads a word before it sleeps, to start with.
- * On a 2-core machine a wake-up through `Atomics.notify` costs ≈ 20 µs,
- * while the other thread usually answers within a few µs: a bounded spin
- * turns most hand-offs into plain memory traffic. Measured in
- * bench/threading.ts.
- */
-export const SPIN = 2000;
-
 /** A window of wait/notify words; indices are relative to the window. */
 export abstract class WaitWords {
   /** The words, as an `Int32Array` over shared memory. */
