@@ -9,12 +9,7 @@
  * @module
  */
 
-import {
-  type Blocking,
-  runAsync,
-  runSync,
-  type WaitWords,
-} from "./words.ts";
+import { type Blocking, runAsync, runSync, type WaitWords } from "./words.ts";
 import { deadlineOf, remaining } from "./timeout.ts";
 
 const UNLOCKED = 0;

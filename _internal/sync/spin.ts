@@ -65,7 +65,14 @@ const YIELD_LOST_US = 5;
  * it yields the CPU between rounds, so a runnable peer gets it.
  */
 export class Spin {
-  #us = SPIN_MAX_US;
+  /** The longest spin (µs). */
+  readonly #max: number;
+  #us: number;
+
+  /** @param maxUs The longest spin (µs). */
+  constructor(maxUs = SPIN_MAX_US) {
+    this.#max = this.#us = maxUs;
+  }
   #t0 = 0;
   /** How long the next spin runs before it yields (µs). */
   #free = FREE_MAX_US;
@@ -94,7 +101,7 @@ export class Spin {
   /** A spin saw the wait end: the next may spin a little longer unyielded. */
   #caught(limit: number): true {
     this.#lost = false;
-    this.#us = Math.min(SPIN_MAX_US, limit * 2);
+    this.#us = Math.min(this.#max, limit * 2);
     if (this.#free < FREE_MAX_US) this.#free++;
     return true;
   }
@@ -150,8 +157,8 @@ export class Spin {
    */
   woke(): void {
     const us = (performance.now() - this.#t0) * 1000;
-    if (us <= SPIN_MAX_US) {
-      this.#us = Math.min(SPIN_MAX_US, Math.max(this.#us, us * 1.5));
+    if (us <= this.#max) {
+      this.#us = Math.min(this.#max, Math.max(this.#us, us * 1.5));
     }
   }
 }

@@ -22,6 +22,13 @@ import { Spin } from "./spin.ts";
 /** What a wait returned: woken, the word did not hold `expected`, or timed out. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
+/**
+ * The longest spin of a wait (µs): about what the count-bounded spin it
+ * replaced reached (20000 reads of a word), which a slow producer (a
+ * 1 MiB queue item, bench/queue.ts) needs to be caught without a sleep.
+ */
+const WAIT_SPIN_MAX_US = 250;
+
 /** A window of wait/notify words; indices are relative to the window. */
 export abstract class WaitWords {
   /** The words, as an `Int32Array` over shared memory. */
@@ -57,7 +64,7 @@ export abstract class WaitWords {
   }
 
   /** This window's waiters' spin (adapted by outcome, see spin.ts). */
-  readonly #spin = new Spin();
+  readonly #spin = new Spin(WAIT_SPIN_MAX_US);
 
   /**
    * Spins briefly while word `i` holds `expected`. The spin adapts, as
