@@ -86,6 +86,12 @@ const RECORD_BYTES = 16;
 /** The header's flag (in its high word) of a big message's record. */
 const BIG = 0x80000000;
 
+/** How many times a reader re-reads `WPOS` before it sleeps, to start with. */
+const SPIN = 2000;
+/** The bounds of the reader's adaptive spin (see `#spinForData`). */
+const SPIN_MIN = 50;
+const SPIN_MAX = 20000;
+
 /** One direction of a pipe, over `RING_WORDS` words and a data block. */
 export class ByteRing {
   readonly #w: WaitWords;
@@ -100,6 +106,8 @@ export class ByteRing {
   /** The writer's header (one writer at a time holds the write lock). */
   readonly #outHeader = new Uint8Array(RECORD_BYTES);
   readonly #outHeaderView = new DataView(this.#outHeader.buffer);
+  /** How long the reader spins for data now (adapted by outcome). */
+  #spin = SPIN;
 
   /**
    * @param words The window holding the ring's words.
@@ -362,13 +370,23 @@ export class ByteRing {
 
   /**
    * Waits a little for the writer to publish (`WPOS` to move) without
-   * counting in as a waiter (the writer then makes no system call), with
-   * the window's adaptive, time-bounded, yielding spin (`WaitWords.spin`).
+   * counting in as a waiter (the writer then makes no system call). The spin adapts as `WaitWords.spin` does:
+   * longer after a spin that saw data come, shorter after one that
+   * had to sleep anyway.
    * @returns whether data came.
    */
   #spinForData(): boolean {
     // The ring is empty when WPOS equals RPOS, which only this reader moves.
-    return this.#w.spin(this.#b + WPOS, this.#load(RPOS));
+    const a = this.#w.i32, i = this.#b + WPOS;
+    const empty = this.#load(RPOS), limit = this.#spin;
+    for (let s = 0; s < limit; s++) {
+      if (Atomics.load(a, i) !== empty) {
+        if (limit < SPIN_MAX) this.#spin = limit * 2;
+        return true;
+      }
+    }
+    if (limit > SPIN_MIN) this.#spin = limit >> 1;
+    return false;
   }
 
   /** Wakes a sleeping writer once the room it waits for is free. */
