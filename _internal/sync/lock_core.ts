@@ -9,13 +9,7 @@
  * @module
  */
 
-import {
-  type Blocking,
-  runAsync,
-  runSync,
-  SPIN,
-  type WaitWords,
-} from "./words.ts";
+import { type Blocking, runAsync, runSync, type WaitWords } from "./words.ts";
 import { deadlineOf, remaining } from "./timeout.ts";
 
 const UNLOCKED = 0;
@@ -66,13 +60,13 @@ export class LockCore {
     const w = this.#w, i = this.#i;
     // Spin first without marking the lock contended, so that a short hold
     // costs its owner no notify.
-    for (let s = 0; s < SPIN; s++) {
-      if (
+    if (
+      w.spinUntil(() =>
         w.load(i) === UNLOCKED &&
         w.compareExchange(i, UNLOCKED, LOCKED) === UNLOCKED
-      ) {
-        return true;
-      }
+      )
+    ) {
+      return true;
     }
     const deadline = deadlineOf(timeoutMs);
     while (w.exchange(i, CONTENDED) !== UNLOCKED) {

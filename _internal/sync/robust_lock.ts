@@ -25,7 +25,7 @@
  * @module
  */
 
-import { type Blocking, runAsync, runSync, SabWords, SPIN } from "./words.ts";
+import { type Blocking, runAsync, runSync, SabWords } from "./words.ts";
 import type { WaitWords } from "./words.ts";
 import { deadlineOf, now, remaining } from "./timeout.ts";
 import { ownerGone, ownPid, ownStart, PID_MASK } from "./owner.ts";
@@ -103,8 +103,8 @@ export class RobustLock {
   /** The blocking part of acquire, for composition in other algorithms. */
   *acquiring(timeoutMs: number): Blocking<boolean> {
     const w = this.#w, i = this.#i;
-    for (let s = 0; s < SPIN; s++) {
-      if (w.load(i) === UNLOCKED && this.tryAcquire()) return true;
+    if (w.spinUntil(() => w.load(i) === UNLOCKED && this.tryAcquire())) {
+      return true;
     }
     const deadline = deadlineOf(timeoutMs);
     let seen = UNLOCKED, since = 0, check = FIRST_CHECK_MS;

@@ -17,20 +17,21 @@
  * @module
  */
 
+import { Spin } from "./spin.ts";
+
 /** What a wait returned: woken, the word did not hold `expected`, or timed out. */
 export type WaitResult = "ok" | "not-equal" | "timed-out";
 
 /**
- * How many times a waiter re-reads a word before it sleeps, to start with.
- * On a 2-core machine a wake-up through `Atomics.notify` costs ≈ 20 µs,
- * while the other thread usually answers within a few µs: a bounded spin
- * turns most hand-offs into plain memory traffic. Measured in
- * bench/threading.ts.
+ * The longest spin of a wait (µs): about what the count-bounded spin it
+ * replaced reached (20000 reads of a word ≈ 220 µs), which a slow producer
+ * (a 1 MiB queue item, bench/queue.ts) needs to be caught without a sleep:
+ * with spin.ts's 100 µs that row fell ≈ 20 %. Against the count-bounded
+ * spin that never yielded (7 alternating runs each, load 4–6 on the shared
+ * 2-core VM): Event ping-pong 0.48× → 2.28× CPython, the maxsize-64 queue
+ * 1.63× → 2.55×, the other queue and Lock rows unchanged within noise.
  */
-export const SPIN = 2000;
-/** The bounds of the adaptive spin (see {@linkcode WaitWords.spin}). */
-const SPIN_MIN = 100;
-const SPIN_MAX = 20000;
+const WAIT_SPIN_MAX_US = 250;
 
 /** A window of wait/notify words; indices are relative to the window. */
 export abstract class WaitWords {
@@ -66,28 +67,30 @@ export abstract class WaitWords {
     return Atomics.add(this.i32, i, delta);
   }
 
-  /** How long this window's waiters spin now (adapted by outcome). */
-  #spinLimit = SPIN;
+  /** This window's waiters' spin (adapted by outcome, see spin.ts). */
+  readonly #spin = new Spin(WAIT_SPIN_MAX_US);
 
   /**
    * Spins briefly while word `i` holds `expected`. The spin adapts, as
    * glibc's adaptive mutexes do: it doubles after a spin that saw the word
    * change (the other side answers fast: a ping-pong) and halves after one
    * that had to sleep anyway (a waiter with nothing coming, such as an idle
-   * pool worker, stops taking CPU from the threads that have work).
+   * pool worker, stops taking CPU from the threads that have work); it is
+   * bounded in time and yields the CPU when the peer may need it.
    * @returns true if the word changed during the spin.
    */
   spin(i: number, expected: number): boolean {
     const a = this.i32;
-    const limit = this.#spinLimit;
-    for (let s = 0; s < limit; s++) {
-      if (Atomics.load(a, i) !== expected) {
-        if (limit < SPIN_MAX) this.#spinLimit = limit * 2;
-        return true;
-      }
-    }
-    if (limit > SPIN_MIN) this.#spinLimit = limit >> 1;
-    return false;
+    return this.#spin.run(() => Atomics.load(a, i) !== expected);
+  }
+
+  /**
+   * Spins briefly until `ready()` (which may take what it waited for, as a
+   * lock's compare-and-swap does), with the same adaptive spin as
+   * {@linkcode spin}.
+   */
+  spinUntil(ready: () => boolean): boolean {
+    return this.#spin.run(ready);
   }
 
   /**
@@ -99,7 +102,9 @@ export abstract class WaitWords {
   wait(i: number, expected: number, timeoutMs: number): WaitResult {
     if (this.spin(i, expected)) return "not-equal";
     if (timeoutMs <= 0) return "timed-out";
-    return this.sleep(i, expected, timeoutMs);
+    const r = this.sleep(i, expected, timeoutMs);
+    if (r === "ok") this.#spin.woke();
+    return r;
   }
 
   /**

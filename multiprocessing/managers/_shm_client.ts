@@ -8,7 +8,7 @@
  *   client upgrades only when the name is its own heap's, so a CPython
  *   server never receives the upgrade request, and the server checks the
  *   name again before it attaches (`_shm_hub.ts`).
- * - **Waiting for a reply.** The client spins (`_shm_spin.ts`) unless the
+ * - **Waiting for a reply.** The client spins (`_internal/sync/spin.ts`) unless the
  *   server's handler is parked, then sleeps in slices and checks its
  *   socket between them, so a killed server fails the call (EOFError).
  *
@@ -52,7 +52,7 @@ import {
   watchable,
   type Watched,
 } from "./_shm_layout.ts";
-import { Spin } from "./_shm_spin.ts";
+import { Spin } from "../../_internal/sync/spin.ts";
 
 /**
  * How long (ms) an async client's wait may sleep on the calling thread

@@ -69,3 +69,25 @@ Deno.test("A thread that runs out of memory ends, on a fresh Worker as on a reus
     "fresh: alive=false hook=true\nreused: alive=false hook=true\n",
   );
 });
+
+Deno.test("Threads that wait on each other need no FFI permission", async () => {
+  // The waits' spins yield the CPU through FFI only where it is granted:
+  // a threading program run with read access only must not fail or prompt.
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-read",
+      new URL("./_scripts/no_ffi.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(60_000),
+  }).output();
+  const err = new TextDecoder().decode(r.stderr);
+  assert.equal(r.code, 0, err);
+  assert.equal(
+    new TextDecoder().decode(r.stdout),
+    "ffi prompt, counter 4000, sum 1999000\n",
+  );
+});

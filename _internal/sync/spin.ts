@@ -1,16 +1,29 @@
 /**
- * The adaptive bounded spin of the manager's shared-memory channel
- * (`_shm_layout.ts`): each waiting side (the server for a request, a
- * client for its reply) spins a while before it sleeps on a futex, since a
- * futex wake-up on a loaded machine costs far more than the answer takes.
- * Unlike `WaitWords.spin` (a count of reads of one word, for threads of one
- * process), this spin is bounded in time, waits on any predicate, yields
- * the CPU between rounds, and has an async form that lets microtasks run.
+ * The adaptive bounded spin a waiter runs before it sleeps on a futex
+ * (`WaitWords.wait`, the locks, the manager's shared-memory channel
+ * `_shm_layout.ts`), since a futex wake-up on a loaded machine costs far
+ * more than the answer usually takes. It is bounded in time, waits on any
+ * predicate, yields the CPU between rounds (so that on a loaded 2-core
+ * machine a spinner does not hold the CPU its peer needs), and has an
+ * async form that lets microtasks run.
  *
  * @module
  */
 
-import { libc } from "../../_internal/ffi/libc.ts";
+import { libc } from "../ffi/libc.ts";
+
+/**
+ * Gives the CPU to a runnable thread (sched_yield), bound on first use.
+ * Without FFI permission (threading and queue never ask for it) a no-op:
+ * the spin is then only bounded in time.
+ */
+let yieldCpu: (() => unknown) | undefined;
+function cpuYield(): void {
+  yieldCpu ??= Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+    ? libc().sched_yield
+    : () => {};
+  yieldCpu();
+}
 
 /**
  * The bounds (µs) of a waiting side's adaptive spin (see `Spin`). Measured
@@ -52,7 +65,14 @@ const YIELD_LOST_US = 5;
  * it yields the CPU between rounds, so a runnable peer gets it.
  */
 export class Spin {
-  #us = SPIN_MAX_US;
+  /** The longest spin (µs). */
+  readonly #max: number;
+  #us: number;
+
+  /** @param maxUs The longest spin (µs). */
+  constructor(maxUs = SPIN_MAX_US) {
+    this.#max = this.#us = maxUs;
+  }
   #t0 = 0;
   /** How long the next spin runs before it yields (µs). */
   #free = FREE_MAX_US;
@@ -71,7 +91,7 @@ export class Spin {
 
   /** Yields the CPU; notes whether another thread took it meanwhile (`#lost`). */
   #yield(t: number): void {
-    libc().sched_yield();
+    cpuYield();
     if ((performance.now() - t) * 1000 > YIELD_LOST_US) {
       this.#free = 0;
       this.#lost = true;
@@ -81,7 +101,7 @@ export class Spin {
   /** A spin saw the wait end: the next may spin a little longer unyielded. */
   #caught(limit: number): true {
     this.#lost = false;
-    this.#us = Math.min(SPIN_MAX_US, limit * 2);
+    this.#us = Math.min(this.#max, limit * 2);
     if (this.#free < FREE_MAX_US) this.#free++;
     return true;
   }
@@ -137,8 +157,8 @@ export class Spin {
    */
   woke(): void {
     const us = (performance.now() - this.#t0) * 1000;
-    if (us <= SPIN_MAX_US) {
-      this.#us = Math.min(SPIN_MAX_US, Math.max(this.#us, us * 1.5));
+    if (us <= this.#max) {
+      this.#us = Math.min(this.#max, Math.max(this.#us, us * 1.5));
     }
   }
 }
