@@ -253,6 +253,10 @@ Deno.test({
         assert.throws(() => new ClusterExecutor({ queue: "" }), TypeError);
       });
     } finally {
+      // A step that failed before releasing its blocker leaves the host's
+      // only thread waiting for "go": release it, or the host's graceful
+      // stop below would wait for it and the failure would become a hang.
+      await go.put(1);
       await go.close();
       await started.close();
       host.kill("SIGTERM");
