@@ -70,20 +70,28 @@ function spawnFloor(): () => unknown {
 
 /**
  * The bare primitives under `run`: posix_spawn of /usr/bin/true and a
- * wait that leaves the event loop free, the cheapest there is in Deno: `waitid` on a pidfd in a `nonblocking` FFI call (one of
- * Deno's pool threads blocks; its return wakes the event loop). Deno cannot
+ * wait that leaves the event loop free, the cheapest there is in Deno:
+ * `waitid` on a pidfd in a `nonblocking` FFI call (one of Deno's pool
+ * threads blocks; its return wakes the event loop). Deno cannot
  * watch a pidfd in its own event loop, so an async wait costs this thread
  * hop on top of the blocking floor above. No library code.
  */
 function spawnAsyncFloor(): () => Promise<void> {
+  return asyncWaitFloor(bareSpawner());
+}
+
+/**
+ * Each call: `spawn()`, then a `waitid` on a pidfd in a `nonblocking` FFI
+ * call (P_PIDFD, WEXITED | WNOWAIT: the event loop stays free), then the
+ * reap, as `run()` does.
+ */
+function asyncWaitFloor(spawn: () => number): () => Promise<void> {
   const lib = libc();
-  const spawn = bareSpawner();
   const info = new Uint8Array(128);
   const status = new Uint8Array(4);
   return async () => {
     const pid = spawn();
     const fd = lib.pidfd_open(pid, 0);
-    // P_PIDFD, WEXITED | WNOWAIT; then reap, as run() does.
     await lib.waitid_async(3, fd, info, 4 | 0x01000000);
     lib.close(fd);
     lib.waitpid(pid, status, 0);
@@ -147,17 +155,7 @@ function runSpawner(): () => number {
  * `run` is the thread hop of an async wait in Deno.
  */
 function runAsyncFloor(): () => Promise<void> {
-  const lib = libc();
-  const spawn = runSpawner();
-  const info = new Uint8Array(128);
-  const status = new Uint8Array(4);
-  return async () => {
-    const pid = spawn();
-    const fd = lib.pidfd_open(pid, 0);
-    await lib.waitid_async(3, fd, info, 4 | 0x01000000);
-    lib.close(fd);
-    lib.waitpid(pid, status, 0);
-  };
+  return asyncWaitFloor(runSpawner());
 }
 
 /** MB/s of 256 MiB through `cat` with `communicate` (median of rounds). */

@@ -271,6 +271,14 @@ export function libc(): Libc {
   return lib;
 }
 
+/**
+ * The libc bindings if this thread has already opened them (no permission
+ * query, no binding), else undefined.
+ */
+export function loadedLibc(): Libc | undefined {
+  return lib;
+}
+
 /** The calling thread's errno (valid right after a failed synchronous call). */
 export function errno(): number {
   const p = libc().__errno_location();

@@ -58,6 +58,7 @@ export class LockCore {
   /** The blocking part of acquire, for composition in other algorithms. */
   *acquiring(timeoutMs: number): Blocking<boolean> {
     const w = this.#w, i = this.#i;
+    const deadline = deadlineOf(timeoutMs); // the spin counts against it
     // Spin first without marking the lock contended, so that a short hold
     // costs its owner no notify.
     if (
@@ -68,7 +69,6 @@ export class LockCore {
     ) {
       return true;
     }
-    const deadline = deadlineOf(timeoutMs);
     while (w.exchange(i, CONTENDED) !== UNLOCKED) {
       const left = remaining(deadline);
       if (left <= 0) return false;

@@ -103,10 +103,10 @@ export class RobustLock {
   /** The blocking part of acquire, for composition in other algorithms. */
   *acquiring(timeoutMs: number): Blocking<boolean> {
     const w = this.#w, i = this.#i;
+    const deadline = deadlineOf(timeoutMs); // the spin counts against it
     if (w.spinUntil(() => w.load(i) === UNLOCKED && this.tryAcquire())) {
       return true;
     }
-    const deadline = deadlineOf(timeoutMs);
     let seen = UNLOCKED, since = 0, check = FIRST_CHECK_MS;
     for (;;) {
       let v = w.load(i);

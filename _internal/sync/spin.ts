@@ -10,19 +10,23 @@
  * @module
  */
 
-import { libc } from "../ffi/libc.ts";
+import { libc, loadedLibc } from "../ffi/libc.ts";
 
 /**
- * Gives the CPU to a runnable thread (sched_yield), bound on first use.
- * Without FFI permission (threading and queue never ask for it) a no-op:
- * the spin is then only bounded in time.
+ * Gives the CPU to a runnable thread (sched_yield), bound on first use:
+ * through the libc this thread has already opened, else only if FFI is
+ * permitted (threading and queue never ask for it; without it this is a
+ * no-op and a spin is only bounded in time). Picked outside the spin's
+ * timed yield: the permission query costs ≈ 0.8 ms on its first call, which
+ * the spin would take for a lost CPU.
  */
 let yieldCpu: (() => unknown) | undefined;
-function cpuYield(): void {
-  yieldCpu ??= Deno.permissions.querySync({ name: "ffi" }).state === "granted"
+function pickYield(): () => unknown {
+  const loaded = loadedLibc();
+  if (loaded !== undefined) return loaded.sched_yield;
+  return Deno.permissions.querySync({ name: "ffi" }).state === "granted"
     ? libc().sched_yield
     : () => {};
-  yieldCpu();
 }
 
 /**
@@ -58,8 +62,7 @@ const FREE_MAX_US = 8;
  */
 const YIELD_LOST_US = 5;
 /**
- * An adaptive bounded spin, as `WaitWords.spin` and glibc's adaptive
- * mutexes: it doubles after a spin that saw the wait end (the peer answers
+ * An adaptive bounded spin, as glibc's adaptive mutexes: it doubles after a spin that saw the wait end (the peer answers
  * fast, on another CPU) and halves after one that had to sleep anyway (a
  * slow peer, or a loaded machine where the peer waits for this CPU), and
  * it yields the CPU between rounds, so a runnable peer gets it.
@@ -67,12 +70,9 @@ const YIELD_LOST_US = 5;
 export class Spin {
   /** The longest spin (µs). */
   readonly #max: number;
+  /** How long the next spin runs at most (µs; adapted by outcome). */
   #us: number;
-
-  /** @param maxUs The longest spin (µs). */
-  constructor(maxUs = SPIN_MAX_US) {
-    this.#max = this.#us = maxUs;
-  }
+  /** When the last spin started. */
   #t0 = 0;
   /** How long the next spin runs before it yields (µs). */
   #free = FREE_MAX_US;
@@ -89,9 +89,16 @@ export class Spin {
    */
   #lost = false;
 
+  /** @param maxUs The longest spin (µs). */
+  constructor(maxUs = SPIN_MAX_US) {
+    this.#max = this.#us = maxUs;
+  }
+
   /** Yields the CPU; notes whether another thread took it meanwhile (`#lost`). */
-  #yield(t: number): void {
-    cpuYield();
+  #yield(): void {
+    const f = yieldCpu ??= pickYield();
+    const t = performance.now();
+    f();
     if ((performance.now() - t) * 1000 > YIELD_LOST_US) {
       this.#free = 0;
       this.#lost = true;
@@ -118,9 +125,9 @@ export class Spin {
         return false;
       }
       for (let i = 0; i < 32; i++) if (ready()) return this.#caught(limit);
-      const t = performance.now(), us = (t - t0) * 1000;
+      const us = (performance.now() - t0) * 1000;
       if (us > limit || this.#lost) break;
-      if (us >= this.#free) this.#yield(t);
+      if (us >= this.#free) this.#yield();
     }
     this.#us = this.#lost ? SPIN_MIN_US : Math.max(SPIN_MIN_US, limit / 2);
     this.#lost = false;
@@ -138,11 +145,11 @@ export class Spin {
     const limit = this.#us, t0 = this.#t0 = performance.now();
     for (let round = 0;; round++) {
       for (let i = 0; i < 32; i++) if (ready()) return this.#caught(limit);
-      const t = performance.now(), us = (t - t0) * 1000;
+      const us = (performance.now() - t0) * 1000;
       if (us > limit || this.#lost) break;
       tick(us);
       await null;
-      if ((round & 7) === 7 && us >= this.#free) this.#yield(performance.now());
+      if ((round & 7) === 7 && us >= this.#free) this.#yield();
     }
     this.#us = this.#lost ? SPIN_MIN_US : Math.max(SPIN_MIN_US, limit / 2);
     this.#lost = false;

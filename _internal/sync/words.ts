@@ -67,8 +67,14 @@ export abstract class WaitWords {
     return Atomics.add(this.i32, i, delta);
   }
 
-  /** This window's waiters' spin (adapted by outcome, see spin.ts). */
-  readonly #spin = new Spin(WAIT_SPIN_MAX_US);
+  /**
+   * This window's waiters' spin (adapted by outcome, see spin.ts), made on
+   * the first wait: every future has a window, and most are never waited on.
+   */
+  #spinner: Spin | undefined;
+  get #spin(): Spin {
+    return this.#spinner ??= new Spin(WAIT_SPIN_MAX_US);
+  }
 
   /**
    * Spins briefly while word `i` holds `expected`. The spin adapts, as
@@ -100,11 +106,30 @@ export abstract class WaitWords {
    * @param timeoutMs Milliseconds; `Infinity` waits forever.
    */
   wait(i: number, expected: number, timeoutMs: number): WaitResult {
-    if (this.spin(i, expected)) return "not-equal";
-    if (timeoutMs <= 0) return "timed-out";
-    const r = this.sleep(i, expected, timeoutMs);
+    const left = this.#spinFor(i, expected, timeoutMs);
+    if (typeof left === "string") return left;
+    const r = this.sleep(i, expected, left);
     if (r === "ok") this.#spin.woke();
     return r;
+  }
+
+  /**
+   * The spin before a wait's sleep: what the wait returns if it ends there,
+   * else the milliseconds left of `timeoutMs` (the spin counts against it).
+   * A zero timeout only looks: it is a poll, not a wait.
+   */
+  #spinFor(
+    i: number,
+    expected: number,
+    timeoutMs: number,
+  ): WaitResult | number {
+    if (timeoutMs <= 0) {
+      return Atomics.load(this.i32, i) !== expected ? "not-equal" : "timed-out";
+    }
+    const t0 = performance.now();
+    if (this.spin(i, expected)) return "not-equal";
+    const left = timeoutMs - (performance.now() - t0);
+    return left > 0 ? left : "timed-out";
   }
 
   /**
@@ -116,9 +141,12 @@ export abstract class WaitWords {
     expected: number,
     timeoutMs: number,
   ): Promise<WaitResult> {
-    if (this.spin(i, expected)) return Promise.resolve("not-equal");
-    if (timeoutMs <= 0) return Promise.resolve("timed-out");
-    return this.sleepAsync(i, expected, timeoutMs);
+    const left = this.#spinFor(i, expected, timeoutMs);
+    if (typeof left === "string") return Promise.resolve(left);
+    return this.sleepAsync(i, expected, left).then((r) => {
+      if (r === "ok") this.#spin.woke();
+      return r;
+    });
   }
 
   /** The backing's blocking wait (no spin). */

@@ -8,7 +8,7 @@
  *   client upgrades only when the name is its own heap's, so a CPython
  *   server never receives the upgrade request, and the server checks the
  *   name again before it attaches (`_shm_hub.ts`).
- * - **Waiting for a reply.** The client spins (`_internal/sync/spin.ts`) unless the
+ * - **Waiting for a reply.** The client spins (`sync/spin.ts`) unless the
  *   server's handler is parked, then sleeps in slices and checks its
  *   socket between them, so a killed server fails the call (EOFError).
  *

@@ -6,7 +6,7 @@
  * - **The server's wait.** One doorbell per server: a client bumps its
  *   sequence word after writing a request and wakes the server only when
  *   it sleeps. The server scans its channels, spins (yielding to
- *   microtasks, bounded; `_internal/sync/spin.ts`) while the bell is still, then
+ *   microtasks, bounded; `sync/spin.ts`) while the bell is still, then
  *   sleeps on it with one async futex wait: one wait covers every channel,
  *   and the event loop is never held for long.
  * - **Liveness.** Each channel's socket stays open and silent; the server

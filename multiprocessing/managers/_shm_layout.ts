@@ -6,7 +6,7 @@
  * (`_internal/sync/byte_ring.ts`, the transport of `multiprocessing.Pipe`).
  * A round trip over a Unix socket wakes the other CPU through the kernel
  * twice (≈ 13 µs a syscall on the measured VM); over the rings each side
- * spins a bounded while (`_internal/sync/spin.ts`) and then sleeps on a futex. The
+ * spins a bounded while (`sync/spin.ts`) and then sleeps on a futex. The
  * client's end is `_shm_client.ts`, the server's `_shm_hub.ts`; this file
  * holds what both share: the channel and doorbell blocks' layout, and how
  * a channel is finished and freed.
