@@ -226,13 +226,22 @@ Deno.test({
           );
           await started.get();
           await untilRunning(blocker);
-          const rest = [1, 2, 3].map((x) => ex.submit((y: number) => y, x));
+          // The host claims up to 4 tasks per pool slot ahead of running
+          // them (they are running then, as the calls Python's
+          // ProcessPoolExecutor has moved to its call queue): the Redis
+          // thread may deliver a few of these before shutdown() runs, and
+          // those are not cancelled. The rest are.
+          const xs = [1, 2, 3, 4, 5, 6, 7, 8];
+          const rest = xs.map((x) => ex.submit((y: number) => y, x));
           const down = ex.shutdown({ cancelFutures: true });
-          assert.ok(rest.every((f) => f.cancelled()));
+          const kept = rest.findIndex((f) => f.cancelled());
+          assert.ok(kept >= 0 && kept <= 3, `${kept} claimed ahead`);
+          assert.ok(rest.slice(kept).every((f) => f.cancelled()));
           assert.throws(() => ex.submit((x: number) => x, 1), RuntimeError);
           await go.put(1);
           await down;
           assert.equal(await blocker, host.pid);
+          for (let i = 0; i < kept; i++) assert.equal(await rest[i], xs[i]);
           await ex.shutdown(); // again: nothing happens
           const ex2 = new ClusterExecutor({ url, queue: "exec" });
           const f = ex2.submit((x: number) => x + 1, 1);
