@@ -18,20 +18,29 @@ Deno.test("shm heap: the segment stays within V8's heap limit", () => {
   );
 });
 
-Deno.test("shm heap: allocating beside the attached heap does not run full GCs back to back", async () => {
+/**
+ * Runs a script of this directory with V8's GC trace on; its output (the
+ * trace's lines among the script's own). Fails the test if it failed.
+ */
+async function traceGc(script: string, ...args: string[]): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-A",
       "--quiet",
       "--v8-flags=--trace-gc",
-      new URL("./_shm_gc_child.ts", import.meta.url).pathname,
+      new URL(script, import.meta.url).pathname,
+      ...args,
     ],
     stdout: "piped",
     stderr: "piped",
   }).output();
-  const text = new TextDecoder().decode(out.stdout);
   assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout);
+}
+
+Deno.test("shm heap: allocating beside the attached heap does not run full GCs back to back", async () => {
+  const text = await traceGc("./_shm_gc_child.ts");
   // 400 MB of short-lived buffers in a heap of a few MB: scavenges only,
   // or a full GC now and then; with a 64 GiB segment, 14–17 of them.
   const full = text.split("\n").filter((l) => l.includes("Mark-Compact"));
@@ -131,20 +140,7 @@ Deno.test("shm heap: closing a segment detaches every view made over it", () => 
 Deno.test("shm heap: attaching the program's heap starts no garbage collection", async () => {
   using m = twoMappings();
   m.a.alloc(1 << 20); // a heap in use
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      "--quiet",
-      "--v8-flags=--trace-gc",
-      new URL("./_shm_attach_child.ts", import.meta.url).pathname,
-      m.segments[0]!.name,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout);
-  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  const text = await traceGc("./_shm_attach_child.ts", m.segments[0]!.name);
   assert.match(text, /attached/);
   // With one 4 GiB ArrayBuffer over the segment, V8 counted it as external
   // memory and started marking at once (an incremental Mark-Compact).
