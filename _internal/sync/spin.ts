@@ -62,10 +62,11 @@ const FREE_MAX_US = 8;
  */
 const YIELD_LOST_US = 5;
 /**
- * An adaptive bounded spin, as glibc's adaptive mutexes: it doubles after a spin that saw the wait end (the peer answers
- * fast, on another CPU) and halves after one that had to sleep anyway (a
- * slow peer, or a loaded machine where the peer waits for this CPU), and
- * it yields the CPU between rounds, so a runnable peer gets it.
+ * An adaptive bounded spin, as glibc's adaptive mutexes: it doubles after
+ * a spin that saw the wait end (the peer answers fast, on another CPU) and
+ * halves after one that had to sleep anyway (a slow peer, or a loaded
+ * machine where the peer waits for this CPU), and it yields the CPU
+ * between rounds, so a runnable peer gets it.
  */
 export class Spin {
   /** The longest spin (µs). */
