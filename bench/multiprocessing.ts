@@ -21,10 +21,10 @@ import {
   Value,
 } from "../multiprocessing/mod.ts";
 import { SharedMemory } from "../multiprocessing/shared_memory/mod.ts";
-import { mmap } from "../mmap/mod.ts";
 import { spareReady, useSpares } from "../_internal/process/launch.ts";
 import { programHeap } from "../_internal/process/program_heap.ts";
 import { type BenchCase, median, pyMedianMs, timeEach } from "./_harness.ts";
+import { FAULT_MAP, pageFaultMicros } from "./_page_fault.ts";
 
 const STARTS = 20;
 /** Warm start+join rows: starts per batch, and batches per side. */
@@ -285,26 +285,6 @@ function freshArrayFloor(): number {
   }
 }
 
-/** The fresh map the page-fault floor writes to. */
-const FAULT_MAP = 32 << 20;
-
-/**
- * The price of one page fault, paid alike by both runtimes: µs per page to
- * write one byte to each 4 KiB page of a fresh anonymous map (nothing
- * copied; each write is the page's first touch).
- */
-function pageFaultFloor(): number {
-  const m = new mmap(-1, FAULT_MAP);
-  try {
-    const buf = m.buffer;
-    const t0 = performance.now();
-    for (let i = 0; i < FAULT_MAP; i += 4096) buf[i] = 1;
-    return (performance.now() - t0) * 1000 / (FAULT_MAP / 4096);
-  } finally {
-    m.close();
-  }
-}
-
 /**
  * CPython's side of the queue cases: a child puts `n` items (`item`, a
  * Python expression), the main process gets them; prints `metric`.
@@ -525,7 +505,7 @@ for i in range(0, SIZE, 4096):
 dt = time.perf_counter() - t0
 m.close()
 print(dt * 1e6 / (SIZE // 4096))`,
-    pyconc: pageFaultFloor,
+    pyconc: pageFaultMicros,
   },
   {
     name: "SharedMemory create+attach+close+unlink",

@@ -30,6 +30,7 @@
 import { Queue } from "../queue/mod.ts";
 import { Barrier, Thread } from "../threading/mod.ts";
 import { type BenchCase, median } from "./_harness.ts";
+import { pageFaultMicros } from "./_page_fault.ts";
 
 const SMALL = 200_000;
 const BIG = 200;
@@ -191,20 +192,6 @@ async function freshArrays(): Promise<number> {
   return (BIG * MIB) / 1e6 / seconds;
 }
 
-/**
- * Microseconds per page fault on memory new to the process, now: the
- * kernel's (and, in a virtual machine, the hypervisor's) part of a fresh
- * array's cost. 64 MiB is above glibc's largest mmap threshold, so the
- * array comes straight from mmap, untouched: each page's first write faults.
- */
-function faultMicros(): number {
-  const bytes = 64 << 20;
-  const t0 = performance.now();
-  const a = new Uint8Array(bytes);
-  for (let i = 0; i < bytes; i += 4096) a[i] = 1;
-  return ((performance.now() - t0) * 1000) / (bytes / 4096);
-}
-
 /** The Python side: `produce(i)` and `consume(i, item)` bodies around the same rounds. */
 function pythonRounds(
   setup: string,
@@ -308,7 +295,7 @@ def check():
     // Named when the row is printed: with what a page fault cost then.
     get name() {
       return `floor of the 1 MiB row: one thread making fresh 1 MiB arrays, each copied from shared memory (CPython: bytearray of an mmap); a page fault took ${
-        faultMicros().toFixed(1)
+        pageFaultMicros().toFixed(1)
       } µs, load avg ${Deno.loadavg()[0]!.toFixed(1)}`;
     },
     unit: "MB/s",

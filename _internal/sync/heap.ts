@@ -516,18 +516,23 @@ export class Heap {
   }
 
   /**
+   * Whether `ptr` (a value from another thread or process) can be a block's:
+   * an integer past the header and below the top. Every block lies below
+   * the top, so a pointer past it is no block (and maps no view of memory
+   * no block uses).
+   */
+  inBlocks(ptr: number): boolean {
+    return Number.isInteger(ptr) && ptr > HEADER_UNITS &&
+      ptr < (Atomics.load(this.#view, H_TOP) >>> 0);
+  }
+
+  /**
    * Checks that `ptr` is an object with `tag`.
    * @throws {TypeError} If it is not: a wrong region fails loudly.
    */
   checkTag(ptr: number, tag: number, what: string): void {
     const w = ptr * WORDS_PER_UNIT;
-    // Every block lies below the top: a pointer past it is no object (and
-    // maps no view of memory no block uses).
-    if (
-      !Number.isInteger(ptr) || ptr <= HEADER_UNITS ||
-      ptr >= (Atomics.load(this.#view, H_TOP) >>> 0) ||
-      Atomics.load(this.#words(w), w) !== tag
-    ) {
+    if (!this.inBlocks(ptr) || Atomics.load(this.#words(w), w) !== tag) {
       throw new TypeError(
         `Cannot attach ${what}: the shared region holds another object`,
       );

@@ -167,9 +167,7 @@ export class ShmHub {
     const [name, ptr] = args;
     if (name !== this.#name || typeof ptr !== "number") return null;
     const h = this.#h;
-    if (!Number.isInteger(ptr) || ptr <= 0 || ptr * 16 >= h.u8.length) {
-      return null;
-    }
+    if (!h.inBlocks(ptr)) return null;
     const w = h.words(ptr, CH_WORDS);
     if (w.load(MAGIC) !== CH_MAGIC || w.load(STATE) !== 0) return null;
     if (w.compareExchange(BELL, 0, this.#bellPtr) !== 0) return null;
